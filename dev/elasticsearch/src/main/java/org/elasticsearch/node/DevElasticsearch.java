@@ -1,0 +1,144 @@
+package org.elasticsearch.node;
+
+import dev.search.analysis.DevAnalysisPlugin;
+
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+import org.elasticsearch.Build;
+import org.elasticsearch.common.logging.LogConfigurator;
+import org.elasticsearch.common.settings.Settings;
+import org.elasticsearch.env.Environment;
+import org.elasticsearch.plugins.Plugin;
+import org.elasticsearch.transport.netty4.Netty4Plugin;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Entry point of the dev single-node Elasticsearch.
+ *
+ * <pre>
+ * java [jvm options] -cp target/es-dev-launcher.jar:target/lib/* org.elasticsearch.node.DevElasticsearch \
+ *      -Epath.home=/some/dir [-Ehttp.port=9200] [-Ekey=value ...]
+ * </pre>
+ *
+ * Only {@code path.home} is required; the rest have dev-friendly defaults (see {@link #defaults}).
+ * SIGTERM / SIGINT close the node cleanly (a JVM shutdown hook).
+ */
+public final class DevElasticsearch {
+
+    /** Plugins loaded from the classpath instead of modules/ and plugins/ directories. */
+    static final List<Class<? extends Plugin>> PLUGINS = List.of(Netty4Plugin.class, DevAnalysisPlugin.class);
+
+    private static final CountDownLatch STOPPED = new CountDownLatch(1);
+
+    private DevElasticsearch() {}
+
+    static Settings.Builder defaults(Path home) {
+        return Settings.builder()
+            .put("path.data", home.resolveSibling("data").toString())
+            .put("path.logs", home.resolveSibling("logs").toString())
+            .put("cluster.name", "skills-dev")
+            .put("node.name", "dev-node")
+            // one node, no discovery, no bootstrap checks (those only apply when binding a non-loopback address)
+            .put("discovery.type", "single-node")
+            .put("network.host", "127.0.0.1")
+            .put("http.port", "9200")
+            // the real-memory breaker is tuned for the distribution's GC settings; with a small heap it
+            // rejects requests spuriously. The per-request breakers (request, fielddata, in-flight) stay on.
+            .put("indices.breaker.total.use_real_memory", false)
+            // a dev laptop with a nearly full disk must not flip indices to read-only
+            .put("cluster.routing.allocation.disk.threshold_enabled", false)
+            // dev/test convenience: allow DELETE /test-* when cleaning up
+            .put("action.destructive_requires_name", false);
+    }
+
+    public static void main(String[] args) throws Exception {
+        final long t0 = System.nanoTime();
+        Settings.Builder overrides = Settings.builder();
+        for (String arg : args) {
+            if (arg.startsWith("-E") && arg.indexOf('=') > 2) {
+                int eq = arg.indexOf('=');
+                overrides.put(arg.substring(2, eq), arg.substring(eq + 1));
+            } else {
+                System.err.println("unsupported argument [" + arg + "]: use -Ekey=value");
+                System.exit(64);
+            }
+        }
+        String homeValue = overrides.get("path.home");
+        if (homeValue == null) {
+            System.err.println("-Epath.home=<dir> is required");
+            System.exit(64);
+        }
+        Path home = Path.of(homeValue).toAbsolutePath().normalize();
+        Settings settings = defaults(home).put(overrides.build()).put("path.home", home.toString()).build();
+
+        // The logging configuration ships inside our jar; config/ is (re)written from it on every start.
+        Path config = Files.createDirectories(home.resolve("config"));
+        try (InputStream in = DevElasticsearch.class.getResourceAsStream("/dev/search/log4j2.properties")) {
+            Files.copy(in, config.resolve("log4j2.properties"), StandardCopyOption.REPLACE_EXISTING);
+        }
+        for (String dir : List.of("path.data", "path.logs")) {
+            Files.createDirectories(Path.of(settings.get(dir)));
+        }
+
+        LogConfigurator.registerErrorListener();
+        Environment environment = InternalSettingsPreparer.prepareEnvironment(settings, Map.of(), config, () -> "dev-node");
+        LogConfigurator.setNodeName(Node.NODE_NAME_SETTING.get(environment.settings()));
+        LogConfigurator.configure(environment, false);
+        Logger logger = LogManager.getLogger(DevElasticsearch.class);
+
+        final Node node;
+        try {
+            node = new DevNode(environment, PLUGINS);
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> shutdown(node, logger), "dev-node-shutdown"));
+            node.start();
+        } catch (Throwable t) {
+            logger.fatal("node failed to start", t);
+            LogManager.shutdown();
+            fail(System.err, t);
+            return;
+        }
+        logger.info(
+            "dev node [{}] started in {} ms (elasticsearch {}, java {}, plugins {})",
+            Node.NODE_NAME_SETTING.get(environment.settings()),
+            TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0),
+            Build.current().version(),
+            Runtime.version(),
+            PLUGINS.stream().map(Class::getSimpleName).toList()
+        );
+        // Node threads are daemons: keep the JVM alive until the shutdown hook has closed the node.
+        STOPPED.await();
+    }
+
+    private static void shutdown(Node node, Logger logger) {
+        try {
+            logger.info("stopping (signal received)");
+            node.prepareForClose();
+            node.close();
+            if (node.awaitClose(20, TimeUnit.SECONDS) == false) {
+                logger.warn("node did not close within 20s");
+            }
+            logger.info("stopped");
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            logger.warn("error while stopping the node", e);
+        } finally {
+            LogManager.shutdown();
+            STOPPED.countDown();
+        }
+    }
+
+    private static void fail(PrintStream err, Throwable t) {
+        err.println("dev elasticsearch failed to start: " + t);
+        err.flush();
+        Runtime.getRuntime().halt(1);
+    }
+}

@@ -1,0 +1,11 @@
+import neostandard from 'neostandard'
+
+export default [
+  ...neostandard({ ts: true, ignores: ['node_modules/**', 'models/**', '.data/**', 'dev/elasticsearch/target/**', '.tap/**', 'coverage/**'] }),
+  {
+    rules: {
+      // Adapters hold handlers of any job payload type; the port itself is typed.
+      '@typescript-eslint/no-explicit-any': 'off'
+    }
+  }
+]

@@ -1,0 +1,16 @@
+import fp from 'fastify-plugin'
+import type { FastifyInstance } from 'fastify'
+import errorHandler from './plugins/error-handler.ts'
+import parts, { type PartsPluginOptions } from './plugins/parts.ts'
+import healthRoutes from './routes/health.ts'
+
+export type AppOptions = PartsPluginOptions
+
+/** The whole service as one plugin: the server and the tests register exactly this. */
+async function app (fastify: FastifyInstance, options: AppOptions): Promise<void> {
+  await fastify.register(errorHandler)
+  await fastify.register(parts, options)
+  await fastify.register(healthRoutes)
+}
+
+export default fp(app, { name: 'app', fastify: '5.x' })

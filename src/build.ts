@@ -1,0 +1,19 @@
+import Fastify, { type FastifyServerOptions } from 'fastify'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import app, { type AppOptions } from './app.ts'
+
+/** Request limits and validation settings shared by the server and the tests. */
+export function serverOptions (logger: FastifyServerOptions['logger']): FastifyServerOptions {
+  return {
+    logger,
+    bodyLimit: 10 * 1024 * 1024,
+    ajv: { customOptions: { allErrors: true, removeAdditional: false, coerceTypes: 'array', useDefaults: true } }
+  }
+}
+
+/** Builds a ready-to-listen Fastify instance around the app plugin. */
+export async function buildServer (options: AppOptions, logger: FastifyServerOptions['logger'] = false) {
+  const server = Fastify(serverOptions(logger)).withTypeProvider<TypeBoxTypeProvider>()
+  await server.register(app, options)
+  return server
+}

@@ -1,0 +1,115 @@
+import { env, pipeline, type FeatureExtractionPipeline } from '@huggingface/transformers'
+import type { Embedder, TextRole } from '../ports/embedder.ts'
+import { EmbedderUnavailableError } from '../ports/embedder.ts'
+import type { PartHealth } from '../ports/health.ts'
+import type { ModelSpec } from './model-catalog.ts'
+
+/** Where the loaded model came from, for /ready and logs. */
+export type ModelOrigin = 'path' | 'models-dir' | 'hub' | 'maven'
+
+export interface LoadedModel {
+  spec: ModelSpec
+  extractor: FeatureExtractionPipeline
+  origin: ModelOrigin
+  /** Folder or hub id it was loaded from. */
+  location: string
+  loadMs: number
+}
+
+export interface OpenModelOptions {
+  /** Load from `<localModelPath>/<modelId>`; when undefined, from the hub by `modelId`. */
+  localModelPath?: string
+  modelId: string
+  /** Cache folder for hub downloads. */
+  cacheDir?: string
+  /** onnxruntime intra-op threads; 0 = onnxruntime's default. */
+  threads?: number
+}
+
+/**
+ * Opens a quantized ONNX model with transformers.js. Local loads never touch the network:
+ * remote loading is switched off for them, so a missing file fails instead of downloading.
+ */
+export async function openModel (spec: ModelSpec, options: OpenModelOptions): Promise<FeatureExtractionPipeline> {
+  // transformers.js keeps these switches in one global; model loads run one at a time (see loader).
+  if (options.localModelPath !== undefined) {
+    env.allowLocalModels = true
+    env.allowRemoteModels = false
+    env.localModelPath = options.localModelPath.endsWith('/') ? options.localModelPath : options.localModelPath + '/'
+  } else {
+    env.allowLocalModels = false
+    env.allowRemoteModels = true
+    if (options.cacheDir) env.cacheDir = options.cacheDir
+  }
+  return await createPipeline('feature-extraction', options.modelId, {
+    dtype: 'q8',
+    ...(options.threads ? { session_options: { intraOpNumThreads: options.threads, interOpNumThreads: 1 } } : {})
+  })
+}
+
+// pipeline()'s overloads make a union too large for tsc; this is its feature-extraction signature.
+const createPipeline = pipeline as unknown as (task: 'feature-extraction', model: string, options: Record<string, unknown>) => Promise<FeatureExtractionPipeline>
+
+/** The Embedder port over transformers.js; starts empty and becomes available once a model is set. */
+export class TransformersEmbedder implements Embedder {
+  private loaded: LoadedModel | null = null
+  private state: 'loading' | 'off' = 'loading'
+  private reason = 'loading the embedding model'
+
+  get model (): string | null { return this.loaded?.spec.name ?? null }
+  get dimensions (): number { return this.loaded?.spec.dimensions ?? 384 }
+  get available (): boolean { return this.loaded !== null }
+  /** Details of the model in use, or null. */
+  get current (): LoadedModel | null { return this.loaded }
+
+  /** Makes a loaded model the one in use. */
+  use (model: LoadedModel): void {
+    this.loaded = model
+  }
+
+  /** Records that no model could be loaded: semantic matching is off, and why. */
+  disable (reason: string): void {
+    this.state = 'off'
+    this.reason = reason
+  }
+
+  async embed (texts: readonly string[], role: TextRole): Promise<Float32Array[]> {
+    const model = this.loaded
+    if (!model) throw new EmbedderUnavailableError(`no embedding model: ${this.reason}`)
+    if (texts.length === 0) return []
+    const prefix = role === 'query' ? model.spec.queryPrefix : model.spec.passagePrefix
+    const inputs = prefix ? texts.map((t) => prefix + t) : texts.slice()
+    const output = await model.extractor(inputs, { pooling: model.spec.pooling, normalize: true })
+    const data = output.data as Float32Array
+    const dims = output.dims[1] as number
+    const vectors: Float32Array[] = new Array(texts.length)
+    for (let i = 0; i < texts.length; i++) vectors[i] = data.slice(i * dims, (i + 1) * dims)
+    output.dispose()
+    return vectors
+  }
+
+  async health (): Promise<PartHealth> {
+    const model = this.loaded
+    if (!model) return { part: 'embedder', adapter: 'transformers.js', status: this.state, latencyMs: 0, detail: this.reason }
+    const started = performance.now()
+    try {
+      await this.embed(['health check'], 'query')
+      return {
+        part: 'embedder',
+        adapter: 'transformers.js',
+        status: 'up',
+        latencyMs: Math.round((performance.now() - started) * 100) / 100,
+        detail: `${model.spec.name} (${model.spec.dimensions}-d) from ${model.origin} ${model.location}, loaded in ${model.loadMs} ms`
+      }
+    } catch (err) {
+      return { part: 'embedder', adapter: 'transformers.js', status: 'down', latencyMs: performance.now() - started, detail: (err as Error).message }
+    }
+  }
+
+  async close (): Promise<void> {
+    const model = this.loaded
+    this.loaded = null
+    this.disable('closed')
+    await model?.extractor.dispose()
+  }
+}

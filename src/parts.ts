@@ -1,0 +1,64 @@
+import type { Config } from '../config/schema.ts'
+import type { Store } from './ports/store.ts'
+import type { JobQueue } from './ports/job-queue.ts'
+import type { SearchIndex } from './ports/search-index.ts'
+import { createStore } from './store/create-store.ts'
+import { InProcessQueue } from './queue/in-process-queue.ts'
+import { BullMQQueue } from './queue/bullmq-queue.ts'
+import { ElasticsearchIndex } from './search/elasticsearch-index.ts'
+import { EmbeddedIndex } from './search/embedded-index.ts'
+import { TransformersEmbedder } from './embedding/transformers-embedder.ts'
+import { loadModel } from './embedding/load-model.ts'
+import { modelSpec } from './embedding/model-catalog.ts'
+
+/** The four ports the service runs on, each served by the adapter the configuration picks. */
+export interface Parts {
+  store: Store
+  queue: JobQueue
+  searchIndex: SearchIndex
+  embedder: TransformersEmbedder
+  /** Settles when the embedding model has loaded or every source has failed (never rejects). */
+  modelReady: Promise<void>
+}
+
+export interface PartsLogger {
+  info (msg: string): void
+  warn (msg: string): void
+}
+
+/** Opens every part. The model loads in the background so the service answers at once. */
+export async function openParts (config: Config, log: PartsLogger): Promise<Parts> {
+  const store = await createStore({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR })
+  const queue: JobQueue = config.REDIS_URL
+    ? new BullMQQueue({ url: config.REDIS_URL })
+    : new InProcessQueue({ onFailed: (name, _data, err) => log.warn(`job ${name} failed for good: ${err.message}`) })
+  const searchIndex: SearchIndex = config.ELASTICSEARCH_URL
+    ? new ElasticsearchIndex({ url: config.ELASTICSEARCH_URL })
+    : new EmbeddedIndex()
+  const embedder = new TransformersEmbedder()
+  const spec = modelSpec(config.EMBEDDING_MODEL)
+  const modelReady = loadModel({
+    spec,
+    modelPath: config.EMBEDDING_MODEL_PATH,
+    modelsDir: config.MODELS_DIR,
+    allowRemote: config.EMBEDDING_ALLOW_REMOTE,
+    allowMaven: config.EMBEDDING_ALLOW_MAVEN,
+    threads: config.EMBEDDING_THREADS,
+    log: (m) => log.info(m)
+  }).then((model) => {
+    embedder.use(model)
+    log.info(`embedding model ${spec.name} loaded from ${model.origin} ${model.location} in ${model.loadMs} ms`)
+  }, (err: Error) => {
+    embedder.disable(err.message)
+    log.warn(`semantic matching is OFF, matching falls back to lexical: ${err.message}`)
+  })
+  return { store, queue, searchIndex, embedder, modelReady }
+}
+
+/** Closes every part, the model last (in-flight requests may still embed). */
+export async function closeParts (parts: Parts): Promise<void> {
+  await parts.queue.close()
+  await Promise.allSettled([parts.searchIndex.close(), parts.store.close()])
+  await parts.modelReady
+  await parts.embedder.close()
+}

@@ -1,0 +1,54 @@
+import { STATUS_CODES } from 'node:http'
+import fp from 'fastify-plugin'
+import type { FastifyError, FastifyInstance } from 'fastify'
+
+/** One problem with the request, named by its field path (e.g. "body.name", "query.limit"). */
+export interface Problem { field: string, problem: string }
+
+/**
+ * The one error handler. 4xx answers say exactly what is wrong, field by field;
+ * 5xx answers never leak internals (the log has them, keyed by request id).
+ */
+async function errorHandler (app: FastifyInstance): Promise<void> {
+  app.setErrorHandler((err: FastifyError, request, reply) => {
+    if (err.validation) {
+      const problems: Problem[] = err.validation.map((v) => ({
+        field: fieldOf(err.validationContext ?? 'request', v.instancePath, v.params),
+        problem: v.message ?? 'is invalid'
+      }))
+      return reply.code(400).send({
+        statusCode: 400,
+        error: 'Bad Request',
+        message: problems.map((p) => `${p.field} ${p.problem}`).join('; '),
+        problems
+      })
+    }
+    const status = err.statusCode ?? 500
+    if (status >= 400 && status < 500) {
+      return reply.code(status).send({ statusCode: status, error: httpName(status), message: err.message })
+    }
+    request.log.error({ err }, 'request failed')
+    return reply.code(status).send({
+      statusCode: status,
+      error: httpName(status),
+      message: `internal error (request ${request.id})`
+    })
+  })
+
+  app.setNotFoundHandler((request, reply) => {
+    reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no route ${request.method} ${request.url.split('?')[0]}` })
+  })
+}
+
+function fieldOf (context: string, instancePath: string, params: Record<string, unknown>): string {
+  const path = instancePath.split('/').filter(Boolean).join('.')
+  const missing = typeof params.missingProperty === 'string' ? params.missingProperty : undefined
+  const extra = typeof params.additionalProperty === 'string' ? params.additionalProperty : undefined
+  return [context, path, missing ?? extra].filter(Boolean).join('.')
+}
+
+function httpName (status: number): string {
+  return STATUS_CODES[status] ?? (status >= 500 ? 'Server Error' : 'Client Error')
+}
+
+export default fp(errorHandler, { name: 'error-handler', fastify: '5.x' })

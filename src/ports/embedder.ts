@@ -1,0 +1,25 @@
+import type { HealthCheck } from './health.ts'
+
+/** What a text is, for models that embed queries and passages differently (e5's "query: " / "passage: "). */
+export type TextRole = 'query' | 'passage'
+
+/**
+ * Turns texts into unit-length vectors. When no model could be loaded the embedder stays
+ * `available: false` and callers fall back to lexical matching.
+ */
+export interface Embedder extends HealthCheck {
+  /** Model name in use (catalog name or hub id), or null while none is loaded. */
+  readonly model: string | null
+  /** Vector length (384 for every catalog model). */
+  readonly dimensions: number
+  /** True once a model is loaded. */
+  readonly available: boolean
+  /** Embeds texts in one batch; vectors are L2-normalised. Throws EmbedderUnavailableError without a model. */
+  embed (texts: readonly string[], role: TextRole): Promise<Float32Array[]>
+  /** Releases the model session. */
+  close (): Promise<void>
+}
+
+export class EmbedderUnavailableError extends Error {
+  readonly code = 'ERR_EMBEDDER_UNAVAILABLE'
+}

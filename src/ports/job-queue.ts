@@ -1,0 +1,21 @@
+import type { HealthCheck } from './health.ts'
+
+/** A handler runs one job; throwing makes the queue retry it (with backoff where the adapter supports it). */
+export type JobHandler<T = unknown> = (data: T) => Promise<void>
+
+/**
+ * Background work: BullMQ on Redis, or an in-process queue running the same handlers.
+ * Delivery is at least once; handlers must be idempotent.
+ */
+export interface JobQueue extends HealthCheck {
+  /** "bullmq" or "in-process". */
+  readonly adapter: string
+  /** Registers the handler of a job name; call before `start`. */
+  handle<T> (name: string, handler: JobHandler<T>): void
+  /** Adds a job; resolves once the queue has accepted it. */
+  add<T> (name: string, data: T): Promise<void>
+  /** Starts consuming jobs in this process. */
+  start (): Promise<void>
+  /** Stops taking jobs, lets running ones finish, releases connections. */
+  close (): Promise<void>
+}

@@ -1,0 +1,80 @@
+import { Queue, Worker, type ConnectionOptions } from 'bullmq'
+import type { JobHandler, JobQueue } from '../ports/job-queue.ts'
+import { probe, type PartHealth } from '../ports/health.ts'
+
+export interface BullMQQueueOptions {
+  /** Redis URL, e.g. redis://127.0.0.1:6379. */
+  url: string
+  /** Queue name (one Redis key prefix per deployment). Default "engine". */
+  name?: string
+  /** Jobs run at once by this process's worker. Default 2. */
+  concurrency?: number
+  /** Attempts per job, with exponential backoff from `backoffMs`. Defaults 5 and 500. */
+  attempts?: number
+  backoffMs?: number
+}
+
+/** Jobs on Redis through BullMQ: durable, retried with backoff, shared by any number of worker processes. */
+export class BullMQQueue implements JobQueue {
+  readonly adapter = 'bullmq'
+  private readonly queue: Queue
+  private worker: Worker | null = null
+  private readonly handlers = new Map<string, JobHandler<any>>()
+  private readonly connection: ConnectionOptions
+
+  constructor (private readonly options: BullMQQueueOptions) {
+    const url = new URL(options.url)
+    this.connection = {
+      host: url.hostname,
+      port: Number(url.port || 6379),
+      ...(url.password ? { password: decodeURIComponent(url.password) } : {}),
+      ...(url.username ? { username: decodeURIComponent(url.username) } : {}),
+      ...(url.pathname.length > 1 ? { db: Number(url.pathname.slice(1)) } : {}),
+      ...(url.protocol === 'rediss:' ? { tls: {} } : {}),
+      // Fail a health check quickly instead of queueing commands while Redis is away.
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: null
+    }
+    this.queue = new Queue(options.name ?? 'engine', {
+      connection: this.connection,
+      defaultJobOptions: {
+        attempts: options.attempts ?? 5,
+        backoff: { type: 'exponential', delay: options.backoffMs ?? 500 },
+        removeOnComplete: 1000,
+        removeOnFail: 5000
+      }
+    })
+    // Connection errors surface through health(); without a listener they would crash the process.
+    this.queue.on('error', () => {})
+  }
+
+  handle<T> (name: string, handler: JobHandler<T>): void {
+    this.handlers.set(name, handler as JobHandler<any>)
+  }
+
+  async add<T> (name: string, data: T): Promise<void> {
+    await this.queue.add(name, data)
+  }
+
+  async start (): Promise<void> {
+    if (this.worker) return
+    this.worker = new Worker(this.queue.name, async (job) => {
+      const handler = this.handlers.get(job.name)
+      if (!handler) throw new Error(`no handler for job "${job.name}"`)
+      await handler(job.data)
+    }, { connection: { ...this.connection, enableOfflineQueue: true }, concurrency: this.options.concurrency ?? 2 })
+    this.worker.on('error', () => {})
+  }
+
+  health (): Promise<PartHealth> {
+    return probe('queue', this.adapter, async () => {
+      const counts = await this.queue.getJobCounts('waiting', 'active', 'failed')
+      return `${this.options.url.replace(/\/\/[^@]*@/, '//***@')} waiting ${counts.waiting}, active ${counts.active}, failed ${counts.failed}`
+    })
+  }
+
+  async close (): Promise<void> {
+    await this.worker?.close()
+    await this.queue.close()
+  }
+}

@@ -1,0 +1,99 @@
+import type { JobHandler, JobQueue } from '../ports/job-queue.ts'
+import { probe, type PartHealth } from '../ports/health.ts'
+
+export interface InProcessQueueOptions {
+  /** Attempts per job before it is given up and logged. Default 5. */
+  attempts?: number
+  /** First retry delay in ms, doubled at each attempt. Default 200. */
+  backoffMs?: number
+  /** Called when a job exhausts its attempts. */
+  onFailed?: (name: string, data: unknown, err: Error) => void
+}
+
+interface Pending { name: string, data: unknown, attempt: number }
+
+/**
+ * The embedded default queue: jobs run in this process, one at a time, with the same handlers and
+ * the same retry semantics as BullMQ. Jobs are not durable here: the store's outbox is what makes
+ * writes survive a restart.
+ */
+export class InProcessQueue implements JobQueue {
+  readonly adapter = 'in-process'
+  private readonly handlers = new Map<string, JobHandler<any>>()
+  private readonly pending: Pending[] = []
+  private readonly timers = new Set<NodeJS.Timeout>()
+  private running = false
+  private draining: Promise<void> | null = null
+  private readonly attempts: number
+  private readonly backoffMs: number
+
+  constructor (private readonly options: InProcessQueueOptions = {}) {
+    this.attempts = options.attempts ?? 5
+    this.backoffMs = options.backoffMs ?? 200
+  }
+
+  handle<T> (name: string, handler: JobHandler<T>): void {
+    this.handlers.set(name, handler as JobHandler<any>)
+  }
+
+  async add<T> (name: string, data: T): Promise<void> {
+    this.pending.push({ name, data, attempt: 0 })
+    this.pump()
+  }
+
+  async start (): Promise<void> {
+    this.running = true
+    this.pump()
+  }
+
+  /** Jobs waiting to run. */
+  get depth (): number {
+    return this.pending.length
+  }
+
+  health (): Promise<PartHealth> {
+    return probe('queue', this.adapter, async () => `${this.pending.length} waiting`)
+  }
+
+  async close (): Promise<void> {
+    this.running = false
+    for (const t of this.timers) clearTimeout(t)
+    this.timers.clear()
+    await this.draining
+  }
+
+  private pump (): void {
+    if (!this.running || this.draining || this.pending.length === 0) return
+    this.draining = this.drain().finally(() => {
+      this.draining = null
+      this.pump()
+    })
+  }
+
+  private async drain (): Promise<void> {
+    while (this.running && this.pending.length > 0) {
+      const job = this.pending.shift() as Pending
+      const handler = this.handlers.get(job.name)
+      try {
+        if (!handler) throw new Error(`no handler for job "${job.name}"`)
+        await handler(job.data)
+      } catch (err) {
+        this.retry(job, err as Error)
+      }
+    }
+  }
+
+  private retry (job: Pending, err: Error): void {
+    job.attempt++
+    if (job.attempt >= this.attempts) {
+      this.options.onFailed?.(job.name, job.data, err)
+      return
+    }
+    const timer = setTimeout(() => {
+      this.timers.delete(timer)
+      this.pending.push(job)
+      this.pump()
+    }, this.backoffMs * 2 ** (job.attempt - 1))
+    this.timers.add(timer)
+  }
+}

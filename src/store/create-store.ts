@@ -1,0 +1,42 @@
+import { mkdir } from 'node:fs/promises'
+import { join, resolve } from 'node:path'
+import pg from 'pg'
+import { PGlite } from '@electric-sql/pglite'
+import type { Store } from '../ports/store.ts'
+import { KyselyStore } from './kysely-store.ts'
+import { PGlitePool } from './pglite-pool.ts'
+
+export interface StoreOptions {
+  /** Postgres server URL; when absent the store is PGlite under `dataDir/pglite`. */
+  databaseUrl?: string | undefined
+  /** Folder for the embedded database. */
+  dataDir: string
+  /** Max connections to a Postgres server. Default 10. */
+  poolSize?: number
+}
+
+/** Opens the store the configuration asks for and checks that it answers. */
+export async function createStore<DB> (options: StoreOptions): Promise<Store<DB>> {
+  let store: Store<DB>
+  if (options.databaseUrl) {
+    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 10 })
+    store = new KyselyStore<DB>('postgres', pool, redact(options.databaseUrl))
+  } else {
+    const folder = resolve(join(options.dataDir, 'pglite'))
+    await mkdir(folder, { recursive: true })
+    const db = await PGlite.create(folder)
+    store = new KyselyStore<DB>('pglite', new PGlitePool(db), folder)
+  }
+  const health = await store.health()
+  if (health.status !== 'up') {
+    await store.close().catch(() => {})
+    throw new Error(`store (${health.adapter}) is not reachable: ${health.detail}`)
+  }
+  return store
+}
+
+function redact (url: string): string {
+  const u = new URL(url)
+  if (u.password) u.password = '***'
+  return u.toString()
+}
