@@ -17,14 +17,25 @@ export interface HealthCheck {
   health (): Promise<PartHealth>
 }
 
-/** Times a probe and turns its outcome into a PartHealth. */
-export async function probe (part: string, adapter: string, check: () => Promise<string | undefined>): Promise<PartHealth> {
+/**
+ * Times a probe and turns its outcome into a PartHealth. A probe that does not answer within
+ * `timeoutMs` counts as down: a readiness check must not hang while a dependency is away.
+ */
+export async function probe (part: string, adapter: string, check: () => Promise<string | undefined>, timeoutMs = 2000): Promise<PartHealth> {
   const started = performance.now()
+  let timer: NodeJS.Timeout | undefined
   try {
-    const detail = await check()
+    const detail = await Promise.race([
+      check(),
+      new Promise<never>((_resolve, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs)
+      })
+    ])
     return { part, adapter, status: 'up', latencyMs: elapsed(started), ...(detail ? { detail } : {}) }
   } catch (err) {
     return { part, adapter, status: 'down', latencyMs: elapsed(started), detail: (err as Error).message }
+  } finally {
+    clearTimeout(timer)
   }
 }
 

@@ -1,6 +1,7 @@
 package org.elasticsearch.node;
 
 import dev.search.analysis.DevAnalysisPlugin;
+import dev.search.rest.DevRootPlugin;
 
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -36,7 +37,11 @@ import java.util.concurrent.TimeUnit;
 public final class DevElasticsearch {
 
     /** Plugins loaded from the classpath instead of modules/ and plugins/ directories. */
-    static final List<Class<? extends Plugin>> PLUGINS = List.of(Netty4Plugin.class, DevAnalysisPlugin.class);
+    static final List<Class<? extends Plugin>> PLUGINS = List.of(
+        Netty4Plugin.class,      // HTTP + transport (the server jar has no network implementation of its own)
+        DevAnalysisPlugin.class, // italian/english analyzers etc. (stand-in for the analysis-common module)
+        DevRootPlugin.class      // GET / and HEAD / (stand-in for the rest-root module)
+    );
 
     private static final CountDownLatch STOPPED = new CountDownLatch(1);
 
@@ -62,6 +67,17 @@ public final class DevElasticsearch {
     }
 
     public static void main(String[] args) throws Exception {
+        // Elasticsearch's logging setup redirects System.out/err into log4j: keep the real stderr for fatal errors.
+        final PrintStream stderr = System.err;
+        try {
+            run(args);
+        } catch (Throwable t) {
+            t.printStackTrace(stderr);
+            fail(stderr, t);
+        }
+    }
+
+    private static void run(String[] args) throws Exception {
         final long t0 = System.nanoTime();
         Settings.Builder overrides = Settings.builder();
         for (String arg : args) {
@@ -93,7 +109,7 @@ public final class DevElasticsearch {
         LogConfigurator.registerErrorListener();
         Environment environment = InternalSettingsPreparer.prepareEnvironment(settings, Map.of(), config, () -> "dev-node");
         LogConfigurator.setNodeName(Node.NODE_NAME_SETTING.get(environment.settings()));
-        LogConfigurator.configure(environment, false);
+        LogConfigurator.configure(environment, true); // true = keep the console appender (stdout)
         Logger logger = LogManager.getLogger(DevElasticsearch.class);
 
         final Node node;
@@ -104,8 +120,7 @@ public final class DevElasticsearch {
         } catch (Throwable t) {
             logger.fatal("node failed to start", t);
             LogManager.shutdown();
-            fail(System.err, t);
-            return;
+            throw t;
         }
         logger.info(
             "dev node [{}] started in {} ms (elasticsearch {}, java {}, plugins {})",

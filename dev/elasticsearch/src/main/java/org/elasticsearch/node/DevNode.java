@@ -7,8 +7,6 @@ import org.elasticsearch.plugins.PluginsLoader;
 import org.elasticsearch.plugins.PluginsService;
 
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 
 /**
  * A {@link Node} whose plugins come straight from the classpath.
@@ -23,7 +21,7 @@ final class DevNode extends Node {
         super(
             NodeConstruction.prepareConstruction(
                 environment,
-                PluginsLoader.createPluginsLoader(Set.of(), Set.of(), Map.of()),
+                ClasspathPluginsService.emptyLoader(),
                 new ClasspathServiceProvider(plugins),
                 true // forbid private index settings, as a real node does
             )

@@ -28,7 +28,7 @@ public final class ClasspathPluginsService extends PluginsService {
 
     public ClasspathPluginsService(Settings settings, Path configDir, List<Class<? extends Plugin>> pluginClasses) {
         // No modules/plugins directories are scanned: the loader is empty.
-        super(settings, configDir, PluginsLoader.createPluginsLoader(Set.of(), Set.of(), Map.of()));
+        super(settings, configDir, emptyLoader());
         List<LoadedPlugin> loaded = new ArrayList<>(pluginClasses.size());
         for (Class<? extends Plugin> pluginClass : pluginClasses) {
             Plugin instance = loadPlugin(pluginClass, settings, configDir);
@@ -36,6 +36,14 @@ public final class ClasspathPluginsService extends PluginsService {
         }
         loadExtensions(loaded);
         this.classpathPlugins = List.copyOf(loaded);
+    }
+
+    /**
+     * A loader with no module or plugin bundles. {@code PluginsLoader.createPluginsLoader} cannot be used: it
+     * assumes the server runs as a named module, whereas here it sits in the classpath's unnamed module.
+     */
+    public static PluginsLoader emptyLoader() {
+        return new PluginsLoader(Set.of(), Set.of(), Map.of());
     }
 
     private static PluginDescriptor describe(Class<? extends Plugin> pluginClass) {

@@ -1,0 +1,79 @@
+import t from 'tap'
+import { randomUUID } from 'node:crypto'
+import type { Test } from 'tap'
+import type { JobQueue } from '../../src/ports/job-queue.ts'
+import { InProcessQueue } from '../../src/queue/in-process-queue.ts'
+import { BullMQQueue } from '../../src/queue/bullmq-queue.ts'
+import { needs, services } from '../helpers/services.ts'
+
+// One contract, every adapter: the in-process queue and BullMQ on a real Redis.
+const adapters: Array<{ name: string, open: (t: Test) => Promise<JobQueue | null> }> = [
+  { name: 'in-process', open: async () => new InProcessQueue({ backoffMs: 10 }) },
+  {
+    name: 'bullmq',
+    open: async (t) => (await needs(t, 'Redis', services.redis))
+      ? new BullMQQueue({ url: services.redis, name: `contract-${randomUUID()}`, backoffMs: 10 })
+      : null
+  }
+]
+
+function waitFor (check: () => boolean, ms = 10_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const started = Date.now()
+    const tick = () => {
+      if (check()) return resolve()
+      if (Date.now() - started > ms) return reject(new Error('timed out waiting'))
+      setTimeout(tick, 10)
+    }
+    tick()
+  })
+}
+
+for (const adapter of adapters) {
+  t.test(`queue contract: ${adapter.name}`, async (t) => {
+    const queue = await adapter.open(t)
+    if (!queue) return
+    t.teardown(() => queue.close())
+    t.equal(queue.adapter, adapter.name)
+
+    const seen: number[] = []
+    queue.handle<{ n: number }>('record', async ({ n }) => { seen.push(n) })
+    let failures = 0
+    queue.handle<{ failTimes: number }>('flaky', async ({ failTimes }) => {
+      if (failures < failTimes) {
+        failures++
+        throw new Error('transient')
+      }
+      seen.push(-1)
+    })
+    await queue.start()
+
+    t.test('reports itself up', async (t) => {
+      const health = await queue.health()
+      t.equal(health.status, 'up')
+      t.equal(health.part, 'queue')
+    })
+
+    t.test('runs every job added', async (t) => {
+      for (let n = 0; n < 25; n++) await queue.add('record', { n })
+      await waitFor(() => seen.filter((n) => n >= 0).length === 25)
+      t.same([...seen].filter((n) => n >= 0).sort((a, b) => a - b), Array.from({ length: 25 }, (_, i) => i))
+    })
+
+    t.test('retries a failing job until it succeeds', async (t) => {
+      await queue.add('flaky', { failTimes: 2 })
+      await waitFor(() => seen.includes(-1))
+      t.equal(failures, 2)
+    })
+  })
+}
+
+t.test('bullmq reports down when Redis is unreachable', async (t) => {
+  const queue = new BullMQQueue({ url: 'redis://127.0.0.1:1', name: 'nowhere' })
+  t.teardown(() => queue.close().catch(() => {}))
+  const health = await Promise.race([
+    queue.health(),
+    new Promise<never>((_resolve, reject) => setTimeout(() => reject(new Error('health check hung')), 5000))
+  ])
+  t.equal(health.status, 'down')
+})
