@@ -106,11 +106,14 @@ public final class DevElasticsearch {
             Files.createDirectories(Path.of(settings.get(dir)));
         }
 
+        String nativeNote = prepareNativeLibraries(home);
+
         LogConfigurator.registerErrorListener();
         Environment environment = InternalSettingsPreparer.prepareEnvironment(settings, Map.of(), config, () -> "dev-node");
         LogConfigurator.setNodeName(Node.NODE_NAME_SETTING.get(environment.settings()));
         LogConfigurator.configure(environment, true); // true = keep the console appender (stdout)
         Logger logger = LogManager.getLogger(DevElasticsearch.class);
+        logger.info("native libraries: {}", nativeNote);
 
         final Node node;
         try {
@@ -132,6 +135,46 @@ public final class DevElasticsearch {
         );
         // Node threads are daemons: keep the JVM alive until the shutdown hook has closed the node.
         STOPPED.await();
+    }
+
+    /**
+     * Elasticsearch's native access (Panama FFM) expects its own shared libraries in
+     * {@code $ES_HOME/lib/platform/<os>-<arch>} (or {@code -Des.nativelibs.path}). The distribution ships libzstd,
+     * libvec and libes_parquet_rs there; none of them is on Maven Central. Without libzstd the whole native layer
+     * is disabled, so point Elasticsearch at the system's libzstd when there is one (Debian/Ubuntu: libzstd1)
+     * and switch off the optional native vector library (Lucene's Panama vector code is used instead).
+     * Must run before anything touches {@code NativeAccess}.
+     */
+    private static String prepareNativeLibraries(Path home) throws IOException {
+        if (System.getProperty("org.elasticsearch.nativeaccess.enableVectorLibrary") == null) {
+            System.setProperty("org.elasticsearch.nativeaccess.enableVectorLibrary", "false");
+        }
+        if (System.getProperty("es.nativelibs.path") != null) {
+            return "using -Des.nativelibs.path=" + System.getProperty("es.nativelibs.path");
+        }
+        Path dir = Files.createDirectories(home.resolve("native"));
+        Path link = dir.resolve(System.mapLibraryName("zstd"));
+        System.setProperty("es.nativelibs.path", dir.toString());
+        for (String candidate : List.of(
+            "/usr/lib/x86_64-linux-gnu/libzstd.so.1",
+            "/usr/lib/aarch64-linux-gnu/libzstd.so.1",
+            "/lib/x86_64-linux-gnu/libzstd.so.1",
+            "/lib/aarch64-linux-gnu/libzstd.so.1",
+            "/usr/lib64/libzstd.so.1",
+            "/usr/lib/libzstd.so.1",
+            "/opt/homebrew/lib/libzstd.1.dylib",
+            "/usr/local/lib/libzstd.1.dylib"
+        )) {
+            Path target = Path.of(candidate);
+            if (Files.isReadable(target)) {
+                Files.deleteIfExists(link);
+                Files.createSymbolicLink(link, target);
+                return "zstd from " + target + " (native vector library disabled)";
+            }
+        }
+        Files.deleteIfExists(link);
+        return "no system libzstd found: Elasticsearch native access is disabled (zstd-compressed stored fields, "
+            + "e.g. index.codec=best_compression, will not work); install libzstd1 to enable it";
     }
 
     private static void shutdown(Node node, Logger logger) {
