@@ -5,7 +5,9 @@ export default [
   {
     rules: {
       // Adapters hold handlers of any job payload type; the port itself is typed.
-      '@typescript-eslint/no-explicit-any': 'off'
+      '@typescript-eslint/no-explicit-any': 'off',
+      // TypeBox convention: a schema and its static type share one name.
+      '@typescript-eslint/no-redeclare': 'off'
     }
   }
 ]

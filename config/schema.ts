@@ -21,6 +21,10 @@ export const ConfigSchema = Type.Object({
   EMBEDDING_ALLOW_REMOTE: Type.Boolean({ default: true, description: 'Try the Hugging Face hub when the model is not found locally.' }),
   EMBEDDING_ALLOW_MAVEN: Type.Boolean({ default: true, description: 'Fetch the model from Maven Central with mvn when no other source works.' }),
   EMBEDDING_THREADS: Type.Integer({ default: 0, minimum: 0, description: 'onnxruntime intra-op threads; 0 = onnxruntime default.' }),
+  API_KEYS: Type.Optional(Type.String({
+    pattern: '^[A-Za-z0-9._~-]{16,}:(read|write|admin)(,[A-Za-z0-9._~-]{16,}:(read|write|admin))*$',
+    description: 'Comma-separated key:scope pairs (scope read, write or admin; admin includes write, write includes read). Keys have 16+ characters. Unset: no key is needed, and only a loopback HOST is allowed.'
+  })),
   SHUTDOWN_TIMEOUT_MS: Type.Integer({ default: 10000, minimum: 100, description: 'Grace period for in-flight work on SIGTERM/SIGINT.' })
 })
 

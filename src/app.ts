@@ -3,14 +3,20 @@ import type { FastifyInstance } from 'fastify'
 import errorHandler from './plugins/error-handler.ts'
 import parts, { type PartsPluginOptions } from './plugins/parts.ts'
 import healthRoutes from './routes/health.ts'
+import openapi from './plugins/openapi.ts'
+import auth from './plugins/auth.ts'
+import recordRoutes from './routes/records.ts'
 
 export type AppOptions = PartsPluginOptions
 
 /** The whole service as one plugin: the server and the tests register exactly this. */
 async function app (fastify: FastifyInstance, options: AppOptions): Promise<void> {
   await fastify.register(errorHandler)
+  await fastify.register(openapi)
   await fastify.register(parts, options)
+  await fastify.register(auth)
   await fastify.register(healthRoutes)
+  await fastify.register(recordRoutes)
 }
 
 export default fp(app, { name: 'app', fastify: '5.x' })

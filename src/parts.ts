@@ -3,6 +3,8 @@ import type { Store } from './ports/store.ts'
 import type { JobQueue } from './ports/job-queue.ts'
 import type { SearchIndex } from './ports/search-index.ts'
 import { createStore } from './store/create-store.ts'
+import { migrateToLatest } from './store/migrate.ts'
+import type { Database } from './store/schema.ts'
 import { InProcessQueue } from './queue/in-process-queue.ts'
 import { BullMQQueue } from './queue/bullmq-queue.ts'
 import { ElasticsearchIndex } from './search/elasticsearch-index.ts'
@@ -13,7 +15,7 @@ import { modelSpec } from './embedding/model-catalog.ts'
 
 /** The four ports the service runs on, each served by the adapter the configuration picks. */
 export interface Parts {
-  store: Store
+  store: Store<Database>
   queue: JobQueue
   searchIndex: SearchIndex
   embedder: TransformersEmbedder
@@ -28,7 +30,9 @@ export interface PartsLogger {
 
 /** Opens every part. The model loads in the background so the service answers at once. */
 export async function openParts (config: Config, log: PartsLogger): Promise<Parts> {
-  const store = await createStore({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR })
+  const store = await createStore<Database>({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR })
+  const applied = await migrateToLatest(store.db)
+  if (applied.length > 0) log.info(`store migrated: ${applied.join(', ')}`)
   const queue: JobQueue = config.REDIS_URL
     ? new BullMQQueue({ url: config.REDIS_URL })
     : new InProcessQueue({ onFailed: (name, _data, err) => log.warn(`job ${name} failed for good: ${err.message}`) })

@@ -1,0 +1,35 @@
+import { Type, type TSchema } from '@sinclair/typebox'
+
+/** Portal ids: stable, URL-safe, at most 128 characters. */
+export const ID_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$'
+export const Id = Type.String({ pattern: ID_PATTERN, description: 'Stable external id from the portal (letters, digits, . _ : -; 1-128 characters).' })
+
+export const Visibility = Type.Union([Type.Literal('public'), Type.Literal('members'), Type.Literal('private')], {
+  default: 'public',
+  description: 'public: anyone; members: platform members; private: never recommended or searchable by others.'
+})
+
+export const Lang = Type.Union([Type.Literal('it'), Type.Literal('en')], { description: 'Language of the texts; detected when absent.' })
+
+/** A short label: a competency, an interest, a tag. */
+export const Phrase = Type.String({ minLength: 1, maxLength: 200 })
+export const Phrases = Type.Array(Phrase, { maxItems: 100, default: [] })
+export const Title = Type.String({ minLength: 1, maxLength: 500 })
+export const LongText = Type.String({ maxLength: 20_000 })
+/** ATECO / NACE codes such as "C.28.1" or "62.01". */
+export const SectorCode = Type.String({ pattern: '^[A-Z]?(\\.?[0-9]{1,2}){0,4}$', minLength: 1, maxLength: 16 })
+export const Country = Type.String({ pattern: '^[A-Z]{2}$', description: 'ISO 3166-1 alpha-2 code, upper case.' })
+export const S3Area = Type.String({ minLength: 1, maxLength: 100, description: 'Smart-specialisation (S3) area or ecosystem.' })
+
+/** Fields every record carries, whatever its kind. */
+export const RecordMeta = {
+  id: Type.Optional(Type.String({ pattern: ID_PATTERN, description: 'When present, must equal the id in the path.' })),
+  version: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'Monotonic version from the portal; a write older than the stored one is ignored.' })),
+  updatedAt: Type.Optional(Type.String({ format: 'date-time', description: 'Used as the version when `version` is absent.' })),
+  visibility: Type.Optional(Visibility),
+  lang: Type.Optional(Lang)
+}
+
+export function record<T extends Record<string, TSchema>> (title: string, properties: T) {
+  return Type.Object({ ...RecordMeta, ...properties }, { title, additionalProperties: false })
+}

@@ -1,0 +1,62 @@
+import fp from 'fastify-plugin'
+import { timingSafeEqual } from 'node:crypto'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+
+export type Scope = 'read' | 'write' | 'admin'
+const RANK: Record<Scope, number> = { read: 1, write: 2, admin: 3 }
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** preHandler that demands an API key of at least `scope` (401 without a key, 403 with a weaker one). */
+    requireScope (scope: Scope): (request: FastifyRequest, reply: FastifyReply) => Promise<void>
+  }
+}
+
+/** Parses API_KEYS ("key:scope,key:scope"); the schema has already checked its shape. */
+export function parseApiKeys (value: string | undefined): Map<string, Scope> {
+  const keys = new Map<string, Scope>()
+  for (const pair of (value ?? '').split(',').filter(Boolean)) {
+    const at = pair.lastIndexOf(':')
+    keys.set(pair.slice(0, at), pair.slice(at + 1) as Scope)
+  }
+  return keys
+}
+
+/** API keys with scopes, from `Authorization: Bearer <key>` or `X-API-Key: <key>`. */
+async function auth (app: FastifyInstance): Promise<void> {
+  const keys = parseApiKeys(app.config.API_KEYS)
+  const open = keys.size === 0
+  if (open) {
+    if (!isLoopback(app.config.HOST)) throw new Error('API_KEYS must be set when HOST is not a loopback address')
+    app.log.warn('API_KEYS is not set: every request has every scope (loopback only)')
+  }
+  const entries = [...keys].map(([key, scope]) => ({ key: Buffer.from(key), scope }))
+
+  app.decorate('requireScope', (scope: Scope) => async (request: FastifyRequest, reply: FastifyReply) => {
+    if (open) return
+    const presented = keyOf(request)
+    if (!presented) {
+      reply.header('www-authenticate', 'Bearer')
+      throw Object.assign(new Error('an API key is required (Authorization: Bearer <key> or X-API-Key)'), { statusCode: 401 })
+    }
+    const candidate = Buffer.from(presented)
+    const match = entries.find((e) => e.key.length === candidate.length && timingSafeEqual(e.key, candidate))
+    if (!match) throw Object.assign(new Error('the API key is not valid'), { statusCode: 401 })
+    if (RANK[match.scope] < RANK[scope]) {
+      throw Object.assign(new Error(`this API key has scope "${match.scope}"; "${scope}" is needed`), { statusCode: 403 })
+    }
+  })
+}
+
+function keyOf (request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization
+  if (header?.startsWith('Bearer ')) return header.slice(7).trim() || undefined
+  const key = request.headers['x-api-key']
+  return typeof key === 'string' && key ? key : undefined
+}
+
+function isLoopback (host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.')
+}
+
+export default fp(auth, { name: 'auth', dependencies: ['parts'], fastify: '5.x' })

@@ -1,0 +1,116 @@
+import { sql, type Kysely, type Transaction } from 'kysely'
+import type { Database } from '../store/schema.ts'
+import type { Kind } from '../domain/kinds.ts'
+
+/** What happened to a write. `stale`: older than (or as old as, with other content) the stored version. */
+export type WriteOutcome = 'created' | 'updated' | 'unchanged' | 'stale' | 'deleted' | 'not_found'
+
+export interface WriteResult {
+  outcome: WriteOutcome
+  version: number
+  /** The stored version when the write was ignored. */
+  storedVersion?: number
+}
+
+export interface StoredRecord {
+  kind: Kind
+  id: string
+  version: number
+  visibility: string
+  body: Record<string, unknown>
+  updatedAt: string
+}
+
+/**
+ * Writes records and their outbox rows in one transaction, guarded by version: the newest version
+ * wins whatever order writes arrive in, and a replay of the same write changes nothing.
+ */
+export class RecordRepository {
+  constructor (private readonly db: Kysely<Database>) {}
+
+  /** The version a write carries: `version`, else `updatedAt` in ms, else now. */
+  static versionOf (body: { version?: number, updatedAt?: string }): number {
+    if (typeof body.version === 'number') return body.version
+    if (body.updatedAt) return Date.parse(body.updatedAt)
+    return Date.now()
+  }
+
+  async put (kind: Kind, id: string, body: Record<string, unknown>): Promise<WriteResult> {
+    const version = RecordRepository.versionOf(body)
+    const stored = { ...body, id, version }
+    return this.db.transaction().execute((tx) => this.putIn(tx, kind, id, version, stored))
+  }
+
+  /** Same as `put`, inside a caller's transaction (bulk imports batch many writes per commit). */
+  async putIn (tx: Transaction<Database>, kind: Kind, id: string, version: number, body: Record<string, unknown>): Promise<WriteResult> {
+    const json = JSON.stringify(body)
+    const visibility = String(body.visibility ?? 'public')
+    const written = await sql<{ inserted: boolean }>`
+      insert into records (kind, id, version, visibility, deleted, body, updated_at)
+      values (${kind}, ${id}, ${version}, ${visibility}, false, ${json}::jsonb, now())
+      on conflict (kind, id) do update
+        set version = excluded.version, visibility = excluded.visibility, deleted = false,
+            body = excluded.body, updated_at = now()
+        where records.version < excluded.version
+      returning (xmax = 0) as inserted`.execute(tx)
+    const row = written.rows[0]
+    if (!row) return this.ignored(tx, kind, id, version, json)
+    await tx.insertInto('outbox').values({ kind, record_id: id, version, op: 'upsert' }).execute()
+    if (kind === 'projects') await this.syncParticipants(tx, id, body.participants)
+    return { outcome: row.inserted ? 'created' : 'updated', version }
+  }
+
+  async delete (kind: Kind, id: string, version?: number): Promise<WriteResult> {
+    return this.db.transaction().execute((tx) => this.deleteIn(tx, kind, id, version))
+  }
+
+  async deleteIn (tx: Transaction<Database>, kind: Kind, id: string, version?: number): Promise<WriteResult> {
+    const current = await tx.selectFrom('records').select(['version', 'deleted'])
+      .where('kind', '=', kind).where('id', '=', id).forUpdate().executeTakeFirst()
+    if (!current) return { outcome: 'not_found', version: version ?? 0 }
+    const storedVersion = Number(current.version)
+    // Without a version, a delete supersedes whatever is stored.
+    const next = version ?? Math.max(storedVersion + 1, Date.now())
+    if (current.deleted && next <= storedVersion) return { outcome: 'unchanged', version: storedVersion }
+    if (next <= storedVersion) return { outcome: 'stale', version: next, storedVersion }
+    await tx.updateTable('records')
+      .set({ version: next, deleted: true, body: JSON.stringify({ id }), updated_at: new Date() })
+      .where('kind', '=', kind).where('id', '=', id).execute()
+    await tx.insertInto('outbox').values({ kind, record_id: id, version: next, op: 'delete' }).execute()
+    if (kind === 'projects') await tx.deleteFrom('project_participants').where('project_id', '=', id).execute()
+    return { outcome: 'deleted', version: next }
+  }
+
+  async get (kind: Kind, id: string): Promise<StoredRecord | null> {
+    const row = await this.db.selectFrom('records').selectAll()
+      .where('kind', '=', kind).where('id', '=', id).where('deleted', '=', false).executeTakeFirst()
+    if (!row) return null
+    return {
+      kind,
+      id: row.id,
+      version: Number(row.version),
+      visibility: row.visibility,
+      body: row.body as Record<string, unknown>,
+      updatedAt: new Date(row.updated_at).toISOString()
+    }
+  }
+
+  private async ignored (tx: Transaction<Database>, kind: Kind, id: string, version: number, json: string): Promise<WriteResult> {
+    const stored = await sql<{ version: string, same: boolean, deleted: boolean }>`
+      select version, deleted, body = ${json}::jsonb as same from records where kind = ${kind} and id = ${id}`.execute(tx)
+    const row = stored.rows[0]
+    const storedVersion = Number(row?.version ?? 0)
+    if (row && !row.deleted && row.same && storedVersion === version) return { outcome: 'unchanged', version }
+    return { outcome: 'stale', version, storedVersion }
+  }
+
+  private async syncParticipants (tx: Transaction<Database>, projectId: string, participants: unknown): Promise<void> {
+    await tx.deleteFrom('project_participants').where('project_id', '=', projectId).execute()
+    const list = Array.isArray(participants) ? participants as Array<{ organizationId: string, role: string }> : []
+    const unique = new Map(list.map((p) => [p.organizationId, p.role]))
+    if (unique.size === 0) return
+    await tx.insertInto('project_participants')
+      .values([...unique].map(([organizationId, role]) => ({ project_id: projectId, organization_id: organizationId, role })))
+      .execute()
+  }
+}

@@ -1,0 +1,46 @@
+import type { ColumnType, Generated } from 'kysely'
+
+/** Row types of the store's tables, as Kysely sees them. */
+export interface RecordsTable {
+  kind: string
+  id: string
+  version: ColumnType<string, number | string, number | string>
+  visibility: string
+  deleted: ColumnType<boolean, boolean | undefined, boolean>
+  body: ColumnType<unknown, string, string>
+  updated_at: ColumnType<Date, Date | undefined, Date>
+}
+
+export interface OutboxTable {
+  seq: Generated<string>
+  kind: string
+  record_id: string
+  version: ColumnType<string, number | string, number | string>
+  op: 'upsert' | 'delete'
+  created_at: ColumnType<Date, Date | undefined, never>
+  enqueued_at: Date | null
+  done_at: Date | null
+  attempts: ColumnType<number, number | undefined, number>
+  last_error: string | null
+}
+
+export interface VectorsTable {
+  model: string
+  content_hash: string
+  dims: number
+  vector: Uint8Array
+  created_at: ColumnType<Date, Date | undefined, never>
+}
+
+export interface ProjectParticipantsTable {
+  project_id: string
+  organization_id: string
+  role: string
+}
+
+export interface Database {
+  records: RecordsTable
+  outbox: OutboxTable
+  vectors: VectorsTable
+  project_participants: ProjectParticipantsTable
+}
