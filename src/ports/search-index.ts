@@ -1,4 +1,22 @@
 import type { HealthCheck } from './health.ts'
+import type { Kind } from '../domain/kinds.ts'
+import type { IndexDocument } from '../../indexers/document.ts'
+
+export type { IndexDocument }
+
+/** One change to apply. Versions are the store's: an operation older than what the index holds is ignored. */
+export type IndexOperation =
+  | { op: 'upsert', doc: IndexDocument }
+  | { op: 'delete', kind: Kind, id: string, version: number }
+
+export interface BulkResult {
+  /** Operations applied. */
+  applied: number
+  /** Operations ignored because the index already held a newer version. */
+  stale: number
+  /** Operations that failed; the caller retries them. */
+  failed: Array<{ kind: Kind, id: string, reason: string }>
+}
 
 /**
  * The search index: Elasticsearch, or an embedded index in this process.
@@ -7,6 +25,16 @@ import type { HealthCheck } from './health.ts'
 export interface SearchIndex extends HealthCheck {
   /** "elasticsearch" or "embedded". */
   readonly adapter: string
+  /** Creates the indices and aliases that do not exist yet (idempotent). */
+  ensureIndices (): Promise<void>
+  /** Applies operations in one round trip where the backend allows it. */
+  bulk (operations: readonly IndexOperation[]): Promise<BulkResult>
+  /** Documents of a kind (searchable ones: after refresh). */
+  count (kind: Kind): Promise<number>
+  /** The stored version of a document, or null (tests and status). */
+  versionOf (kind: Kind, id: string): Promise<number | null>
+  /** Makes every applied operation visible to search. */
+  refresh (): Promise<void>
   /** Releases clients and memory. */
   close (): Promise<void>
 }

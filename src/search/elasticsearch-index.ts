@@ -1,11 +1,18 @@
 import { Client } from '@elastic/elasticsearch'
-import type { SearchIndex } from '../ports/search-index.ts'
+import type { BulkResult, IndexOperation, SearchIndex } from '../ports/search-index.ts'
 import { probe, type PartHealth } from '../ports/health.ts'
+import { KINDS, type Kind } from '../domain/kinds.ts'
+import { INDEX_SETTINGS, aliasName, indexName, mapping } from '../../indexers/definitions.ts'
+import { toSource } from './index-source.ts'
 
 export interface ElasticsearchIndexOptions {
   /** Node URL, e.g. http://127.0.0.1:9200. */
   url: string
-  /** Per-request timeout in ms. Default 10000. */
+  /** Prefix of every index and alias. Default "engine-". */
+  prefix?: string
+  /** Vector length. Default 384. */
+  dims?: number
+  /** Per-request timeout in ms. Default 30000. */
   requestTimeoutMs?: number
 }
 
@@ -13,13 +20,72 @@ export interface ElasticsearchIndexOptions {
 export class ElasticsearchIndex implements SearchIndex {
   readonly adapter = 'elasticsearch'
   readonly client: Client
+  readonly prefix: string
+  private readonly dims: number
 
   constructor (private readonly options: ElasticsearchIndexOptions) {
-    this.client = new Client({
-      node: options.url,
-      requestTimeout: options.requestTimeoutMs ?? 10_000,
-      maxRetries: 1
+    this.client = new Client({ node: options.url, requestTimeout: options.requestTimeoutMs ?? 30_000, maxRetries: 1 })
+    this.prefix = options.prefix ?? 'engine-'
+    this.dims = options.dims ?? 384
+  }
+
+  alias (kind: Kind): string {
+    return aliasName(this.prefix, kind)
+  }
+
+  async ensureIndices (): Promise<void> {
+    for (const kind of KINDS) {
+      const alias = this.alias(kind)
+      if (await this.client.indices.existsAlias({ name: alias })) continue
+      const index = indexName(this.prefix, kind)
+      try {
+        await this.client.indices.create({ index, settings: INDEX_SETTINGS, mappings: mapping(this.dims) as any, aliases: { [alias]: { is_write_index: true } } })
+      } catch (err) {
+        // Another process created it first: fine.
+        if (!String((err as Error).message).includes('resource_already_exists_exception')) throw err
+      }
+    }
+  }
+
+  async bulk (operations: readonly IndexOperation[]): Promise<BulkResult> {
+    const result: BulkResult = { applied: 0, stale: 0, failed: [] }
+    if (operations.length === 0) return result
+    const body: unknown[] = []
+    for (const o of operations) {
+      // External versioning: Elasticsearch itself refuses an operation older than the document it holds.
+      if (o.op === 'upsert') {
+        body.push({ index: { _index: this.alias(o.doc.kind), _id: o.doc.id, version: o.doc.version, version_type: 'external_gte' } })
+        body.push(toSource(o.doc))
+      } else {
+        body.push({ delete: { _index: this.alias(o.kind), _id: o.id, version: o.version, version_type: 'external_gte' } })
+      }
+    }
+    const res = await this.client.bulk({ operations: body })
+    res.items.forEach((item, i) => {
+      const op = operations[i] as IndexOperation
+      const r = item.index ?? item.delete
+      const kind = op.op === 'upsert' ? op.doc.kind : op.kind
+      const id = op.op === 'upsert' ? op.doc.id : op.id
+      if (!r || !r.error) result.applied++
+      else if (r.status === 409) result.stale++
+      else if (op.op === 'delete' && r.status === 404) result.applied++
+      else result.failed.push({ kind, id, reason: `${r.error.type}: ${r.error.reason}` })
     })
+    return result
+  }
+
+  async count (kind: Kind): Promise<number> {
+    const res = await this.client.count({ index: this.alias(kind) })
+    return res.count
+  }
+
+  async versionOf (kind: Kind, id: string): Promise<number | null> {
+    const res = await this.client.get({ index: this.alias(kind), id, _source: false }, { ignore: [404] })
+    return res.found ? (res._version ?? null) : null
+  }
+
+  async refresh (): Promise<void> {
+    await this.client.indices.refresh({ index: KINDS.map((k) => this.alias(k)), ignore_unavailable: true })
   }
 
   health (): Promise<PartHealth> {

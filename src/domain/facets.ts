@@ -1,0 +1,51 @@
+import { createHash } from 'node:crypto'
+import type { Kind } from './kinds.ts'
+
+/**
+ * The texts of a record that are embedded, one vector per facet, so that matching can compare
+ * like with like (an organisation's competencies against a proposal's needs), not one blob of text.
+ */
+export type Facet = 'profile' | 'competencies' | 'needs'
+
+const join = (...parts: unknown[]): string => parts
+  .flatMap((p) => Array.isArray(p) ? p : [p])
+  .filter((p): p is string => typeof p === 'string' && p.trim().length > 0)
+  .join('. ')
+
+/** The facet texts of a record body; facets with no text are absent. */
+export function facetTexts (kind: Kind, r: Record<string, any>): Partial<Record<Facet, string>> {
+  const out: Partial<Record<Facet, string>> = {}
+  const set = (facet: Facet, text: string) => { if (text) out[facet] = text }
+  switch (kind) {
+    case 'organizations':
+      set('profile', join(r.name, r.description, r.competencies, r.results))
+      set('competencies', join(r.competencies, r.competenciesText))
+      set('needs', join(r.needs, r.needsText))
+      break
+    case 'people':
+      set('profile', join(r.role, r.interests, r.interestsText, r.expertise))
+      set('competencies', join(r.expertise))
+      set('needs', join(r.interests, r.interestsText))
+      break
+    case 'proposals':
+      set('profile', join(r.title, r.body))
+      set('competencies', join(r.offers, r.offersText))
+      set('needs', join(r.seeks, r.seeksText))
+      break
+    case 'projects':
+      set('profile', join(r.title, r.summary))
+      break
+    case 'communities':
+      set('profile', join(r.title, r.text, r.tags))
+      break
+    case 'content':
+      set('profile', join(r.title, r.text, r.tags))
+      break
+  }
+  return out
+}
+
+/** The key a vector is stored under, with the model name: the same text is never embedded twice. */
+export function contentHash (text: string): string {
+  return createHash('sha256').update(text).digest('base64url')
+}
