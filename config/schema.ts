@@ -25,6 +25,10 @@ export const ConfigSchema = Type.Object({
     pattern: '^[A-Za-z0-9._~-]{16,}:(read|write|admin)(,[A-Za-z0-9._~-]{16,}:(read|write|admin))*$',
     description: 'Comma-separated key:scope pairs (scope read, write or admin; admin includes write, write includes read). Keys have 16+ characters. Unset: no key is needed, and only a loopback HOST is allowed.'
   })),
+  INDEX_PREFIX: Type.String({ default: 'engine-', pattern: '^[a-z0-9][a-z0-9_-]{0,40}$', description: 'Prefix of every Elasticsearch index and alias.' }),
+  RUN_WORKERS: Type.Boolean({ default: true, description: 'Run the outbox relay and the embed-and-index worker inside the API process (false: run `npm run worker` processes instead).' }),
+  QUEUE_CONCURRENCY: Type.Integer({ default: 2, minimum: 1, maximum: 64, description: 'Jobs a BullMQ worker process runs at once.' }),
+  OUTBOX_LEASE_MS: Type.Integer({ default: 60000, minimum: 100, description: 'An outbox row enqueued this long ago and not yet indexed is enqueued again (lost job: Redis flushed, worker died).' }),
   SHUTDOWN_TIMEOUT_MS: Type.Integer({ default: 10000, minimum: 100, description: 'Grace period for in-flight work on SIGTERM/SIGINT.' })
 })
 

@@ -6,6 +6,7 @@ import healthRoutes from './routes/health.ts'
 import openapi from './plugins/openapi.ts'
 import auth from './plugins/auth.ts'
 import recordRoutes from './routes/records.ts'
+import pipeline from './plugins/pipeline.ts'
 
 export type AppOptions = PartsPluginOptions
 
@@ -15,6 +16,7 @@ async function app (fastify: FastifyInstance, options: AppOptions): Promise<void
   await fastify.register(openapi)
   await fastify.register(parts, options)
   await fastify.register(auth)
+  await fastify.register(pipeline)
   await fastify.register(healthRoutes)
   await fastify.register(recordRoutes)
 }

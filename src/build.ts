@@ -1,19 +1,20 @@
 import Fastify, { type FastifyServerOptions } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import app, { type AppOptions } from './app.ts'
+import { validatorCompiler } from './validation.ts'
 
 /** Request limits and validation settings shared by the server and the tests. */
 export function serverOptions (logger: FastifyServerOptions['logger']): FastifyServerOptions {
   return {
     logger,
-    bodyLimit: 10 * 1024 * 1024,
-    ajv: { customOptions: { allErrors: true, removeAdditional: false, coerceTypes: 'array', useDefaults: true } }
+    bodyLimit: 10 * 1024 * 1024
   }
 }
 
 /** Builds a ready-to-listen Fastify instance around the app plugin. */
 export async function buildServer (options: AppOptions, logger: FastifyServerOptions['logger'] = false) {
   const server = Fastify(serverOptions(logger)).withTypeProvider<TypeBoxTypeProvider>()
+  server.setValidatorCompiler(validatorCompiler)
   await server.register(app, options)
   return server
 }

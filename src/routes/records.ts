@@ -36,6 +36,7 @@ async function recordRoutes (app: FastifyInstance): Promise<void> {
         throw Object.assign(new Error(`body.id "${String(request.body.id)}" differs from the id in the path "${id}"`), { statusCode: 400 })
       }
       const result = await repo.put(kind, id, request.body)
+      if (result.outcome === 'created' || result.outcome === 'updated') app.pipeline?.relay.wake()
       reply.code(result.outcome === 'created' ? 201 : result.outcome === 'stale' ? 409 : 200)
       return { kind, id, ...result, ...(result.outcome === 'stale' ? { message: staleMessage(result.version, result.storedVersion) } : {}) }
     })
@@ -60,6 +61,7 @@ async function recordRoutes (app: FastifyInstance): Promise<void> {
       }
     }, async (request, reply) => {
       const result = await repo.delete(kind, request.params.id, request.query.version)
+      if (result.outcome === 'deleted') app.pipeline?.relay.wake()
       if (result.outcome === 'not_found') throw notFound(kind, request.params.id)
       if (result.outcome === 'stale') reply.code(409)
       return { kind, id: request.params.id, ...result, ...(result.outcome === 'stale' ? { message: staleMessage(result.version, result.storedVersion) } : {}) }
@@ -75,4 +77,4 @@ function staleMessage (version: number, stored?: number): string {
   return `ignored: version ${version} is not newer than the stored version ${stored}`
 }
 
-export default fp(recordRoutes, { name: 'record-routes', dependencies: ['parts', 'auth'], fastify: '5.x' })
+export default fp(recordRoutes, { name: 'record-routes', dependencies: ['parts', 'auth', 'pipeline'], fastify: '5.x' })

@@ -1,0 +1,67 @@
+import type { Embedder } from '../ports/embedder.ts'
+import type { IndexDocument } from '../ports/search-index.ts'
+import type { Kind } from '../domain/kinds.ts'
+import { contentHash, facetTexts, type Facet } from '../domain/facets.ts'
+import { indexFields } from '../../indexers/document.ts'
+import type { VectorCache } from '../records/vector-cache.ts'
+
+export interface SourceRecord {
+  kind: Kind
+  id: string
+  version: number
+  body: Record<string, unknown>
+  updatedAt: string
+}
+
+export interface BuildStats {
+  /** Facet texts whose vectors came from the store. */
+  reused: number
+  /** Facet texts embedded now. */
+  embedded: number
+}
+
+/**
+ * Turns stored records into index documents. Each facet text is looked up by (model, content hash)
+ * first; only the texts never seen are embedded, in batches, and their vectors stored for next time.
+ * Without a model the documents carry no vectors and matching on them is lexical.
+ */
+export async function buildDocuments (
+  records: readonly SourceRecord[],
+  embedder: Embedder,
+  cache: VectorCache,
+  batchSize = 32
+): Promise<{ docs: IndexDocument[], stats: BuildStats }> {
+  const model = embedder.available ? embedder.model : null
+  const texts = records.map((r) => facetTexts(r.kind, r.body))
+  const vectors = new Map<string, Float32Array>()
+  const stats: BuildStats = { reused: 0, embedded: 0 }
+
+  if (model) {
+    const wanted = new Map<string, string>()
+    for (const facets of texts) for (const t of Object.values(facets)) wanted.set(contentHash(t), t)
+    const stored = await cache.getMany(model, [...wanted.keys()])
+    for (const [hash, v] of stored) vectors.set(hash, v)
+    stats.reused = stored.size
+    // Similar lengths together: a batch is padded to its longest text.
+    const missing = [...wanted].filter(([hash]) => !stored.has(hash)).sort((a, b) => a[1].length - b[1].length)
+    const fresh = new Map<string, Float32Array>()
+    for (let i = 0; i < missing.length; i += batchSize) {
+      const batch = missing.slice(i, i + batchSize)
+      const out = await embedder.embed(batch.map(([, t]) => t), 'passage')
+      batch.forEach(([hash], j) => fresh.set(hash, out[j] as Float32Array))
+    }
+    await cache.putMany(model, fresh)
+    for (const [hash, v] of fresh) vectors.set(hash, v)
+    stats.embedded = fresh.size
+  }
+
+  const docs = records.map((r, i): IndexDocument => {
+    const docVectors: Partial<Record<Facet, Float32Array>> = {}
+    for (const [facet, t] of Object.entries(texts[i] ?? {})) {
+      const v = vectors.get(contentHash(t))
+      if (v) docVectors[facet as Facet] = v
+    }
+    return { kind: r.kind, id: r.id, version: r.version, fields: indexFields(r.kind, r.id, r.version, r.body, r.updatedAt, model), vectors: docVectors }
+  })
+  return { docs, stats }
+}

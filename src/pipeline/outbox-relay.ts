@@ -1,0 +1,95 @@
+import { sql, type Kysely } from 'kysely'
+import type { Database } from '../store/schema.ts'
+import type { JobQueue } from '../ports/job-queue.ts'
+import { INDEX_JOB, type IndexJobData } from './index-job.ts'
+
+export interface OutboxRelayOptions {
+  /** Outbox rows per job. Default 64. */
+  batchSize?: number
+  /** Most rows moved per pass. Default 2048. */
+  maxPerPass?: number
+  /** Idle poll interval in ms. Default 250. */
+  pollMs?: number
+  /**
+   * A row enqueued this long ago and still not done is enqueued again (its job was lost: Redis
+   * flushed, a worker died). Handlers are idempotent, so a duplicate costs only work. Default 60000.
+   */
+  leaseMs?: number
+  onError?: (err: Error) => void
+}
+
+/**
+ * Moves outbox rows to the job queue. Several relays may run at once: rows are claimed with
+ * `for update skip locked`, so each pass of each relay takes rows no other pass holds.
+ */
+export class OutboxRelay {
+  private timer: NodeJS.Timeout | null = null
+  private running: Promise<void> | null = null
+  private stopped = true
+  private readonly batchSize: number
+  private readonly maxPerPass: number
+  private readonly pollMs: number
+  private readonly leaseMs: number
+
+  constructor (private readonly db: Kysely<Database>, private readonly queue: JobQueue, private readonly options: OutboxRelayOptions = {}) {
+    this.batchSize = options.batchSize ?? 64
+    this.maxPerPass = options.maxPerPass ?? 2048
+    this.pollMs = options.pollMs ?? 250
+    this.leaseMs = options.leaseMs ?? 60_000
+  }
+
+  start (): void {
+    this.stopped = false
+    this.schedule(0)
+  }
+
+  /** Runs a pass soon (after a write), instead of waiting for the next poll. */
+  wake (): void {
+    if (!this.stopped && !this.running) this.schedule(0)
+  }
+
+  /** One pass; returns the number of rows enqueued. */
+  async pass (): Promise<number> {
+    return this.db.transaction().execute(async (tx) => {
+      const rows = await sql<{ seq: string }>`
+        select seq from outbox
+        where done_at is null
+          and (enqueued_at is null or enqueued_at < now() - make_interval(secs => ${this.leaseMs / 1000}))
+        order by seq
+        limit ${this.maxPerPass}
+        for update skip locked`.execute(tx)
+      const seqs = rows.rows.map((r) => String(r.seq))
+      for (let i = 0; i < seqs.length; i += this.batchSize) {
+        const data: IndexJobData = { seqs: seqs.slice(i, i + this.batchSize) }
+        await this.queue.add(INDEX_JOB, data)
+      }
+      if (seqs.length > 0) {
+        await tx.updateTable('outbox').set((eb) => ({ enqueued_at: new Date(), attempts: eb('attempts', '+', 1) }))
+          .where('seq', 'in', seqs).execute()
+      }
+      return seqs.length
+    })
+  }
+
+  async stop (): Promise<void> {
+    this.stopped = true
+    if (this.timer) clearTimeout(this.timer)
+    this.timer = null
+    await this.running
+  }
+
+  private schedule (ms: number): void {
+    if (this.timer) clearTimeout(this.timer)
+    this.timer = setTimeout(() => {
+      this.timer = null
+      this.running = this.pass().then((n) => {
+        this.running = null
+        if (!this.stopped) this.schedule(n >= this.maxPerPass ? 0 : this.pollMs)
+      }, (err: Error) => {
+        this.running = null
+        this.options.onError?.(err)
+        if (!this.stopped) this.schedule(this.pollMs * 4)
+      })
+    }, ms)
+  }
+}

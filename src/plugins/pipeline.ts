@@ -1,0 +1,28 @@
+import fp from 'fastify-plugin'
+import type { FastifyInstance } from 'fastify'
+import { startPipeline, type Pipeline } from '../pipeline/pipeline.ts'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The in-process relay and worker, or null when RUN_WORKERS=false. */
+    pipeline: Pipeline | null
+  }
+}
+
+/** Runs the outbox relay and the embed-and-index worker in the API process (the default). */
+async function pipelinePlugin (app: FastifyInstance): Promise<void> {
+  if (!app.config.RUN_WORKERS) {
+    app.decorate('pipeline', null)
+    return
+  }
+  const pipeline = await startPipeline(app.parts, {
+    leaseMs: app.config.OUTBOX_LEASE_MS,
+    log: (m) => app.log.info(m),
+    onError: (err) => app.log.warn({ err }, 'outbox relay pass failed; retrying')
+  })
+  app.decorate('pipeline', pipeline)
+  // Registered after the parts plugin, so it closes before the queue and store do.
+  app.addHook('onClose', async () => { await pipeline.stop() })
+}
+
+export default fp(pipelinePlugin, { name: 'pipeline', dependencies: ['parts'], fastify: '5.x' })
