@@ -27,6 +27,7 @@ export const ConfigSchema = Type.Object({
   })),
   INDEX_PREFIX: Type.String({ default: 'engine-', pattern: '^[a-z0-9][a-z0-9_-]{0,40}$', description: 'Prefix of every Elasticsearch index and alias.' }),
   RUN_WORKERS: Type.Boolean({ default: true, description: 'Run the outbox relay and the embed-and-index worker inside the API process (false: run `npm run worker` processes instead).' }),
+  QUEUE_NAME: Type.String({ default: 'engine', pattern: '^[A-Za-z0-9_-]{1,64}$', description: 'BullMQ queue name (one per deployment sharing a Redis).' }),
   QUEUE_CONCURRENCY: Type.Integer({ default: 2, minimum: 1, maximum: 64, description: 'Jobs a BullMQ worker process runs at once.' }),
   OUTBOX_LEASE_MS: Type.Integer({ default: 60000, minimum: 100, description: 'An outbox row enqueued this long ago and not yet indexed is enqueued again (lost job: Redis flushed, worker died).' }),
   SHUTDOWN_TIMEOUT_MS: Type.Integer({ default: 10000, minimum: 100, description: 'Grace period for in-flight work on SIGTERM/SIGINT.' })

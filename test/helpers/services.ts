@@ -55,3 +55,22 @@ export async function tempDir (t: Test, prefix = 'engine-test-'): Promise<string
   t.teardown(() => rm(dir, { recursive: true, force: true }))
   return dir
 }
+
+/** A new, empty Postgres database on the test server, dropped when the test ends: runs never share rows. */
+export async function freshDatabase (t: Test): Promise<string> {
+  const { default: pg } = await import('pg')
+  const name = `engine_test_${process.pid}_${Math.random().toString(36).slice(2, 8)}`
+  const admin = new pg.Client({ connectionString: services.postgres })
+  await admin.connect()
+  await admin.query(`create database ${name}`)
+  await admin.end()
+  t.teardown(async () => {
+    const c = new pg.Client({ connectionString: services.postgres })
+    await c.connect()
+    await c.query(`drop database if exists ${name} with (force)`)
+    await c.end()
+  })
+  const url = new URL(services.postgres)
+  url.pathname = `/${name}`
+  return url.toString()
+}
