@@ -7,6 +7,7 @@ import openapi from './plugins/openapi.ts'
 import auth from './plugins/auth.ts'
 import recordRoutes from './routes/records.ts'
 import pipeline from './plugins/pipeline.ts'
+import bulkRoutes from './routes/bulk.ts'
 
 export type AppOptions = PartsPluginOptions
 
@@ -19,6 +20,7 @@ async function app (fastify: FastifyInstance, options: AppOptions): Promise<void
   await fastify.register(pipeline)
   await fastify.register(healthRoutes)
   await fastify.register(recordRoutes)
+  await fastify.register(bulkRoutes)
 }
 
 export default fp(app, { name: 'app', fastify: '5.x' })

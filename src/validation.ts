@@ -6,7 +6,7 @@ const common = { allErrors: true, useDefaults: true, removeAdditional: false, st
 
 // Bodies are JSON and must carry the right types: 42 is not the name "42". URL parts are strings,
 // so querystrings, params and headers are coerced to their declared types.
-const strict = addFormats.default(new Ajv({ ...common, coerceTypes: false }))
+export const strict = addFormats.default(new Ajv({ ...common, coerceTypes: false }))
 const coercing = addFormats.default(new Ajv({ ...common, coerceTypes: 'array' }))
 
 /** Fastify's validator compiler: strict for bodies, coercing for the URL and headers. */

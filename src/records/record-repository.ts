@@ -69,7 +69,8 @@ export class RecordRepository {
       .where('kind', '=', kind).where('id', '=', id).forUpdate().executeTakeFirst()
     if (!current) return { outcome: 'not_found', version: version ?? 0 }
     const storedVersion = Number(current.version)
-    // Without a version, a delete supersedes whatever is stored.
+    // A delete without a version supersedes whatever is stored, and repeating it changes nothing.
+    if (current.deleted && version === undefined) return { outcome: 'unchanged', version: storedVersion }
     const next = version ?? Math.max(storedVersion + 1, Date.now())
     if (current.deleted && next <= storedVersion) return { outcome: 'unchanged', version: storedVersion }
     if (next <= storedVersion) return { outcome: 'stale', version: next, storedVersion }

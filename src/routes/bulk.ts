@@ -1,0 +1,42 @@
+import fp from 'fastify-plugin'
+import type { Readable } from 'node:stream'
+import { Type } from '@sinclair/typebox'
+import type { FastifyInstance } from 'fastify'
+import { importNdjson } from '../records/bulk-import.ts'
+
+const Summary = Type.Object({
+  lines: Type.Integer(),
+  created: Type.Integer(),
+  updated: Type.Integer(),
+  unchanged: Type.Integer(),
+  stale: Type.Integer(),
+  deleted: Type.Integer(),
+  notFound: Type.Integer(),
+  failed: Type.Integer(),
+  errors: Type.Array(Type.Object({ line: Type.Integer(), field: Type.String(), problem: Type.String() })),
+  durationMs: Type.Integer()
+})
+
+/** POST /v1/bulk: an NDJSON stream of upserts and deletes, streamed with bounded memory. */
+async function bulkRoutes (app: FastifyInstance): Promise<void> {
+  // The body stays a stream: an import of any size never sits in memory.
+  app.addContentTypeParser('application/x-ndjson', (_request, payload, done) => done(null, payload))
+
+  app.post('/v1/bulk', {
+    preHandler: app.requireScope('write'),
+    schema: {
+      tags: ['bulk'],
+      summary: 'Import an NDJSON stream of upserts and deletes (Content-Type: application/x-ndjson)',
+      description: 'Each line: {"op":"upsert","kind":"organizations","id":"o1","record":{...}} or {"op":"delete","kind":"people","id":"p1","version":7}. Bad lines are reported by line number and skipped; good lines land.',
+      response: { 200: Summary }
+    }
+  }, async (request, reply) => {
+    if (!request.headers['content-type']?.startsWith('application/x-ndjson')) {
+      throw Object.assign(new Error('Content-Type must be application/x-ndjson'), { statusCode: 415 })
+    }
+    const summary = await importNdjson(app.parts.store.db, request.body as Readable, { onCommit: () => app.pipeline?.relay.wake() })
+    return reply.send(summary)
+  })
+}
+
+export default fp(bulkRoutes, { name: 'bulk-routes', dependencies: ['parts', 'auth', 'pipeline'], fastify: '5.x' })
