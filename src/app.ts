@@ -8,6 +8,7 @@ import auth from './plugins/auth.ts'
 import recordRoutes from './routes/records.ts'
 import pipeline from './plugins/pipeline.ts'
 import bulkRoutes from './routes/bulk.ts'
+import statusRoutes from './routes/status.ts'
 
 export type AppOptions = PartsPluginOptions
 
@@ -21,6 +22,7 @@ async function app (fastify: FastifyInstance, options: AppOptions): Promise<void
   await fastify.register(healthRoutes)
   await fastify.register(recordRoutes)
   await fastify.register(bulkRoutes)
+  await fastify.register(statusRoutes)
 }
 
 export default fp(app, { name: 'app', fastify: '5.x' })

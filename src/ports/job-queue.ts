@@ -3,6 +3,11 @@ import type { HealthCheck } from './health.ts'
 /** A handler runs one job; throwing makes the queue retry it (with backoff where the adapter supports it). */
 export type JobHandler<T = unknown> = (data: T) => Promise<void>
 
+export interface QueueCounts { waiting: number, active: number, delayed: number, failed: number }
+
+/** A job that exhausted its attempts. */
+export interface FailedJob { name: string, reason: string, attempts: number, failedAt: string }
+
 /**
  * Background work: BullMQ on Redis, or an in-process queue running the same handlers.
  * Delivery is at least once; handlers must be idempotent.
@@ -14,6 +19,10 @@ export interface JobQueue extends HealthCheck {
   handle<T> (name: string, handler: JobHandler<T>): void
   /** Adds a job; resolves once the queue has accepted it. */
   add<T> (name: string, data: T): Promise<void>
+  /** Jobs by state. */
+  counts (): Promise<QueueCounts>
+  /** The most recent jobs that exhausted their attempts, newest first. */
+  failed (limit: number): Promise<FailedJob[]>
   /** Starts consuming jobs in this process. */
   start (): Promise<void>
   /** Stops taking jobs, lets running ones finish, releases connections. */

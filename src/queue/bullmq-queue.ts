@@ -1,5 +1,5 @@
 import { Queue, Worker, type ConnectionOptions } from 'bullmq'
-import type { JobHandler, JobQueue } from '../ports/job-queue.ts'
+import type { FailedJob, JobHandler, JobQueue, QueueCounts } from '../ports/job-queue.ts'
 import { probe, type PartHealth } from '../ports/health.ts'
 
 export interface BullMQQueueOptions {
@@ -54,6 +54,16 @@ export class BullMQQueue implements JobQueue {
 
   async add<T> (name: string, data: T): Promise<void> {
     await this.queue.add(name, data)
+  }
+
+  async counts (): Promise<QueueCounts> {
+    const c = await this.queue.getJobCounts('waiting', 'active', 'delayed', 'failed')
+    return { waiting: c.waiting ?? 0, active: c.active ?? 0, delayed: c.delayed ?? 0, failed: c.failed ?? 0 }
+  }
+
+  async failed (limit: number): Promise<FailedJob[]> {
+    const jobs = await this.queue.getFailed(0, limit - 1)
+    return jobs.map((j) => ({ name: j.name, reason: j.failedReason, attempts: j.attemptsMade, failedAt: new Date(j.finishedOn ?? j.timestamp).toISOString() }))
   }
 
   async start (): Promise<void> {

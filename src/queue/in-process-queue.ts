@@ -1,4 +1,4 @@
-import type { JobHandler, JobQueue } from '../ports/job-queue.ts'
+import type { FailedJob, JobHandler, JobQueue, QueueCounts } from '../ports/job-queue.ts'
 import { probe, type PartHealth } from '../ports/health.ts'
 
 export interface InProcessQueueOptions {
@@ -23,6 +23,8 @@ export class InProcessQueue implements JobQueue {
   private readonly pending: Pending[] = []
   private readonly timers = new Set<NodeJS.Timeout>()
   private running = false
+  private active = 0
+  private readonly failures: FailedJob[] = []
   private draining: Promise<void> | null = null
   private readonly attempts: number
   private readonly backoffMs: number
@@ -46,9 +48,12 @@ export class InProcessQueue implements JobQueue {
     this.pump()
   }
 
-  /** Jobs waiting to run. */
-  get depth (): number {
-    return this.pending.length
+  async counts (): Promise<QueueCounts> {
+    return { waiting: this.pending.length, active: this.active, delayed: this.timers.size, failed: this.failures.length }
+  }
+
+  async failed (limit: number): Promise<FailedJob[]> {
+    return this.failures.slice(-limit).reverse()
   }
 
   health (): Promise<PartHealth> {
@@ -74,11 +79,14 @@ export class InProcessQueue implements JobQueue {
     while (this.running && this.pending.length > 0) {
       const job = this.pending.shift() as Pending
       const handler = this.handlers.get(job.name)
+      this.active++
       try {
         if (!handler) throw new Error(`no handler for job "${job.name}"`)
         await handler(job.data)
       } catch (err) {
         this.retry(job, err as Error)
+      } finally {
+        this.active--
       }
     }
   }
@@ -86,6 +94,8 @@ export class InProcessQueue implements JobQueue {
   private retry (job: Pending, err: Error): void {
     job.attempt++
     if (job.attempt >= this.attempts) {
+      this.failures.push({ name: job.name, reason: err.message, attempts: job.attempt, failedAt: new Date().toISOString() })
+      if (this.failures.length > 1000) this.failures.shift()
       this.options.onFailed?.(job.name, job.data, err)
       return
     }

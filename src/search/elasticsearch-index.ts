@@ -29,8 +29,42 @@ export class ElasticsearchIndex implements SearchIndex {
     this.dims = options.dims ?? 384
   }
 
+  /** Concrete indices written instead of the aliases (set while a reindex builds new indices). */
+  private targets: Partial<Record<Kind, string>> = {}
+
   alias (kind: Kind): string {
-    return aliasName(this.prefix, kind)
+    return this.targets[kind] ?? aliasName(this.prefix, kind)
+  }
+
+  /** A view of this index that writes into the given concrete indices (reindex builds through it). */
+  writingTo (targets: Partial<Record<Kind, string>>): ElasticsearchIndex {
+    const view = Object.create(this) as ElasticsearchIndex
+    view.targets = targets
+    return view
+  }
+
+  /** Creates a new concrete index for `kind` with the current mapping, not yet behind the alias. */
+  async createIndex (kind: Kind, suffix: string): Promise<string> {
+    const index = indexName(this.prefix, kind, suffix)
+    await this.client.indices.create({ index, settings: { ...INDEX_SETTINGS, refresh_interval: '-1' }, mappings: mapping(this.dims) as any })
+    return index
+  }
+
+  /** Points the alias of `kind` at `index` in one atomic step and drops the indices it pointed at. */
+  async swapAlias (kind: Kind, index: string): Promise<string[]> {
+    const alias = aliasName(this.prefix, kind)
+    await this.client.indices.putSettings({ index, settings: { refresh_interval: INDEX_SETTINGS.refresh_interval } })
+    await this.client.indices.refresh({ index })
+    const current = await this.client.indices.getAlias({ name: alias }, { ignore: [404] }) as Record<string, unknown>
+    const old = Object.keys(current ?? {}).filter((name) => name !== index && !name.startsWith('error'))
+    await this.client.indices.updateAliases({
+      actions: [
+        ...old.map((name) => ({ remove: { index: name, alias } })),
+        { add: { index, alias, is_write_index: true } }
+      ]
+    })
+    if (old.length > 0) await this.client.indices.delete({ index: old })
+    return old
   }
 
   async ensureIndices (): Promise<void> {

@@ -98,4 +98,22 @@ t.test('pipeline on Postgres, Redis and Elasticsearch', async (t) => {
     await eventually(async () => (await es.versionOf('organizations', id(1))) === null, 30_000, 'deleted from index')
     t.pass('gone from the index')
   })
+
+  t.test('reindex builds new indices from stored vectors and swaps the aliases', async (t) => {
+    await es.refresh()
+    const before = await es.count('organizations')
+    const oldIndex = Object.keys(await es.client.indices.getAlias({ name: es.alias('organizations') }))
+    const vectorsBefore = await app.pipeline!.cache.count('all-minilm-l6-v2')
+    const { execFile } = await import('node:child_process')
+    const out = await new Promise<string>((resolve, reject) => execFile('node', ['--import=tsx', 'src/cli/reindex.ts'], {
+      env: { ...process.env, DATABASE_URL: database, REDIS_URL: services.redis, ELASTICSEARCH_URL: services.elasticsearch, INDEX_PREFIX: prefix, QUEUE_NAME: `reindex-${run}`, RUN_WORKERS: 'false', MODELS_DIR: 'models', EMBEDDING_MODEL: 'all-minilm-l6-v2', EMBEDDING_ALLOW_REMOTE: 'false', EMBEDDING_ALLOW_MAVEN: 'false', LOG_LEVEL: 'silent' }
+    }, (err, stdout, stderr) => err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout)))
+    t.match(out, /reindexed \d+ documents/)
+    t.match(out, /embedded 0\)/, 'no text embedded again')
+    const newIndex = Object.keys(await es.client.indices.getAlias({ name: es.alias('organizations') }))
+    t.not(newIndex[0], oldIndex[0], 'alias points at a new index')
+    t.equal(await es.client.indices.exists({ index: oldIndex[0] as string }), false, 'old index dropped')
+    t.equal(await es.count('organizations'), before, 'same documents')
+    t.equal(await app.pipeline!.cache.count('all-minilm-l6-v2'), vectorsBefore, 'no new vectors')
+  })
 })

@@ -60,6 +60,13 @@ for (const adapter of adapters) {
       t.same([...seen].filter((n) => n >= 0).sort((a, b) => a - b), Array.from({ length: 25 }, (_, i) => i))
     })
 
+    t.test('counts jobs by state', async (t) => {
+      const counts = await queue.counts()
+      t.same(Object.keys(counts).sort(), ['active', 'delayed', 'failed', 'waiting'])
+      t.equal(counts.failed, 0)
+      t.same(await queue.failed(10), [])
+    })
+
     t.test('retries a failing job until it succeeds', async (t) => {
       await queue.add('flaky', { failTimes: 2 })
       await waitFor(() => seen.includes(-1))

@@ -69,3 +69,23 @@ t.test('POST /v1/bulk', async (t) => {
     t.equal(res.statusCode, 415)
   })
 })
+
+t.test('GET /v1/status shows the index catching up with the store', async (t) => {
+  const app = await testApp(t)
+  const s0 = await app.inject({ method: 'GET', url: '/v1/status', headers: auth('write') })
+  t.equal(s0.statusCode, 403, 'admin only')
+  const res = await app.inject({
+    method: 'POST',
+    url: '/v1/bulk',
+    payload: lines(Array.from({ length: 50 }, (_, i) => ({ op: 'upsert', kind: 'communities', id: `c-${i}`, record: { title: `Comunità ${i}`, version: 1 } }))),
+    headers: { 'content-type': 'application/x-ndjson', ...auth('write') }
+  })
+  t.equal(res.json().created, 50)
+  await eventually(async () => {
+    const s = (await app.inject({ method: 'GET', url: '/v1/status', headers: auth('admin') })).json()
+    return s.kinds.find((k: { kind: string }) => k.kind === 'communities').inSync
+  }, 60_000, 'communities in sync')
+  const s = (await app.inject({ method: 'GET', url: '/v1/status', headers: auth('admin') })).json()
+  t.match(s.kinds.find((k: { kind: string }) => k.kind === 'communities'), { rows: 50, documents: 50, pendingOutbox: 0, inSync: true })
+  t.match(s, { queue: { adapter: 'in-process', failed: 0 }, store: 'pglite', searchIndex: 'embedded', model: 'all-minilm-l6-v2', semanticMatching: true })
+})
