@@ -19,7 +19,9 @@ export interface Pipeline {
 export async function startPipeline (parts: Parts, options: OutboxRelayOptions & { log?: (m: string) => void } = {}): Promise<Pipeline> {
   const { store, queue, searchIndex, embedder, modelReady } = parts
   const cache = new VectorCache(store.db)
-  await searchIndex.ensureIndices()
+  // A search index that is down must not stop the service: writes are accepted and wait in the
+  // outbox; the first bulk write creates the indices once it answers.
+  await searchIndex.ensureIndices().catch((err: Error) => options.log?.(`search index not ready yet (${err.message}); indexing will catch up`))
   if (searchIndex instanceof EmbeddedIndex) {
     await modelReady
     const stats = await reindexAll({ db: store.db, embedder, cache, target: searchIndex })

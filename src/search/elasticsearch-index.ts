@@ -67,7 +67,10 @@ export class ElasticsearchIndex implements SearchIndex {
     return old
   }
 
+  private ensured = false
+
   async ensureIndices (): Promise<void> {
+    if (this.ensured) return
     for (const kind of KINDS) {
       const alias = this.alias(kind)
       if (await this.client.indices.existsAlias({ name: alias })) continue
@@ -79,11 +82,14 @@ export class ElasticsearchIndex implements SearchIndex {
         if (!String((err as Error).message).includes('resource_already_exists_exception')) throw err
       }
     }
+    this.ensured = true
   }
 
   async bulk (operations: readonly IndexOperation[]): Promise<BulkResult> {
     const result: BulkResult = { applied: 0, stale: 0, failed: [] }
     if (operations.length === 0) return result
+    // Elasticsearch may have been away at start: the first write creates what is missing.
+    if (Object.keys(this.targets).length === 0) await this.ensureIndices()
     const body: unknown[] = []
     for (const o of operations) {
       // External versioning: Elasticsearch itself refuses an operation older than the document it holds.
