@@ -1,0 +1,26 @@
+import { spawn, execFile, type ChildProcess } from 'node:child_process'
+
+/** Runs a repo script (`node --import=tsx <file>`) as a child process with extra environment. */
+export function spawnScript (file: string, env: Record<string, string>): ChildProcess & { output: () => string } {
+  const child = spawn(process.execPath, ['--import=tsx', file], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  let output = ''
+  child.stdout?.on('data', (d: Buffer) => { output += d.toString() })
+  child.stderr?.on('data', (d: Buffer) => { output += d.toString() })
+  return Object.assign(child, { output: () => output })
+}
+
+/** Waits for a child to exit. */
+export function exited (child: ChildProcess): Promise<number | null> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve(child.exitCode)
+    child.once('exit', (code) => resolve(code))
+  })
+}
+
+/** Runs the local Elasticsearch launcher (start | stop) with its own port and data folder. */
+export function esLauncher (command: 'start' | 'stop', port: number, dataDir: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, ['dev/elasticsearch/es.mjs', command], { env: { ...process.env, ES_PORT: String(port), ES_DATA_DIR: dataDir } },
+      (err, stdout, stderr) => err ? reject(new Error(`es ${command}: ${err.message}\n${stdout}\n${stderr}`)) : resolve(stdout + stderr))
+  })
+}
