@@ -47,6 +47,8 @@ export function mapping (dims: number) {
       participants: keyword,
       opt_out: { type: 'boolean' },
       model: keyword,
+      // Keys of the facet vectors in the store's vector table: re-ranking reads them from there.
+      facet_hashes: { type: 'object', enabled: false },
       ...Object.fromEntries(FACETS.map((f) => [`vec_${f}`, vector]))
     }
   } as const

@@ -45,7 +45,27 @@ export function facetTexts (kind: Kind, r: Record<string, any>): Partial<Record<
   return out
 }
 
-/** The key a vector is stored under, with the model name: the same text is never embedded twice. */
+/**
+ * The short phrases of a record (competencies, needs, interests, offers, tags...). Each is embedded on
+ * its own, so that a match can say which phrase on one side met which phrase on the other.
+ */
+export function phrasesOf (kind: Kind, r: Record<string, any>): { competencies: string[], needs: string[] } {
+  const list = (...xs: unknown[]): string[] => [...new Set(xs.flatMap((x) => Array.isArray(x) ? x : []).filter((p): p is string => typeof p === 'string' && p.trim().length > 0))]
+  switch (kind) {
+    case 'organizations': return { competencies: list(r.competencies), needs: list(r.needs) }
+    case 'people': return { competencies: list(r.expertise), needs: list(r.interests) }
+    case 'proposals': return { competencies: list(r.offers), needs: list(r.seeks) }
+    case 'communities': case 'content': return { competencies: list(r.tags), needs: [] }
+    default: return { competencies: [], needs: [] }
+  }
+}
+
+/** The key a facet text's vector is stored under, with the model name: the same text is never embedded twice. */
 export function contentHash (text: string): string {
   return createHash('sha256').update(text).digest('base64url')
+}
+
+/** The key of a phrase's vector (phrases are embedded as symmetric text, so they get their own key). */
+export function phraseHash (phrase: string): string {
+  return contentHash(`phrase\u0000${phrase.trim().toLowerCase()}`)
 }

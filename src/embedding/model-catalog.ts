@@ -20,6 +20,8 @@ export interface ModelSpec {
   /** Prefixes the model was trained with (e5: "query: " / "passage: "; bge: an instruction for queries). */
   queryPrefix: string
   passagePrefix: string
+  /** Prefix for short labels compared with each other (symmetric similarity). */
+  phrasePrefix: string
   /** Longest input in tokens; longer texts are truncated. */
   maxTokens: number
   /** Transformer layers, written into the provisioned config.json. */
@@ -29,7 +31,8 @@ export interface ModelSpec {
   multilingual: boolean
 }
 
-const e5 = { queryPrefix: 'query: ', passagePrefix: 'passage: ' }
+// e5's model card: "query: " on both sides for symmetric tasks.
+const e5 = { queryPrefix: 'query: ', passagePrefix: 'passage: ', phrasePrefix: 'query: ' }
 
 /** The models the engine knows. Versions are pinned: a vector is only comparable with vectors of the same model. */
 export const MODEL_CATALOG: readonly ModelSpec[] = [
@@ -40,6 +43,7 @@ export const MODEL_CATALOG: readonly ModelSpec[] = [
     pooling: 'mean',
     queryPrefix: '',
     passagePrefix: '',
+    phrasePrefix: '',
     maxTokens: 256,
     layers: 6,
     multilingual: false,
@@ -63,6 +67,7 @@ export const MODEL_CATALOG: readonly ModelSpec[] = [
     pooling: 'cls',
     queryPrefix: 'Represent this sentence for searching relevant passages: ',
     passagePrefix: '',
+    phrasePrefix: '',
     maxTokens: 512,
     layers: 12,
     multilingual: false,
@@ -89,7 +94,7 @@ export function modelSpec (nameOrHubId: string): ModelSpec {
   const key = nameOrHubId.toLowerCase()
   const known = MODEL_CATALOG.find((m) => m.name === key || m.hubId.toLowerCase() === key)
   if (known) return known
-  const family = key.includes('e5') ? e5 : { queryPrefix: '', passagePrefix: '' }
+  const family = key.includes('e5') ? e5 : { queryPrefix: '', passagePrefix: '', phrasePrefix: '' }
   return {
     name: nameOrHubId,
     hubId: nameOrHubId,

@@ -77,7 +77,7 @@ export class TransformersEmbedder implements Embedder {
     const model = this.loaded
     if (!model) throw new EmbedderUnavailableError(`no embedding model: ${this.reason}`)
     if (texts.length === 0) return []
-    const prefix = role === 'query' ? model.spec.queryPrefix : model.spec.passagePrefix
+    const prefix = role === 'query' ? model.spec.queryPrefix : role === 'phrase' ? model.spec.phrasePrefix : model.spec.passagePrefix
     const inputs = prefix ? texts.map((t) => prefix + t) : texts.slice()
     const output = await model.extractor(inputs, { pooling: model.spec.pooling, normalize: true })
     const data = output.data as Float32Array

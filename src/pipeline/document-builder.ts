@@ -1,7 +1,8 @@
 import type { Embedder } from '../ports/embedder.ts'
 import type { IndexDocument } from '../ports/search-index.ts'
 import type { Kind } from '../domain/kinds.ts'
-import { contentHash, facetTexts, type Facet } from '../domain/facets.ts'
+import { contentHash, facetTexts, phraseHash, phrasesOf, type Facet } from '../domain/facets.ts'
+import type { TextRole } from '../ports/embedder.ts'
 import { indexFields } from '../../indexers/document.ts'
 import type { VectorCache } from '../records/vector-cache.ts'
 
@@ -37,18 +38,25 @@ export async function buildDocuments (
   const stats: BuildStats = { reused: 0, embedded: 0 }
 
   if (model) {
-    const wanted = new Map<string, string>()
-    for (const facets of texts) for (const t of Object.values(facets)) wanted.set(contentHash(t), t)
+    // Facet texts (passages) and phrases (symmetric labels) share one lookup and one store.
+    const wanted = new Map<string, { text: string, role: TextRole }>()
+    for (const facets of texts) for (const t of Object.values(facets)) wanted.set(contentHash(t), { text: t, role: 'passage' })
+    for (const r of records) {
+      const p = phrasesOf(r.kind, r.body)
+      for (const phrase of [...p.competencies, ...p.needs]) wanted.set(phraseHash(phrase), { text: phrase.trim().toLowerCase(), role: 'phrase' })
+    }
     const stored = await cache.getMany(model, [...wanted.keys()])
     for (const [hash, v] of stored) vectors.set(hash, v)
     stats.reused = stored.size
-    // Similar lengths together: a batch is padded to its longest text.
-    const missing = [...wanted].filter(([hash]) => !stored.has(hash)).sort((a, b) => a[1].length - b[1].length)
     const fresh = new Map<string, Float32Array>()
-    for (let i = 0; i < missing.length; i += batchSize) {
-      const batch = missing.slice(i, i + batchSize)
-      const out = await embedder.embed(batch.map(([, t]) => t), 'passage')
-      batch.forEach(([hash], j) => fresh.set(hash, out[j] as Float32Array))
+    for (const role of ['passage', 'phrase'] as const) {
+      // Similar lengths together: a batch is padded to its longest text.
+      const missing = [...wanted].filter(([hash, w]) => w.role === role && !stored.has(hash)).sort((a, b) => a[1].text.length - b[1].text.length)
+      for (let i = 0; i < missing.length; i += batchSize) {
+        const batch = missing.slice(i, i + batchSize)
+        const out = await embedder.embed(batch.map(([, w]) => w.text), role)
+        batch.forEach(([hash], j) => fresh.set(hash, out[j] as Float32Array))
+      }
     }
     await cache.putMany(model, fresh)
     for (const [hash, v] of fresh) vectors.set(hash, v)
@@ -57,11 +65,16 @@ export async function buildDocuments (
 
   const docs = records.map((r, i): IndexDocument => {
     const docVectors: Partial<Record<Facet, Float32Array>> = {}
+    const hashes: Partial<Record<Facet, string>> = {}
     for (const [facet, t] of Object.entries(texts[i] ?? {})) {
-      const v = vectors.get(contentHash(t))
+      const hash = contentHash(t)
+      hashes[facet as Facet] = hash
+      const v = vectors.get(hash)
       if (v) docVectors[facet as Facet] = v
     }
-    return { kind: r.kind, id: r.id, version: r.version, fields: indexFields(r.kind, r.id, r.version, r.body, r.updatedAt, model), vectors: docVectors }
+    const fields = indexFields(r.kind, r.id, r.version, r.body, r.updatedAt, model)
+    fields.facet_hashes = hashes
+    return { kind: r.kind, id: r.id, version: r.version, fields, vectors: docVectors }
   })
   return { docs, stats }
 }

@@ -1,7 +1,10 @@
 import type { HealthCheck } from './health.ts'
 
-/** What a text is, for models that embed queries and passages differently (e5's "query: " / "passage: "). */
-export type TextRole = 'query' | 'passage'
+/**
+ * What a text is, for models that embed queries and passages differently (e5's "query: " / "passage: ").
+ * `phrase`: a short label compared with other labels (symmetric similarity).
+ */
+export type TextRole = 'query' | 'passage' | 'phrase'
 
 /**
  * Turns texts into unit-length vectors. When no model could be loaded the embedder stays

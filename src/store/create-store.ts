@@ -20,6 +20,9 @@ export async function createStore<DB> (options: StoreOptions): Promise<Store<DB>
   let store: Store<DB>
   if (options.databaseUrl) {
     const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 10 })
+    // An idle connection dropped by the server (restart, failover) must not crash the process;
+    // the pool replaces it and the next query reports any lasting outage.
+    pool.on('error', () => {})
     store = new KyselyStore<DB>('postgres', pool, redact(options.databaseUrl))
   } else {
     const folder = resolve(join(options.dataDir, 'pglite'))

@@ -1,7 +1,7 @@
 import type { Test } from 'tap'
 import { loadConfig } from '../../config/load.ts'
 import { buildServer } from '../../src/build.ts'
-import { modelsDir, tempDir } from './services.ts'
+import { modelsDir, onCleanup, tempDir } from './services.ts'
 
 export const KEYS = {
   read: 'read-key-0123456789abcdef',
@@ -22,7 +22,7 @@ export async function testApp (t: Test, env: Record<string, string> = {}) {
     ...env
   })
   const app = await buildServer({ config })
-  t.teardown(() => app.close())
+  onCleanup(t, () => app.close())
   return app
 }
 

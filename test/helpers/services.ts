@@ -49,10 +49,27 @@ function listening (url: string): Promise<boolean> {
   })
 }
 
+const cleanups = new WeakMap<Test, Array<() => unknown>>()
+
+/**
+ * Registers a clean-up that runs when the test ends, in reverse order of registration (an app made
+ * after its database is closed before the database is dropped).
+ */
+export function onCleanup (t: Test, fn: () => unknown): void {
+  let stack = cleanups.get(t)
+  if (!stack) {
+    const fresh: Array<() => unknown> = []
+    cleanups.set(t, fresh)
+    stack = fresh
+    t.teardown(async () => { while (fresh.length > 0) await (fresh.pop() as () => unknown)() })
+  }
+  stack.push(fn)
+}
+
 /** A fresh temporary folder, removed when the test ends. */
 export async function tempDir (t: Test, prefix = 'engine-test-'): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), prefix))
-  t.teardown(() => rm(dir, { recursive: true, force: true }))
+  onCleanup(t, () => rm(dir, { recursive: true, force: true }))
   return dir
 }
 
@@ -64,7 +81,7 @@ export async function freshDatabase (t: Test): Promise<string> {
   await admin.connect()
   await admin.query(`create database ${name}`)
   await admin.end()
-  t.teardown(async () => {
+  onCleanup(t, async () => {
     const c = new pg.Client({ connectionString: services.postgres })
     await c.connect()
     await c.query(`drop database if exists ${name} with (force)`)

@@ -2,7 +2,7 @@ import t from 'tap'
 import { randomUUID } from 'node:crypto'
 import { Redis } from 'ioredis'
 import { testApp, auth, eventually } from '../helpers/app.ts'
-import { freshDatabase, needs, services } from '../helpers/services.ts'
+import { freshDatabase, needs, onCleanup, services } from '../helpers/services.ts'
 import type { ElasticsearchIndex } from '../../src/search/elasticsearch-index.ts'
 
 // The distributed engine: Postgres + BullMQ on Redis + Elasticsearch, all real.
@@ -22,7 +22,7 @@ t.test('pipeline on Postgres, Redis and Elasticsearch', async (t) => {
     OUTBOX_LEASE_MS: '1500'
   })
   const es = app.parts.searchIndex as ElasticsearchIndex
-  t.teardown(() => es.client.indices.delete({ index: `${prefix}*` }).catch(() => {}))
+  onCleanup(t, () => es.client.indices.delete({ index: `${prefix}*` }).catch(() => {}))
   await app.parts.modelReady
   t.ok(app.parts.embedder.available, 'model loaded')
   const id = (n: number | string) => `${run}-${n}`
@@ -68,7 +68,7 @@ t.test('pipeline on Postgres, Redis and Elasticsearch', async (t) => {
 
   t.test('Redis flushed: the relay re-enqueues from the outbox; nothing is lost', async (t) => {
     const redis = new Redis(services.redis)
-    t.teardown(() => redis.quit())
+    onCleanup(t, () => redis.quit())
     // A writer without workers puts jobs on its own queue; they are flushed away before anyone runs them.
     const queueName = `flush-${run}`
     const writer = await testApp(t, { DATABASE_URL: database, REDIS_URL: services.redis, ELASTICSEARCH_URL: services.elasticsearch, INDEX_PREFIX: prefix, QUEUE_NAME: queueName, RUN_WORKERS: 'false' })

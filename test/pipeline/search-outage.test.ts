@@ -1,7 +1,7 @@
 import t from 'tap'
 import { testApp, auth, eventually } from '../helpers/app.ts'
 import { esLauncher } from '../helpers/processes.ts'
-import { freshDatabase, needs, requires, services, tempDir } from '../helpers/services.ts'
+import { freshDatabase, needs, onCleanup, requires, services, tempDir } from '../helpers/services.ts'
 import { existsSync } from 'node:fs'
 import type { ElasticsearchIndex } from '../../src/search/elasticsearch-index.ts'
 
@@ -13,7 +13,7 @@ t.test('Elasticsearch stopped during an import: writes are still accepted; the i
   if (!requires(t, existsSync('dev/elasticsearch/target/es-dev-launcher.jar'), 'the Elasticsearch launcher is not built (npm run es:start builds it)')) return
   const dataDir = await tempDir(t, 'es-outage-')
   await esLauncher('start', PORT, dataDir)
-  t.teardown(() => esLauncher('stop', PORT, dataDir).catch(() => {}))
+  onCleanup(t, () => esLauncher('stop', PORT, dataDir).catch(() => {}))
 
   const app = await testApp(t, { DATABASE_URL: await freshDatabase(t), ELASTICSEARCH_URL: `http://127.0.0.1:${PORT}`, OUTBOX_LEASE_MS: '2000' })
   const es = app.parts.searchIndex as ElasticsearchIndex

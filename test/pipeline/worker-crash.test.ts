@@ -2,7 +2,7 @@ import t from 'tap'
 import { randomUUID } from 'node:crypto'
 import { testApp, auth, eventually } from '../helpers/app.ts'
 import { exited, spawnScript } from '../helpers/processes.ts'
-import { freshDatabase, modelsDir, needs, services } from '../helpers/services.ts'
+import { freshDatabase, modelsDir, needs, onCleanup, services } from '../helpers/services.ts'
 import { ElasticsearchIndex } from '../../src/search/elasticsearch-index.ts'
 
 // A real worker process is killed with SIGKILL in the middle of indexing; a second one takes over.
@@ -26,7 +26,7 @@ t.test('a worker killed mid-batch: every record still ends up indexed, once', as
     LOG_LEVEL: 'info'
   }
   const es = new ElasticsearchIndex({ url: services.elasticsearch, prefix: env.INDEX_PREFIX })
-  t.teardown(async () => {
+  onCleanup(t, async () => {
     await es.client.indices.delete({ index: `${env.INDEX_PREFIX}*` }).catch(() => {})
     await es.close()
   })
@@ -54,7 +54,7 @@ t.test('a worker killed mid-batch: every record still ends up indexed, once', as
   await es.ensureIndices()
 
   const first = spawnScript('workers/worker.ts', env)
-  t.teardown(() => { first.kill('SIGKILL') })
+  onCleanup(t, () => { first.kill('SIGKILL') })
   await eventually(async () => { await es.refresh(); return (await es.count('organizations')) > 0 }, 120_000, 'the first worker indexes something')
   first.kill('SIGKILL')
   await exited(first)
@@ -63,7 +63,7 @@ t.test('a worker killed mid-batch: every record still ends up indexed, once', as
   t.ok(atKill > 0 && atKill < N, `killed mid-import: ${atKill} of ${N} indexed`)
 
   const second = spawnScript('workers/worker.ts', env)
-  t.teardown(async () => { second.kill('SIGTERM'); await exited(second) })
+  onCleanup(t, async () => { second.kill('SIGTERM'); await exited(second) })
   await eventually(async () => { await es.refresh(); return (await es.count('organizations')) === N }, 180_000, 'all records indexed')
   // A row is marked done just after its documents are written: give the last batch a moment.
   await eventually(async () => {
