@@ -1,6 +1,7 @@
 import type { HealthCheck } from './health.ts'
 import type { Kind } from '../domain/kinds.ts'
 import type { IndexDocument } from '../../indexers/document.ts'
+import type { RetrievalQuery, RetrievalResult } from '../search/retrieval.ts'
 
 export type { IndexDocument }
 
@@ -33,6 +34,8 @@ export interface SearchIndex extends HealthCheck {
   count (kind: Kind): Promise<number>
   /** The stored version of a document, or null (tests and status). */
   versionOf (kind: Kind, id: string): Promise<number | null>
+  /** Filtered BM25 and kNN candidate lists, with the candidates' fields, in one round trip. */
+  retrieve (query: RetrievalQuery): Promise<RetrievalResult>
   /** Makes every applied operation visible to search. */
   refresh (): Promise<void>
   /** Releases clients and memory. */

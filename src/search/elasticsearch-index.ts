@@ -4,6 +4,8 @@ import { probe, type PartHealth } from '../ports/health.ts'
 import { KINDS, type Kind } from '../domain/kinds.ts'
 import { INDEX_SETTINGS, aliasName, indexName, mapping } from '../../indexers/definitions.ts'
 import { toSource } from './index-source.ts'
+import { listName, type DocFields, type RetrievalQuery, type RetrievalResult } from './retrieval.ts'
+import { esKnn, esLexical } from './elasticsearch-query.ts'
 
 export interface ElasticsearchIndexOptions {
   /** Node URL, e.g. http://127.0.0.1:9200. */
@@ -122,6 +124,34 @@ export class ElasticsearchIndex implements SearchIndex {
   async versionOf (kind: Kind, id: string): Promise<number | null> {
     const res = await this.client.get({ index: this.alias(kind), id, _source: false }, { ignore: [404] })
     return res.found ? (res._version ?? null) : null
+  }
+
+  /** The bare Elasticsearch requests a retrieval issues (one multi-search); benchmarks replay them. */
+  retrievalRequests (q: RetrievalQuery): Array<Record<string, unknown>> {
+    const index = this.alias(q.kind)
+    const source = { excludes: ['vec_*'] }
+    const searches: Array<Record<string, unknown>> = []
+    if (q.lexical) searches.push({ index }, { query: esLexical(q.lexical, q.filter), size: q.size, _source: source, track_total_hits: false })
+    for (const s of q.semantic ?? []) searches.push({ index }, { knn: esKnn(s, q.filter, q.size), size: q.size, _source: source, track_total_hits: false })
+    return searches
+  }
+
+  async retrieve (q: RetrievalQuery): Promise<RetrievalResult> {
+    const names = [...(q.lexical ? ['bm25'] : []), ...(q.semantic ?? []).map(listName)]
+    const result: RetrievalResult = { lists: {}, docs: new Map() }
+    if (names.length === 0) return result
+    const res = await this.client.msearch({ searches: this.retrievalRequests(q) as any })
+    res.responses.forEach((r, i) => {
+      const name = names[i] as string
+      if ('error' in r) throw new Error(`${name} search failed: ${r.error.type}: ${r.error.reason}`)
+      // Cosine kNN scores come back as (1 + cos) / 2: turn them back into cosine similarities.
+      const knn = name.startsWith('knn:')
+      result.lists[name] = r.hits.hits.map((h) => {
+        if (!result.docs.has(h._id as string)) result.docs.set(h._id as string, h._source as DocFields)
+        return { id: h._id as string, score: knn ? 2 * (h._score ?? 0) - 1 : (h._score ?? 0) }
+      })
+    })
+    return result
   }
 
   async refresh (): Promise<void> {

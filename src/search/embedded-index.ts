@@ -1,15 +1,49 @@
 import type { BulkResult, IndexDocument, IndexOperation, SearchIndex } from '../ports/search-index.ts'
 import { probe, type PartHealth } from '../ports/health.ts'
 import { KINDS, type Kind } from '../domain/kinds.ts'
+import type { Facet } from '../domain/facets.ts'
+import { listName, type DocFields, type Hit, type RetrievalQuery, type RetrievalResult, type TextField } from './retrieval.ts'
+import { Bm25Field } from './embedded/bm25-field.ts'
+import { english, italian } from './embedded/analyzers.ts'
+import { matchesFilter } from './embedded/filter-match.ts'
+import { topK } from './embedded/top-k.ts'
+
+const TEXT_FIELDS: readonly TextField[] = ['title', 'text', 'competencies_text', 'needs_text']
+
+/** One kind's documents: fields, facet vectors, and a BM25 index per text field and language. */
+class KindIndex {
+  readonly docs = new Map<string, IndexDocument>()
+  readonly text = new Map<string, { en: Bm25Field, it: Bm25Field }>(TEXT_FIELDS.map((f) => [f, { en: new Bm25Field(english), it: new Bm25Field(italian) }]))
+
+  put (doc: IndexDocument): void {
+    this.docs.set(doc.id, doc)
+    for (const [field, idx] of this.text) {
+      const value = doc.fields[field]
+      const text = typeof value === 'string' ? value : undefined
+      idx.en.set(doc.id, text)
+      idx.it.set(doc.id, text)
+    }
+  }
+
+  remove (id: string): void {
+    this.docs.delete(id)
+    for (const idx of this.text.values()) {
+      idx.en.remove(id)
+      idx.it.remove(id)
+    }
+  }
+}
 
 /**
  * The search index that lives in this process, used when ELASTICSEARCH_URL is unset. It keeps the
- * same documents and the same version rule as Elasticsearch (an older operation never wins,
- * deletes leave a version tombstone); it is refilled from the store at start.
+ * same documents and the same version rule as Elasticsearch (an older operation never wins, deletes
+ * leave a version tombstone) and answers the same retrievals: BM25 with Lucene's formula over the
+ * same English/Italian analysis, and exact (brute-force) filtered kNN, which at the platform's size
+ * (tens of thousands of records) costs a few milliseconds. It is refilled from the store at start.
  */
 export class EmbeddedIndex implements SearchIndex {
   readonly adapter = 'embedded'
-  private readonly docs = new Map<Kind, Map<string, IndexDocument>>(KINDS.map((k) => [k, new Map()]))
+  private readonly kinds = new Map<Kind, KindIndex>(KINDS.map((k) => [k, new KindIndex()]))
   private readonly tombstones = new Map<string, number>()
 
   async ensureIndices (): Promise<void> {}
@@ -20,14 +54,14 @@ export class EmbeddedIndex implements SearchIndex {
       const kind = o.op === 'upsert' ? o.doc.kind : o.kind
       const id = o.op === 'upsert' ? o.doc.id : o.id
       const version = o.op === 'upsert' ? o.doc.version : o.version
-      const docs = this.docs.get(kind) as Map<string, IndexDocument>
-      const held = docs.get(id)?.version ?? this.tombstones.get(`${kind}/${id}`) ?? -1
+      const index = this.kinds.get(kind) as KindIndex
+      const held = index.docs.get(id)?.version ?? this.tombstones.get(`${kind}/${id}`) ?? -1
       if (version < held) { result.stale++; continue }
       if (o.op === 'upsert') {
-        docs.set(id, o.doc)
+        index.put(o.doc)
         this.tombstones.delete(`${kind}/${id}`)
       } else {
-        docs.delete(id)
+        index.remove(id)
         this.tombstones.set(`${kind}/${id}`, version)
       }
       result.applied++
@@ -35,17 +69,44 @@ export class EmbeddedIndex implements SearchIndex {
     return result
   }
 
+  async retrieve (q: RetrievalQuery): Promise<RetrievalResult> {
+    const index = this.kinds.get(q.kind) as KindIndex
+    const result: RetrievalResult = { lists: {}, docs: new Map() }
+    const passes = new Map<string, boolean>()
+    const accept = (id: string): boolean => {
+      let ok = passes.get(id)
+      if (ok === undefined) {
+        const doc = index.docs.get(id)
+        ok = doc !== undefined && matchesFilter(doc.fields as DocFields, q.filter)
+        passes.set(id, ok)
+      }
+      return ok
+    }
+    if (q.lexical) {
+      const scores = new Map<string, number>()
+      for (const [field, boost] of Object.entries(q.lexical.fields)) {
+        const idx = index.text.get(field)
+        if (!idx || !boost) continue
+        idx.en.score(q.lexical.text, boost, scores, accept)
+        idx.it.score(q.lexical.text, boost, scores, accept)
+      }
+      result.lists.bm25 = topK(scores.entries(), q.size)
+    }
+    for (const s of q.semantic ?? []) {
+      result.lists[listName(s)] = this.knn(index, s.facet, s.vector, q.size, accept)
+    }
+    for (const list of Object.values(result.lists)) {
+      for (const hit of list) if (!result.docs.has(hit.id)) result.docs.set(hit.id, index.docs.get(hit.id)?.fields as DocFields)
+    }
+    return result
+  }
+
   async count (kind: Kind): Promise<number> {
-    return this.docs.get(kind)?.size ?? 0
+    return this.kinds.get(kind)?.docs.size ?? 0
   }
 
   async versionOf (kind: Kind, id: string): Promise<number | null> {
-    return this.docs.get(kind)?.get(id)?.version ?? null
-  }
-
-  /** Documents of a kind (the match service reads them directly). */
-  documents (kind: Kind): IterableIterator<IndexDocument> {
-    return (this.docs.get(kind) as Map<string, IndexDocument>).values()
+    return this.kinds.get(kind)?.docs.get(id)?.version ?? null
   }
 
   async refresh (): Promise<void> {}
@@ -53,13 +114,27 @@ export class EmbeddedIndex implements SearchIndex {
   health (): Promise<PartHealth> {
     return probe('searchIndex', this.adapter, async () => {
       let n = 0
-      for (const docs of this.docs.values()) n += docs.size
+      for (const index of this.kinds.values()) n += index.docs.size
       return `in-process, ${n} documents`
     })
   }
 
   async close (): Promise<void> {
-    for (const docs of this.docs.values()) docs.clear()
+    for (const kind of KINDS) this.kinds.set(kind, new KindIndex())
     this.tombstones.clear()
+  }
+
+  private knn (index: KindIndex, facet: Facet, query: Float32Array, k: number, accept: (id: string) => boolean): Hit[] {
+    const dims = query.length
+    function * scored (): Generator<[string, number]> {
+      for (const [id, doc] of index.docs) {
+        const v = doc.vectors[facet]
+        if (!v || !accept(id)) continue
+        let dot = 0
+        for (let i = 0; i < dims; i++) dot += (v[i] as number) * (query[i] as number)
+        yield [id, dot]
+      }
+    }
+    return topK(scored(), k)
   }
 }

@@ -1,0 +1,57 @@
+import type { Kind } from '../domain/kinds.ts'
+import type { Facet } from '../domain/facets.ts'
+
+/** Keyword fields a query can filter on (see indexers/definitions.ts). */
+export type KeywordField =
+  | 'id' | 'visibility' | 'competencies' | 'needs' | 'tags' | 's3_areas' | 'sectors' | 'country' | 'countries_sought'
+  | 'region' | 'province' | 'org_kind' | 'size' | 'type' | 'status' | 'organization_id' | 'author_person_id'
+  | 'author_organization_id' | 'community_id' | 'programme' | 'participants'
+
+/** Text fields BM25 runs over; each is searched with its English analysis and its Italian `.it` twin. */
+export type TextField = 'title' | 'text' | 'competencies_text' | 'needs_text'
+
+export interface Filter {
+  /** Every listed field must hold at least one of its values. */
+  anyOf?: Partial<Record<KeywordField, readonly string[]>>
+  /** No listed field may hold any of its values. */
+  noneOf?: Partial<Record<KeywordField, readonly string[]>>
+  /** Date ranges (ISO dates); `orMissing` also admits documents without the field. */
+  dates?: Partial<Record<'deadline' | 'date' | 'updated_at', { gte?: string, lte?: string, orMissing?: boolean }>>
+  /** Boolean flags that must hold (documents without the flag count as false). */
+  flags?: Partial<Record<'opt_out', boolean>>
+}
+
+export interface LexicalQuery {
+  text: string
+  /** Fields with their weights (BM25 per field, summed). */
+  fields: Partial<Record<TextField, number>>
+}
+
+export interface SemanticQuery {
+  facet: Facet
+  vector: Float32Array
+}
+
+/** One retrieval round: a filtered BM25 list and one kNN list per semantic query. */
+export interface RetrievalQuery {
+  kind: Kind
+  filter: Filter
+  lexical?: LexicalQuery
+  semantic?: readonly SemanticQuery[]
+  /** Candidates per list. */
+  size: number
+}
+
+export interface Hit { id: string, score: number }
+
+/** The fields of a retrieved document (its source without vectors). */
+export type DocFields = Record<string, unknown> & { id: string, kind: Kind }
+
+export interface RetrievalResult {
+  /** Named ranked lists: "bm25", "knn:competencies", ... */
+  lists: Record<string, Hit[]>
+  /** Fields of every candidate in any list. */
+  docs: Map<string, DocFields>
+}
+
+export const listName = (q: SemanticQuery): string => `knn:${q.facet}`

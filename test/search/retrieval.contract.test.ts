@@ -1,0 +1,89 @@
+import t from 'tap'
+import { randomUUID } from 'node:crypto'
+import type { Test } from 'tap'
+import { createStore } from '../../src/store/create-store.ts'
+import { migrateToLatest } from '../../src/store/migrate.ts'
+import type { Database } from '../../src/store/schema.ts'
+import { VectorCache } from '../../src/records/vector-cache.ts'
+import { buildDocuments } from '../../src/pipeline/document-builder.ts'
+import { modelSpec } from '../../src/embedding/model-catalog.ts'
+import { isProvisioned, modelFolder } from '../../src/embedding/maven-provisioner.ts'
+import { loadModel } from '../../src/embedding/load-model.ts'
+import { TransformersEmbedder } from '../../src/embedding/transformers-embedder.ts'
+import { EmbeddedIndex } from '../../src/search/embedded-index.ts'
+import { ElasticsearchIndex } from '../../src/search/elasticsearch-index.ts'
+import type { SearchIndex } from '../../src/ports/search-index.ts'
+import type { RetrievalQuery } from '../../src/search/retrieval.ts'
+import { modelsDir, needs, onCleanup, requires, services, tempDir } from '../helpers/services.ts'
+
+const ORGS: Array<[string, Record<string, unknown>]> = [
+  ['o1', { name: 'Meccanica Brianza', kind: 'company', country: 'IT', region: 'Lombardia', description: 'Macchine utensili e manutenzione predittiva delle macchine industriali', competencies: ['manutenzione predittiva', 'macchine utensili'], needs: ['sensori IoT'] }],
+  ['o2', { name: 'Politecnico Lab', kind: 'university', country: 'IT', region: 'Lombardia', description: 'Laboratorio di intelligenza artificiale per la manifattura', competencies: ['machine learning', 'visione artificiale'], needs: ['partner industriali'] }],
+  ['o3', { name: 'Fraunhofer Sensing', kind: 'research_centre', country: 'DE', description: 'Industrial IoT sensors and condition monitoring of machines', competencies: ['IoT sensors', 'condition monitoring'], needs: ['pilot factories'] }],
+  ['o4', { name: 'Cantina Franciacorta', kind: 'company', country: 'IT', region: 'Lombardia', description: 'Vini spumanti, enoturismo e agriturismo', competencies: ['viticoltura', 'enoturismo'], needs: ['marketing digitale'] }],
+  ['o5', { name: 'BatteryLoop', kind: 'company', country: 'FR', description: 'Recycling of lithium batteries from electric vehicles', competencies: ['battery recycling', 'hydrometallurgy'], needs: ['battery collection'] }],
+  ['o6', { name: 'Riciclo Batterie Srl', kind: 'company', country: 'IT', region: 'Piemonte', description: 'Riciclo delle batterie al litio dei veicoli elettrici', competencies: ['riciclo batterie'], needs: ['impianti pilota'] }],
+  ['o7', { name: 'MedTech Milano', kind: 'company', country: 'IT', region: 'Lombardia', description: 'Telemedicina e dispositivi per il monitoraggio remoto dei pazienti', competencies: ['telemedicina', 'dispositivi medici'], needs: ['studi clinici'] }],
+  ['o8', { name: 'Clinical Partners', kind: 'company', country: 'NL', description: 'Contract research organisation running clinical trials for medical devices', competencies: ['clinical trials', 'regulatory affairs'], needs: ['device makers'] }],
+  ['o9', { name: 'Textile Futures', kind: 'company', country: 'ES', description: 'Technical textiles and sustainable fashion', competencies: ['technical textiles'], needs: ['recycled fibres'] }],
+  ['o10', { name: 'Regione Lombardia DG Ricerca', kind: 'public_body', country: 'IT', region: 'Lombardia', description: 'Bandi per la ricerca e innovazione delle imprese lombarde', competencies: ['finanziamenti pubblici'], needs: ['progetti innovativi'] }]
+]
+
+async function setUp (t: Test): Promise<{ embedder: TransformersEmbedder, backends: Array<[string, SearchIndex]> } | null> {
+  if (!await needs(t, 'Elasticsearch', services.elasticsearch)) return null
+  const spec = modelSpec('all-minilm-l6-v2')
+  if (!requires(t, await isProvisioned(modelFolder(modelsDir, spec)), 'all-minilm-l6-v2 is not provisioned')) return null
+  const store = await createStore<Database>({ dataDir: await tempDir(t) })
+  onCleanup(t, () => store.close())
+  await migrateToLatest(store.db)
+  const embedder = new TransformersEmbedder()
+  embedder.use(await loadModel({ spec, modelsDir, allowRemote: false, allowMaven: false, log: () => {} }))
+  onCleanup(t, () => embedder.close())
+  const { docs } = await buildDocuments(ORGS.map(([id, body]) => ({ kind: 'organizations', id, version: 1, body, updatedAt: '2026-11-01T00:00:00.000Z' })), embedder, new VectorCache(store.db))
+  const es = new ElasticsearchIndex({ url: services.elasticsearch, prefix: `test-retrieval-${randomUUID().slice(0, 8)}-` })
+  onCleanup(t, async () => { await es.client.indices.delete({ index: `${es.prefix}*` }); await es.close() })
+  const embedded = new EmbeddedIndex()
+  const backends: Array<[string, SearchIndex]> = [['elasticsearch', es], ['embedded', embedded]]
+  for (const [, index] of backends) {
+    await index.ensureIndices()
+    const r = await index.bulk(docs.map((doc) => ({ op: 'upsert', doc })))
+    t.equal(r.applied, ORGS.length)
+    await index.refresh()
+  }
+  return { embedder, backends }
+}
+
+t.test('both backends return the same candidates for the same retrieval', async (t) => {
+  const ctx = await setUp(t)
+  if (!ctx) return
+  const { embedder, backends } = ctx
+  const [needVec] = await embedder.embed(['sensors to monitor the condition of factory machines'], 'query')
+  const [batteryVec] = await embedder.embed(['riciclo delle batterie'], 'query')
+  const cases: Array<[string, RetrievalQuery, string[]]> = [
+    ['Italian BM25 across inflections', { kind: 'organizations', filter: {}, lexical: { text: 'macchina industriale', fields: { title: 2, text: 1, competencies_text: 1 } }, size: 3 }, ['o1']],
+    ['English BM25 across inflections', { kind: 'organizations', filter: {}, lexical: { text: 'recycled battery', fields: { title: 2, text: 1, competencies_text: 1 } }, size: 3 }, ['o5']],
+    ['BM25 with a filter', { kind: 'organizations', filter: { anyOf: { country: ['IT'] } }, lexical: { text: 'batterie riciclo', fields: { text: 1, competencies_text: 1 } }, size: 3 }, ['o6']],
+    ['kNN on competencies', { kind: 'organizations', filter: {}, semantic: [{ facet: 'competencies', vector: needVec! }], size: 3 }, ['o3']],
+    ['kNN with filters', { kind: 'organizations', filter: { anyOf: { country: ['IT'] }, noneOf: { id: ['o6'] } }, semantic: [{ facet: 'profile', vector: batteryVec! }], size: 2 }, []],
+    ['no candidate passes', { kind: 'organizations', filter: { anyOf: { org_kind: ['association'] } }, lexical: { text: 'batterie', fields: { text: 1 } }, semantic: [{ facet: 'profile', vector: batteryVec! }], size: 5 }, []]
+  ]
+  for (const [what, query, top] of cases) {
+    const results = await Promise.all(backends.map(([, index]) => index.retrieve(query)))
+    const [es, embedded] = results
+    for (const [name, list] of Object.entries(es!.lists)) {
+      const other = embedded!.lists[name] ?? []
+      t.same(other.map((h) => h.id), list.map((h) => h.id), `${what}: ${name} lists the same ids in the same order`)
+      if (name.startsWith('knn')) {
+        list.forEach((h, i) => t.ok(Math.abs(h.score - (other[i]?.score ?? NaN)) < 1e-3, `${what}: cosine ${h.score.toFixed(4)} on both`))
+      }
+    }
+    for (const [backend] of backends) {
+      const r = results[backends.findIndex(([b]) => b === backend)]!
+      const first = Object.values(r.lists)[0] ?? []
+      if (top.length > 0) t.same(first.slice(0, top.length).map((h) => h.id), top, `${backend} ${what}: expected top hit`)
+      for (const list of Object.values(r.lists)) for (const h of list) t.ok(r.docs.has(h.id), `${backend} ${what}: fields of ${h.id} returned`)
+      if (query.filter.anyOf?.country) for (const d of r.docs.values()) t.equal(d.country, 'IT', `${backend} ${what}: filter holds`)
+      if (query.filter.noneOf?.id) t.notOk(r.docs.has('o6'), `${backend} ${what}: excluded id absent`)
+    }
+  }
+})
