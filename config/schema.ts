@@ -30,6 +30,7 @@ export const ConfigSchema = Type.Object({
   QUEUE_NAME: Type.String({ default: 'engine', pattern: '^[A-Za-z0-9_-]{1,64}$', description: 'BullMQ queue name (one per deployment sharing a Redis).' }),
   QUEUE_CONCURRENCY: Type.Integer({ default: 2, minimum: 1, maximum: 64, description: 'Jobs a BullMQ worker process runs at once.' }),
   OUTBOX_LEASE_MS: Type.Integer({ default: 60000, minimum: 100, description: 'An outbox row enqueued this long ago and not yet indexed is enqueued again (lost job: Redis flushed, worker died).' }),
+  RANKING_WEIGHTS: Type.Optional(Type.String({ minLength: 2, description: 'JSON object overriding re-ranking feature weights, e.g. {"semantic_fit":0.5} (features: see README "Ranking").' })),
   SHUTDOWN_TIMEOUT_MS: Type.Integer({ default: 10000, minimum: 100, description: 'Grace period for in-flight work on SIGTERM/SIGINT.' })
 })
 

@@ -9,6 +9,7 @@ import recordRoutes from './routes/records.ts'
 import pipeline from './plugins/pipeline.ts'
 import bulkRoutes from './routes/bulk.ts'
 import statusRoutes from './routes/status.ts'
+import matchPartnerRoutes from './routes/match-partners.ts'
 
 export type AppOptions = PartsPluginOptions
 
@@ -23,6 +24,7 @@ async function app (fastify: FastifyInstance, options: AppOptions): Promise<void
   await fastify.register(recordRoutes)
   await fastify.register(bulkRoutes)
   await fastify.register(statusRoutes)
+  await fastify.register(matchPartnerRoutes)
 }
 
 export default fp(app, { name: 'app', fastify: '5.x' })

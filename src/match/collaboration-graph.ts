@@ -1,0 +1,70 @@
+import { sql, type Kysely } from 'kysely'
+import type { Database } from '../store/schema.ts'
+
+export interface GraphSignals {
+  /** Projects the two organisations carried out together (ids). */
+  sharedProjects: Map<string, string[]>
+  /** Partners the candidate shares with the seeker (partners of partners). */
+  sharedPartners: Map<string, number>
+  /** Programme areas each candidate was active in. */
+  programmes: Map<string, Set<string>>
+  /** The seeker's own programme areas. */
+  seekerProgrammes: Set<string>
+}
+
+/**
+ * Collaboration-history signals from the projects table, for one seeker and a set of candidates,
+ * in three indexed queries (project_participants is keyed both ways).
+ */
+export async function graphSignals (db: Kysely<Database>, seeker: string | null, candidates: readonly string[]): Promise<GraphSignals> {
+  const out: GraphSignals = { sharedProjects: new Map(), sharedPartners: new Map(), programmes: new Map(), seekerProgrammes: new Set() }
+  if (candidates.length === 0) return out
+  const cands = [...candidates]
+
+  const programmes = await sql<{ organization_id: string, programme: string }>`
+    select distinct pp.organization_id, r.body->>'programme' as programme
+    from project_participants pp join records r on r.kind = 'projects' and r.id = pp.project_id and not r.deleted
+    where pp.organization_id = any(${[...cands, ...(seeker ? [seeker] : [])]}) and r.body->>'programme' is not null`.execute(db)
+  for (const row of programmes.rows) {
+    if (row.organization_id === seeker) out.seekerProgrammes.add(row.programme)
+    if (cands.includes(row.organization_id)) {
+      const set = out.programmes.get(row.organization_id) ?? new Set<string>()
+      set.add(row.programme)
+      out.programmes.set(row.organization_id, set)
+    }
+  }
+  if (!seeker) return out
+
+  const together = await sql<{ organization_id: string, project_id: string }>`
+    select b.organization_id, b.project_id
+    from project_participants a join project_participants b on a.project_id = b.project_id
+    where a.organization_id = ${seeker} and b.organization_id = any(${cands})`.execute(db)
+  for (const row of together.rows) {
+    const list = out.sharedProjects.get(row.organization_id) ?? []
+    list.push(row.project_id)
+    out.sharedProjects.set(row.organization_id, list)
+  }
+
+  const shared = await sql<{ organization_id: string, n: string }>`
+    with partners as (
+      select distinct b.organization_id as partner
+      from project_participants a join project_participants b on a.project_id = b.project_id
+      where a.organization_id = ${seeker} and b.organization_id <> ${seeker}
+    )
+    select c.organization_id, count(distinct d.organization_id) as n
+    from project_participants c join project_participants d on c.project_id = d.project_id
+    join partners p on p.partner = d.organization_id
+    where c.organization_id = any(${cands}) and d.organization_id <> c.organization_id
+    group by c.organization_id`.execute(db)
+  for (const row of shared.rows) out.sharedPartners.set(row.organization_id, Number(row.n))
+  return out
+}
+
+/** Every organisation the seeker carried out a project with. */
+export async function pastPartners (db: Kysely<Database>, seeker: string): Promise<string[]> {
+  const rows = await sql<{ organization_id: string }>`
+    select distinct b.organization_id
+    from project_participants a join project_participants b on a.project_id = b.project_id
+    where a.organization_id = ${seeker} and b.organization_id <> ${seeker}`.execute(db)
+  return rows.rows.map((r) => r.organization_id)
+}

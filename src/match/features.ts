@@ -1,0 +1,74 @@
+/**
+ * The re-ranking features, each scaled to about [0, 1], and their default weights. A result's score
+ * is Σ weight × feature; `explain=true` returns every product. Weights can be overridden with
+ * RANKING_WEIGHTS (a JSON object of feature → weight).
+ */
+export const FEATURES = {
+  semantic_fit: 'cosine of the facets the mode compares (complementary: what you seek ↔ what they have; similar: profile ↔ profile)',
+  semantic_reverse: 'reciprocal mode: what they seek ↔ what you have',
+  two_sided: 'reciprocal mode: the weaker of the two directions, so a two-sided match ranks above a one-sided one',
+  phrase_match: 'mean, over your wanted phrases, of the best similarity to one of their phrases',
+  lexical: 'BM25 score relative to the best BM25 score of the query',
+  fusion: 'reciprocal-rank fusion of the retrieval lists, relative to the best',
+  shared_s3: 'Jaccard overlap of S3 areas',
+  shared_sectors: 'overlap of economic-activity divisions (first two digits of NACE/ATECO codes)',
+  same_region: '1 when in the same region',
+  past_partner: '1 when you carried out a project together',
+  shared_partners: 'partners in common, log-scaled (1 at ten or more)',
+  same_programme: '1 when active in a programme area of yours',
+  freshness: 'exp(-age in days / 365) of the last update'
+} as const
+
+export type Feature = keyof typeof FEATURES
+export type Weights = Record<Feature, number>
+
+export const DEFAULT_WEIGHTS: Weights = {
+  semantic_fit: 0.35,
+  semantic_reverse: 0.15,
+  two_sided: 0.2,
+  phrase_match: 0.2,
+  lexical: 0.1,
+  fusion: 0.1,
+  shared_s3: 0.05,
+  shared_sectors: 0.05,
+  same_region: 0.03,
+  past_partner: 0.05,
+  shared_partners: 0.05,
+  same_programme: 0.05,
+  freshness: 0.02
+}
+
+/** Parses RANKING_WEIGHTS over the defaults; names the bad key or value. */
+export function parseWeights (json: string | undefined): Weights {
+  if (!json) return { ...DEFAULT_WEIGHTS }
+  let given: unknown
+  try { given = JSON.parse(json) } catch (err) { throw new Error(`RANKING_WEIGHTS is not JSON: ${(err as Error).message}`) }
+  if (typeof given !== 'object' || given === null || Array.isArray(given)) throw new Error('RANKING_WEIGHTS must be a JSON object of feature → weight')
+  const weights = { ...DEFAULT_WEIGHTS }
+  for (const [key, value] of Object.entries(given)) {
+    if (!(key in FEATURES)) throw new Error(`RANKING_WEIGHTS: unknown feature "${key}" (known: ${Object.keys(FEATURES).join(', ')})`)
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw new Error(`RANKING_WEIGHTS.${key} must be a number >= 0`)
+    weights[key as Feature] = value
+  }
+  return weights
+}
+
+export function dot (a: Float32Array, b: Float32Array): number {
+  let s = 0
+  for (let i = 0; i < a.length; i++) s += (a[i] as number) * (b[i] as number)
+  return s
+}
+
+export function jaccard (a: readonly string[], b: readonly string[]): number {
+  if (a.length === 0 || b.length === 0) return 0
+  const sa = new Set(a)
+  const sb = new Set(b)
+  let both = 0
+  for (const x of sa) if (sb.has(x)) both++
+  return both / (sa.size + sb.size - both)
+}
+
+/** Sector codes reduced to their division (first two digits): "C.28.1" and "28.99" share "28". */
+export function divisions (codes: readonly string[]): string[] {
+  return [...new Set(codes.map((c) => /(\d{2})/.exec(c)?.[1]).filter((d): d is string => !!d))]
+}

@@ -1,0 +1,235 @@
+import type { Kysely } from 'kysely'
+import type { Database } from '../store/schema.ts'
+import type { SearchIndex } from '../ports/search-index.ts'
+import type { VectorCache } from '../records/vector-cache.ts'
+import { phraseHash, type Facet } from '../domain/facets.ts'
+import { reciprocalRankFusion } from '../search/fusion.ts'
+import type { DocFields, Filter, RetrievalQuery, SemanticQuery } from '../search/retrieval.ts'
+import { graphSignals, pastPartners } from './collaboration-graph.ts'
+import { divisions, dot, jaccard, type Feature, type Weights } from './features.ts'
+import type { Seeker, Phrase } from './seeker.ts'
+
+export type PartnerMode = 'similar' | 'complementary' | 'reciprocal'
+
+export interface PartnerFilters {
+  kinds?: string[]
+  countries?: string[]
+  regions?: string[]
+  s3Areas?: string[]
+  sectors?: string[]
+  sizes?: string[]
+}
+
+export interface PhraseMatch { sought: string, matched: string, similarity: number }
+
+export interface PartnerResult {
+  id: string
+  score: number
+  name: string
+  kind: string
+  country?: string
+  region?: string
+  reasons: {
+    /** Your phrases (what you seek, or have in similar mode) met by theirs. */
+    matched: PhraseMatch[]
+    /** Reciprocal mode: what they seek that you offer. */
+    matchedBack: PhraseMatch[]
+    sharedS3Areas: string[]
+    sharedSectors: string[]
+    sameRegion: boolean
+    pastProjects: string[]
+    sharedPartners: number
+    programmes: string[]
+    /** The same, in sentences the portal can show. */
+    summary: string[]
+  }
+  features?: Partial<Record<Feature, { value: number, weight: number, contribution: number }>>
+}
+
+export interface PartnerQuery {
+  seeker: Seeker
+  mode: PartnerMode
+  filters: PartnerFilters
+  excludePastPartners: boolean
+  model: string | null
+}
+
+const POOL = 100
+const PHRASE_THRESHOLD = 0.5
+
+/**
+ * Ranks organisations for a seeker: retrieve (filtered BM25 + kNN on the facets the mode compares),
+ * fuse (reciprocal rank fusion), then re-rank the pool with the explicit features of features.ts and
+ * explain each result.
+ */
+export class PartnerMatcher {
+  constructor (
+    private readonly db: Kysely<Database>,
+    private readonly index: SearchIndex,
+    private readonly cache: VectorCache,
+    private readonly weights: Weights
+  ) {}
+
+  async match (q: PartnerQuery): Promise<PartnerResult[]> {
+    const { seeker, mode } = q
+    const exclude = [...(seeker.organizationId ? [seeker.organizationId] : []), ...(seeker.kind === 'organizations' && seeker.id ? [seeker.id] : [])]
+    if (q.excludePastPartners && seeker.organizationId) exclude.push(...await pastPartners(this.db, seeker.organizationId))
+    const filter: Filter = {
+      anyOf: {
+        org_kind: q.filters.kinds ?? [],
+        country: q.filters.countries ?? (seeker.countriesSought.length > 0 ? seeker.countriesSought : []),
+        region: q.filters.regions ?? [],
+        s3_areas: q.filters.s3Areas ?? [],
+        sectors: q.filters.sectors ?? [],
+        size: q.filters.sizes ?? []
+      },
+      noneOf: { id: exclude, visibility: ['private'] }
+    }
+
+    // What each mode compares: the seeker's facet → the candidates' facet.
+    const pairs: Array<[Facet, Facet]> = mode === 'similar'
+      ? [['profile', 'profile'], ['competencies', 'competencies']]
+      : mode === 'complementary' ? [['needs', 'competencies']] : [['needs', 'competencies'], ['competencies', 'needs']]
+    const semantic: SemanticQuery[] = []
+    for (const [mine, theirs] of pairs) {
+      const v = seeker.vectors[mine] ?? (mine === 'needs' ? seeker.vectors.profile : undefined)
+      if (v) semantic.push({ facet: theirs, vector: v })
+    }
+    const lexicalText = mode === 'similar' ? seeker.texts.profile : (seeker.texts.needs ?? seeker.texts.profile)
+    const retrieval: RetrievalQuery = {
+      kind: 'organizations',
+      filter,
+      ...(lexicalText ? { lexical: { text: lexicalText, fields: mode === 'similar' ? { title: 1, text: 1, competencies_text: 1 } : { competencies_text: 2, text: 1, title: 0.5 } } } : {}),
+      semantic,
+      size: POOL
+    }
+    const found = await this.index.retrieve(retrieval)
+    const names = Object.keys(found.lists)
+    const fused = reciprocalRankFusion(names.map((n) => found.lists[n] ?? []))
+    if (fused.length === 0) return []
+    const bestFusion = fused[0]?.score ?? 1
+    const bm25 = new Map((found.lists.bm25 ?? []).map((h) => [h.id, h.score]))
+    const bestBm25 = Math.max(0, ...bm25.values()) || 1
+
+    const candidates = fused.map((f) => found.docs.get(f.id) as DocFields)
+    const vectors = await this.candidateVectors(candidates, q.model)
+    const graph = await graphSignals(this.db, seeker.organizationId, candidates.map((c) => c.id))
+
+    const results = fused.map((f, i) => {
+      const doc = candidates[i] as DocFields
+      const cv = (facet: Facet) => vectors.get(((doc.facet_hashes as Record<string, string> | undefined) ?? {})[facet] ?? '')
+      const fwdMine = pairs[0]?.[0] as Facet
+      const fwdTheirs = pairs[0]?.[1] as Facet
+      const fit = cosine(seeker.vectors[fwdMine] ?? seeker.vectors.profile, cv(fwdTheirs))
+      const reverse = mode === 'reciprocal' ? cosine(seeker.vectors.competencies, cv('needs')) : 0
+      const mine = mode === 'similar' ? seeker.offers : seeker.seeks
+      const matched = matchPhrases(mine, asList(doc.competencies), vectors)
+      const matchedBack = mode === 'reciprocal' ? matchPhrases(seeker.offers, asList(doc.needs), vectors).filter((m) => m.similarity >= PHRASE_THRESHOLD) : []
+      const sharedS3 = asList(doc.s3_areas).filter((a) => seeker.s3Areas.includes(a))
+      const mySectors = divisions(seeker.sectors)
+      const sharedSectors = divisions(asList(doc.sectors)).filter((d) => mySectors.includes(d))
+      const projects = graph.sharedProjects.get(doc.id) ?? []
+      const partners = graph.sharedPartners.get(doc.id) ?? 0
+      const programmes = [...(graph.programmes.get(doc.id) ?? [])].filter((p) => graph.seekerProgrammes.has(p))
+      const ageDays = (Date.now() - Date.parse(String(doc.updated_at ?? new Date().toISOString()))) / 86_400_000
+      const values: Record<Feature, number> = {
+        semantic_fit: Math.max(0, fit),
+        semantic_reverse: Math.max(0, reverse),
+        two_sided: mode === 'reciprocal' ? Math.max(0, Math.min(fit, reverse)) : 0,
+        phrase_match: mine.length > 0 ? matched.reduce((s, m) => s + m.similarity, 0) / mine.length : 0,
+        lexical: (bm25.get(doc.id) ?? 0) / bestBm25,
+        fusion: f.score / bestFusion,
+        shared_s3: jaccard(seeker.s3Areas, asList(doc.s3_areas)),
+        shared_sectors: jaccard(mySectors, divisions(asList(doc.sectors))),
+        same_region: seeker.region && doc.region === seeker.region ? 1 : 0,
+        past_partner: projects.length > 0 ? 1 : 0,
+        shared_partners: Math.min(1, Math.log1p(partners) / Math.log1p(10)),
+        same_programme: programmes.length > 0 ? 1 : 0,
+        freshness: Math.exp(-Math.max(0, ageDays) / 365)
+      }
+      let score = 0
+      const features: PartnerResult['features'] = {}
+      for (const [name, value] of Object.entries(values) as Array<[Feature, number]>) {
+        const contribution = value * this.weights[name]
+        score += contribution
+        features[name] = { value: round(value), weight: this.weights[name], contribution: round(contribution) }
+      }
+      const shownMatches = matched.filter((m) => m.similarity >= PHRASE_THRESHOLD)
+      const result: PartnerResult = {
+        id: doc.id,
+        score: round(score),
+        name: String(doc.title ?? doc.id),
+        kind: String(doc.org_kind ?? ''),
+        ...(doc.country ? { country: String(doc.country) } : {}),
+        ...(doc.region ? { region: String(doc.region) } : {}),
+        reasons: {
+          matched: shownMatches,
+          matchedBack,
+          sharedS3Areas: sharedS3,
+          sharedSectors,
+          sameRegion: values.same_region === 1,
+          pastProjects: projects,
+          sharedPartners: partners,
+          programmes,
+          summary: summarise(mode, shownMatches, matchedBack, sharedS3, sharedSectors, projects, partners, programmes, values.same_region === 1 ? String(doc.region) : null)
+        },
+        features
+      }
+      return result
+    })
+    results.sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1))
+    return results
+  }
+
+  private async candidateVectors (docs: readonly DocFields[], model: string | null): Promise<Map<string, Float32Array>> {
+    if (!model) return new Map()
+    const hashes: string[] = []
+    for (const d of docs) {
+      hashes.push(...Object.values((d.facet_hashes as Record<string, string> | undefined) ?? {}))
+      for (const p of [...asList(d.competencies), ...asList(d.needs)]) hashes.push(phraseHash(p))
+    }
+    return this.cache.getMany(model, hashes)
+  }
+}
+
+function asList (v: unknown): string[] {
+  return Array.isArray(v) ? v.map(String) : typeof v === 'string' ? [v] : []
+}
+
+function cosine (a: Float32Array | undefined, b: Float32Array | undefined): number {
+  return a && b ? dot(a, b) : 0
+}
+
+function round (x: number): number {
+  return Math.round(x * 10_000) / 10_000
+}
+
+/** For each of the seeker's phrases, the candidate phrase it is closest to (exact matches count 1). */
+function matchPhrases (mine: readonly Phrase[], theirs: readonly string[], vectors: Map<string, Float32Array>): PhraseMatch[] {
+  const out: PhraseMatch[] = []
+  for (const p of mine) {
+    let best: PhraseMatch | null = null
+    for (const t of theirs) {
+      const similarity = p.text.trim().toLowerCase() === t.trim().toLowerCase() ? 1 : cosine(p.vector, vectors.get(phraseHash(t)))
+      if (!best || similarity > best.similarity) best = { sought: p.text, matched: t, similarity: round(similarity) }
+    }
+    if (best) out.push(best)
+  }
+  return out.sort((a, b) => b.similarity - a.similarity)
+}
+
+function summarise (mode: PartnerMode, matched: PhraseMatch[], back: PhraseMatch[], s3: string[], sectors: string[], projects: string[], partners: number, programmes: string[], region: string | null): string[] {
+  const lines: string[] = []
+  if (matched.length > 0) {
+    const verb = mode === 'similar' ? 'Has competencies like yours' : 'Has what you seek'
+    lines.push(`${verb}: ${matched.slice(0, 3).map((m) => `"${m.matched}" (for "${m.sought}", ${Math.round(m.similarity * 100)}%)`).join(', ')}`)
+  }
+  if (back.length > 0) lines.push(`Seeks what you offer: ${back.slice(0, 3).map((m) => `"${m.matched}" (your "${m.sought}", ${Math.round(m.similarity * 100)}%)`).join(', ')}`)
+  if (s3.length > 0) lines.push(`Same S3 areas: ${s3.join(', ')}`)
+  if (sectors.length > 0) lines.push(`Same economic sectors (division ${sectors.join(', ')})`)
+  if (region) lines.push(`Also in ${region}`)
+  if (projects.length > 0) lines.push(`You worked together on ${projects.length} project${projects.length > 1 ? 's' : ''}`)
+  if (partners > 0) lines.push(`${partners} partner${partners > 1 ? 's' : ''} in common`)
+  if (programmes.length > 0) lines.push(`Active in your programme areas: ${programmes.join(', ')}`)
+  return lines
+}

@@ -1,0 +1,77 @@
+import type { Embedder } from '../ports/embedder.ts'
+import type { Kind } from '../domain/kinds.ts'
+import { contentHash, facetTexts, phraseHash, phrasesOf, type Facet } from '../domain/facets.ts'
+import type { VectorCache } from '../records/vector-cache.ts'
+
+export interface Phrase { text: string, vector?: Float32Array }
+
+/** Whoever a match is for: a stored organisation or proposal, or free text with wanted competencies. */
+export interface Seeker {
+  kind: Kind | 'text'
+  id: string | null
+  /** The organisation behind the seeker (itself, or a proposal's author), for exclusions and history. */
+  organizationId: string | null
+  vectors: Partial<Record<Facet, Float32Array>>
+  texts: Partial<Record<Facet, string>>
+  /** What the seeker has, and what it seeks, as phrases. */
+  offers: Phrase[]
+  seeks: Phrase[]
+  s3Areas: string[]
+  sectors: string[]
+  region?: string
+  countriesSought: string[]
+}
+
+/**
+ * A stored record as a seeker. Its vectors and phrase vectors come from the store (keyed by content
+ * hash): matching a stored profile needs no model call.
+ */
+export async function seekerFromRecord (kind: Kind, id: string, body: Record<string, any>, model: string | null, cache: VectorCache): Promise<Seeker> {
+  const texts = facetTexts(kind, body)
+  const phrases = phrasesOf(kind, body)
+  const hashes = [
+    ...Object.values(texts).map((t) => contentHash(t)),
+    ...[...phrases.competencies, ...phrases.needs].map(phraseHash)
+  ]
+  const stored = model ? await cache.getMany(model, hashes) : new Map<string, Float32Array>()
+  const vectors: Partial<Record<Facet, Float32Array>> = {}
+  for (const [facet, t] of Object.entries(texts)) {
+    const v = stored.get(contentHash(t))
+    if (v) vectors[facet as Facet] = v
+  }
+  const phrase = (text: string): Phrase => {
+    const v = stored.get(phraseHash(text))
+    return v ? { text, vector: v } : { text }
+  }
+  return {
+    kind,
+    id,
+    organizationId: kind === 'organizations' ? id : (body.authorOrganizationId ?? body.organizationId ?? null),
+    vectors,
+    texts,
+    offers: phrases.competencies.map(phrase),
+    seeks: phrases.needs.map(phrase),
+    s3Areas: body.s3Areas ?? [],
+    sectors: body.sectors ?? [],
+    ...(body.region ? { region: body.region } : {}),
+    countriesSought: body.countriesSought ?? []
+  }
+}
+
+/** Free text (what is sought) and optional wanted competencies: the only case that calls the model. */
+export async function seekerFromText (text: string, wanted: readonly string[], embedder: Embedder): Promise<Seeker> {
+  const seeks = wanted.map((w) => w.trim()).filter(Boolean)
+  const all = [text, ...seeks].join('. ')
+  const vectors: Partial<Record<Facet, Float32Array>> = {}
+  let seekPhrases: Phrase[] = seeks.map((s) => ({ text: s }))
+  if (embedder.available) {
+    const [query] = await embedder.embed([all], 'query')
+    vectors.needs = query
+    vectors.profile = query
+    if (seeks.length > 0) {
+      const pv = await embedder.embed(seeks.map((s) => s.toLowerCase()), 'phrase')
+      seekPhrases = seeks.map((s, i) => ({ text: s, vector: pv[i] as Float32Array }))
+    }
+  }
+  return { kind: 'text', id: null, organizationId: null, vectors, texts: { needs: all, profile: all }, offers: [], seeks: seekPhrases, s3Areas: [], sectors: [], countriesSought: [] }
+}
