@@ -68,3 +68,40 @@ export async function pastPartners (db: Kysely<Database>, seeker: string): Promi
     where a.organization_id = ${seeker} and b.organization_id <> ${seeker}`.execute(db)
   return rows.rows.map((r) => r.organization_id)
 }
+
+/**
+ * Candidates from the seeker's collaboration network, strongest first: past partners (two points per
+ * shared project) and partners of partners (one point per path).
+ */
+export async function networkCandidates (db: Kysely<Database>, seeker: string, limit: number): Promise<Array<{ id: string, score: number }>> {
+  const rows = await sql<{ id: string, score: string }>`
+    with direct as (
+      select b.organization_id as id, count(*) as n
+      from project_participants a join project_participants b on a.project_id = b.project_id
+      where a.organization_id = ${seeker} and b.organization_id <> ${seeker}
+      group by b.organization_id
+    ), second as (
+      select d.organization_id as id, count(*) as n
+      from direct p
+      join project_participants c on c.organization_id = p.id
+      join project_participants d on d.project_id = c.project_id
+      where d.organization_id <> ${seeker}
+      group by d.organization_id
+    )
+    select id, sum(score) as score from (
+      select id, 2 * n as score from direct
+      union all
+      select id, n as score from second
+    ) s group by id order by score desc, id limit ${limit}`.execute(db)
+  return rows.rows.map((r) => ({ id: r.id, score: Number(r.score) }))
+}
+
+/** The organisations most active in a programme area (most projects), for programme context. */
+export async function programmeLeaders (db: Kysely<Database>, programme: string, limit: number): Promise<Array<{ id: string, score: number }>> {
+  const rows = await sql<{ id: string, n: string }>`
+    select pp.organization_id as id, count(*) as n
+    from project_participants pp join records r on r.kind = 'projects' and r.id = pp.project_id and not r.deleted
+    where r.body->>'programme' = ${programme}
+    group by pp.organization_id order by n desc, id limit ${limit}`.execute(db)
+  return rows.rows.map((r) => ({ id: r.id, score: Number(r.n) }))
+}

@@ -5,7 +5,7 @@ import type { VectorCache } from '../records/vector-cache.ts'
 import { phraseHash, type Facet } from '../domain/facets.ts'
 import { reciprocalRankFusion } from '../search/fusion.ts'
 import type { DocFields, Filter, RetrievalQuery, SemanticQuery } from '../search/retrieval.ts'
-import { graphSignals, pastPartners } from './collaboration-graph.ts'
+import { graphSignals, networkCandidates, pastPartners, programmeLeaders } from './collaboration-graph.ts'
 import { divisions, dot, jaccard, type Feature, type Weights } from './features.ts'
 import type { Seeker, Phrase } from './seeker.ts'
 
@@ -52,6 +52,8 @@ export interface PartnerQuery {
   filters: PartnerFilters
   excludePastPartners: boolean
   model: string | null
+  /** Programme area the partnership is for (e.g. "SC1"): a candidate list and a feature. */
+  programme?: string
 }
 
 const POOL = 100
@@ -101,7 +103,11 @@ export class PartnerMatcher {
       filter,
       ...(lexicalText ? { lexical: { text: lexicalText, fields: mode === 'similar' ? { title: 1, text: 1, competencies_text: 1 } : { competencies_text: 2, text: 1, title: 0.5 } } } : {}),
       semantic,
-      size: POOL
+      size: POOL,
+      include: {
+        ...(seeker.organizationId ? { network: await networkCandidates(this.db, seeker.organizationId, POOL) } : {}),
+        ...(q.programme ? { programme: await programmeLeaders(this.db, q.programme, POOL) } : {})
+      }
     }
     const found = await this.index.retrieve(retrieval)
     const names = Object.keys(found.lists)
@@ -130,7 +136,7 @@ export class PartnerMatcher {
       const sharedSectors = divisions(asList(doc.sectors)).filter((d) => mySectors.includes(d))
       const projects = graph.sharedProjects.get(doc.id) ?? []
       const partners = graph.sharedPartners.get(doc.id) ?? 0
-      const programmes = [...(graph.programmes.get(doc.id) ?? [])].filter((p) => graph.seekerProgrammes.has(p))
+      const programmes = [...(graph.programmes.get(doc.id) ?? [])].filter((p) => q.programme ? p === q.programme : graph.seekerProgrammes.has(p))
       const ageDays = (Date.now() - Date.parse(String(doc.updated_at ?? new Date().toISOString()))) / 86_400_000
       const values: Record<Feature, number> = {
         semantic_fit: Math.max(0, fit),

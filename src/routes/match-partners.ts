@@ -25,6 +25,7 @@ const Body = Type.Object({
     sizes: Type.Optional(Type.Array(OrganizationSize, { maxItems: 4 }))
   }, { additionalProperties: false })),
   excludePastPartners: Type.Optional(Type.Boolean({ default: false })),
+  programme: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Programme area the partnership is for (e.g. "H2020 LEIT"): its most active organisations become candidates.' })),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 10 })),
   cursor: Type.Optional(Type.String({ maxLength: 200 })),
   explain: Type.Optional(Type.Boolean({ default: false }))
@@ -62,7 +63,7 @@ async function matchPartnerRoutes (app: FastifyInstance): Promise<void> {
     const print = fingerprint(rest)
     const offset = decodeCursor(cursor, print)
     const size = limit ?? 10
-    const ranked = await matcher.match({ seeker, mode, filters: b.filters ?? {}, excludePastPartners: b.excludePastPartners ?? false, model })
+    const ranked = await matcher.match({ seeker, mode, filters: b.filters ?? {}, excludePastPartners: b.excludePastPartners ?? false, model, ...(b.programme ? { programme: b.programme } : {}) })
     const page = ranked.slice(offset, offset + size).map((r) => {
       if (explain) return r
       const { features: _features, ...plain } = r

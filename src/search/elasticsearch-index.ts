@@ -5,7 +5,7 @@ import { KINDS, type Kind } from '../domain/kinds.ts'
 import { INDEX_SETTINGS, aliasName, indexName, mapping } from '../../indexers/definitions.ts'
 import { toSource } from './index-source.ts'
 import { listName, type DocFields, type RetrievalQuery, type RetrievalResult } from './retrieval.ts'
-import { esKnn, esLexical } from './elasticsearch-query.ts'
+import { esFilter, esKnn, esLexical } from './elasticsearch-query.ts'
 
 export interface ElasticsearchIndexOptions {
   /** Node URL, e.g. http://127.0.0.1:9200. */
@@ -133,11 +133,15 @@ export class ElasticsearchIndex implements SearchIndex {
     const searches: Array<Record<string, unknown>> = []
     if (q.lexical) searches.push({ index }, { query: esLexical(q.lexical, q.filter), size: q.size, _source: source, track_total_hits: false })
     for (const s of q.semantic ?? []) searches.push({ index }, { knn: esKnn(s, q.filter, q.size), size: q.size, _source: source, track_total_hits: false })
+    for (const hits of Object.values(q.include ?? {})) {
+      searches.push({ index }, { query: { bool: { filter: [...esFilter(q.filter), { terms: { id: hits.map((h) => h.id) } }] } }, size: hits.length, _source: source, track_total_hits: false })
+    }
     return searches
   }
 
   async retrieve (q: RetrievalQuery): Promise<RetrievalResult> {
-    const names = [...(q.lexical ? ['bm25'] : []), ...(q.semantic ?? []).map(listName)]
+    const included = Object.entries(q.include ?? {})
+    const names = [...(q.lexical ? ['bm25'] : []), ...(q.semantic ?? []).map(listName), ...included.map(([name]) => name)]
     const result: RetrievalResult = { lists: {}, docs: new Map() }
     if (names.length === 0) return result
     const res = await this.client.msearch({ searches: this.retrievalRequests(q) as any })
@@ -151,6 +155,8 @@ export class ElasticsearchIndex implements SearchIndex {
         return { id: h._id as string, score: knn ? 2 * (h._score ?? 0) - 1 : (h._score ?? 0) }
       })
     })
+    // Included lists keep their own order and scores; only the documents that passed the filter stay.
+    for (const [name, hits] of included) result.lists[name] = hits.filter((h) => result.docs.has(h.id) && (result.lists[name] ?? []).some((x) => x.id === h.id))
     return result
   }
 

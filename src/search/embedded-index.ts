@@ -95,6 +95,7 @@ export class EmbeddedIndex implements SearchIndex {
     for (const s of q.semantic ?? []) {
       result.lists[listName(s)] = this.knn(index, s.facet, s.vector, q.size, accept)
     }
+    for (const [name, hits] of Object.entries(q.include ?? {})) result.lists[name] = hits.filter((h) => accept(h.id))
     for (const list of Object.values(result.lists)) {
       for (const hit of list) if (!result.docs.has(hit.id)) result.docs.set(hit.id, index.docs.get(hit.id)?.fields as DocFields)
     }

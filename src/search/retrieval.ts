@@ -40,6 +40,11 @@ export interface RetrievalQuery {
   semantic?: readonly SemanticQuery[]
   /** Candidates per list. */
   size: number
+  /**
+   * Lists ranked elsewhere (e.g. from the collaboration graph): the index applies the filter to them,
+   * returns them under their names in their order, and adds their documents' fields.
+   */
+  include?: Record<string, readonly Hit[]>
 }
 
 export interface Hit { id: string, score: number }
