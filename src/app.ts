@@ -10,6 +10,8 @@ import pipeline from './plugins/pipeline.ts'
 import bulkRoutes from './routes/bulk.ts'
 import statusRoutes from './routes/status.ts'
 import matchPartnerRoutes from './routes/match-partners.ts'
+import recommendationRoutes from './routes/recommendations.ts'
+import feedbackRoutes from './routes/feedback.ts'
 
 export type AppOptions = PartsPluginOptions
 
@@ -25,6 +27,8 @@ async function app (fastify: FastifyInstance, options: AppOptions): Promise<void
   await fastify.register(bulkRoutes)
   await fastify.register(statusRoutes)
   await fastify.register(matchPartnerRoutes)
+  await fastify.register(recommendationRoutes)
+  await fastify.register(feedbackRoutes)
 }
 
 export default fp(app, { name: 'app', fastify: '5.x' })

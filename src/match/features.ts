@@ -72,3 +72,56 @@ export function jaccard (a: readonly string[], b: readonly string[]): number {
 export function divisions (codes: readonly string[]): string[] {
   return [...new Set(codes.map((c) => /(\d{2})/.exec(c)?.[1]).filter((d): d is string => !!d))]
 }
+
+/** Features of opportunity recommendations for a person (weights: DEFAULT_RECOMMENDATION_WEIGHTS). */
+export const RECOMMENDATION_FEATURES = {
+  interest_fit: 'cosine of your interests with the item',
+  expertise_fit: 'cosine of your expertise with what the item seeks',
+  organization_fit: "cosine of your organisation's competencies with what the item seeks",
+  engagement: 'cosine of the item with the items you clicked, showed interest in or accepted contact for',
+  lexical: 'BM25 score relative to the best',
+  fusion: 'reciprocal-rank fusion of the retrieval lists, relative to the best',
+  shared_s3: 'Jaccard overlap of S3 areas',
+  deadline: 'an approaching deadline: 1 - days left / 30 within the last 30 days',
+  freshness: 'exp(-age in days / 90) of the item (news and discussions age fast)'
+} as const
+
+export type RecommendationFeature = keyof typeof RECOMMENDATION_FEATURES
+
+export const DEFAULT_RECOMMENDATION_WEIGHTS: Record<RecommendationFeature, number> = {
+  interest_fit: 0.35,
+  expertise_fit: 0.2,
+  organization_fit: 0.1,
+  engagement: 0.2,
+  lexical: 0.05,
+  fusion: 0.1,
+  shared_s3: 0.05,
+  deadline: 0.05,
+  freshness: 0.05
+}
+
+/**
+ * Maximal marginal relevance, tuned to near-duplicates: picks items one at a time, each maximising
+ * λ · relevance − (1 − λ) · redundancy, where redundancy is the highest similarity to an item already
+ * picked, counted only above `nearDuplicate` and scaled to [0, 1]. Items on one theme may follow each
+ * other; two versions of the same item may not. Items without a vector are never penalised.
+ */
+export function diversify<T> (items: readonly T[], relevance: (t: T) => number, vector: (t: T) => Float32Array | undefined, lambda = 0.8, nearDuplicate = 0.6): T[] {
+  const left = [...items]
+  const picked: T[] = []
+  const top = Math.max(...items.map(relevance), 1e-9)
+  while (left.length > 0) {
+    let bestIndex = 0
+    let best = -Infinity
+    left.forEach((item, i) => {
+      const v = vector(item)
+      let similarity = 0
+      if (v) for (const p of picked) { const pv = vector(p); if (pv) similarity = Math.max(similarity, dot(v, pv)) }
+      const redundancy = Math.max(0, similarity - nearDuplicate) / (1 - nearDuplicate)
+      const value = lambda * (relevance(item) / top) - (1 - lambda) * redundancy
+      if (value > best) { best = value; bestIndex = i }
+    })
+    picked.push(left.splice(bestIndex, 1)[0] as T)
+  }
+  return picked
+}

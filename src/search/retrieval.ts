@@ -30,6 +30,8 @@ export interface LexicalQuery {
 export interface SemanticQuery {
   facet: Facet
   vector: Float32Array
+  /** List name; default "knn:<facet>". Needed when two queries search the same facet. */
+  name?: string
 }
 
 /** One retrieval round: a filtered BM25 list and one kNN list per semantic query. */
@@ -59,4 +61,4 @@ export interface RetrievalResult {
   docs: Map<string, DocFields>
 }
 
-export const listName = (q: SemanticQuery): string => `knn:${q.facet}`
+export const listName = (q: SemanticQuery): string => q.name ?? `knn:${q.facet}`

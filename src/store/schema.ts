@@ -38,7 +38,17 @@ export interface ProjectParticipantsTable {
   role: string
 }
 
+export interface FeedbackTable {
+  seq: Generated<string>
+  person_id: string
+  item_kind: string
+  item_id: string
+  event: 'shown' | 'clicked' | 'interest' | 'dismissed' | 'contact_accepted'
+  at: ColumnType<Date, Date | undefined, never>
+}
+
 export interface Database {
+  feedback: FeedbackTable
   records: RecordsTable
   outbox: OutboxTable
   vectors: VectorsTable

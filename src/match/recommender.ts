@@ -1,0 +1,187 @@
+import type { Kysely } from 'kysely'
+import type { Database } from '../store/schema.ts'
+import type { SearchIndex } from '../ports/search-index.ts'
+import type { VectorCache } from '../records/vector-cache.ts'
+import type { RecordRepository } from '../records/record-repository.ts'
+import type { PersonFeedback } from '../records/feedback-store.ts'
+import { contentHash, facetTexts, phraseHash, phrasesOf, type Facet } from '../domain/facets.ts'
+import type { Kind } from '../domain/kinds.ts'
+import { reciprocalRankFusion } from '../search/fusion.ts'
+import type { DocFields, Filter, RetrievalQuery, SemanticQuery } from '../search/retrieval.ts'
+import { dot, diversify, jaccard, type RecommendationFeature } from './features.ts'
+
+export type OpportunityKind = 'proposals' | 'communities' | 'content'
+
+export interface Recommendation {
+  kind: OpportunityKind
+  id: string
+  score: number
+  title: string
+  deadline?: string
+  reasons: { matchedInterests: Array<{ interest: string, matched: string, similarity: number }>, sharedS3Areas: string[], daysToDeadline: number | null, likeEngaged: boolean, summary: string[] }
+  features?: Partial<Record<RecommendationFeature, { value: number, weight: number, contribution: number }>>
+}
+
+export interface RecommendQuery {
+  personId: string
+  person: Record<string, any>
+  kinds: readonly OpportunityKind[]
+  feedback: PersonFeedback
+  excludeShown: boolean
+  model: string | null
+  now: Date
+}
+
+const POOL = 60
+
+/**
+ * Open opportunities for a person, from their interests, expertise, their organisation's
+ * competencies and their feedback: retrieve per kind, fuse, re-rank with explicit features,
+ * then diversify (maximal marginal relevance) so a page is not ten near-duplicates.
+ */
+export class Recommender {
+  constructor (
+    private readonly db: Kysely<Database>,
+    private readonly index: SearchIndex,
+    private readonly cache: VectorCache,
+    private readonly repo: RecordRepository,
+    private readonly weights: Record<RecommendationFeature, number>
+  ) {}
+
+  async recommend (q: RecommendQuery): Promise<Recommendation[]> {
+    const person = q.person
+    const org = person.organizationId ? await this.repo.get('organizations', String(person.organizationId)) : null
+    const mine = facetTexts('people', person)
+    const orgTexts = org ? facetTexts('organizations', org.body) : {}
+    const interests = phrasesOf('people', person).needs
+    const engagedTexts = await this.engagedProfiles(q.feedback.engaged.slice(0, 20))
+    const hashes = [...Object.values(mine), ...(orgTexts.competencies ? [orgTexts.competencies] : []), ...engagedTexts].map(contentHash)
+    const stored = q.model ? await this.cache.getMany(q.model, [...hashes, ...interests.map(phraseHash)]) : new Map<string, Float32Array>()
+    const vec = (text: string | undefined) => text ? stored.get(contentHash(text)) : undefined
+    const interestVec = vec(mine.needs) ?? vec(mine.profile)
+    const expertiseVec = vec(mine.competencies)
+    const orgVec = vec(orgTexts.competencies)
+    const taste = mean(engagedTexts.map((t) => stored.get(contentHash(t))).filter((v): v is Float32Array => !!v))
+
+    const today = q.now.toISOString().slice(0, 10)
+    const excluded = (kind: Kind) => [...q.feedback.dismissed, ...(q.excludeShown ? q.feedback.shown : [])]
+      .filter((k) => k.startsWith(`${kind}/`)).map((k) => k.slice(kind.length + 1))
+    const all: Array<{ rec: Recommendation, vector?: Float32Array }> = []
+
+    for (const kind of q.kinds) {
+      const filter: Filter = {
+        noneOf: { id: excluded(kind), visibility: ['private'], author_person_id: [q.personId], ...(org ? { author_organization_id: [org.id] } : {}) },
+        ...(kind === 'proposals' ? { anyOf: { status: ['open'] }, dates: { deadline: { gte: today, orMissing: true } } } : {})
+      }
+      const semantic: SemanticQuery[] = []
+      const add = (name: string, facet: Facet, v: Float32Array | undefined) => { if (v) semantic.push({ name, facet, vector: v }) }
+      add('knn:interests', 'profile', interestVec)
+      add('knn:engaged', 'profile', taste)
+      if (kind === 'proposals') { add('knn:expertise', 'needs', expertiseVec); add('knn:organization', 'needs', orgVec) }
+      const retrieval: RetrievalQuery = {
+        kind,
+        filter,
+        ...(mine.needs || mine.profile ? { lexical: { text: (mine.needs ?? mine.profile) as string, fields: { title: 2, text: 1, needs_text: 1 } } } : {}),
+        semantic,
+        size: POOL
+      }
+      const found = await this.index.retrieve(retrieval)
+      const fused = reciprocalRankFusion(Object.values(found.lists))
+      if (fused.length === 0) continue
+      const bestFusion = fused[0]?.score ?? 1
+      const bm25 = new Map((found.lists.bm25 ?? []).map((h) => [h.id, h.score]))
+      const bestBm25 = Math.max(0, ...bm25.values()) || 1
+      const docs = fused.map((f) => found.docs.get(f.id) as DocFields)
+      const itemVectors = q.model ? await this.cache.getMany(q.model, docs.flatMap((d) => [...Object.values((d.facet_hashes as Record<string, string>) ?? {}), ...asList(d.competencies).map(phraseHash), ...asList(d.tags).map(phraseHash)])) : new Map()
+
+      fused.forEach((f, i) => {
+        const d = docs[i] as DocFields
+        const h = (d.facet_hashes as Record<string, string> | undefined) ?? {}
+        const profile = itemVectors.get(h.profile ?? '')
+        const needs = itemVectors.get(h.needs ?? '')
+        const daysLeft = d.deadline ? Math.ceil((Date.parse(String(d.deadline)) - q.now.getTime()) / 86_400_000) : null
+        const dated = d.date ?? d.updated_at
+        const ageDays = dated ? Math.max(0, (q.now.getTime() - Date.parse(String(dated))) / 86_400_000) : 365
+        const values: Record<RecommendationFeature, number> = {
+          interest_fit: pos(cos(interestVec, profile)),
+          expertise_fit: pos(cos(expertiseVec, needs)),
+          organization_fit: pos(cos(orgVec, needs)),
+          engagement: pos(cos(taste, profile)),
+          lexical: (bm25.get(d.id) ?? 0) / bestBm25,
+          fusion: f.score / bestFusion,
+          shared_s3: jaccard(asList(person.s3Areas), asList(d.s3_areas)),
+          deadline: daysLeft !== null && daysLeft >= 0 && daysLeft <= 30 ? 1 - daysLeft / 30 : 0,
+          freshness: kind === 'proposals' ? 0 : Math.exp(-ageDays / 90)
+        }
+        let score = 0
+        const features: Recommendation['features'] = {}
+        for (const [name, value] of Object.entries(values) as Array<[RecommendationFeature, number]>) {
+          const contribution = value * this.weights[name]
+          score += contribution
+          features[name] = { value: round(value), weight: this.weights[name], contribution: round(contribution) }
+        }
+        const theirPhrases = [...asList(d.competencies), ...asList(d.needs), ...asList(d.tags)]
+        const matchedInterests = interests.flatMap((interest) => {
+          const iv = stored.get(phraseHash(interest))
+          let best = { interest, matched: '', similarity: 0 }
+          for (const p of theirPhrases) {
+            const s = interest.toLowerCase() === p.toLowerCase() ? 1 : pos(cos(iv, itemVectors.get(phraseHash(p))))
+            if (s > best.similarity) best = { interest, matched: p, similarity: round(s) }
+          }
+          return best.similarity >= 0.5 ? [best] : []
+        })
+        const sharedS3 = asList(d.s3_areas).filter((a) => asList(person.s3Areas).includes(a))
+        const likeEngaged = values.engagement >= 0.6
+        const summary: string[] = []
+        if (matchedInterests.length > 0) summary.push(`Matches your interests: ${matchedInterests.slice(0, 3).map((m) => `"${m.matched}" (for "${m.interest}", ${Math.round(m.similarity * 100)}%)`).join(', ')}`)
+        else if (values.interest_fit >= 0.4) summary.push(`Close to your interests (${Math.round(values.interest_fit * 100)}%)`)
+        if (values.expertise_fit >= 0.5) summary.push('Seeks expertise you have')
+        if (values.organization_fit >= 0.5) summary.push("Seeks your organisation's competencies")
+        if (likeEngaged) summary.push('Like items you engaged with')
+        if (sharedS3.length > 0) summary.push(`In your S3 areas: ${sharedS3.join(', ')}`)
+        if (daysLeft !== null && daysLeft <= 30) summary.push(`Deadline in ${daysLeft} day${daysLeft === 1 ? '' : 's'}`)
+        all.push({
+          vector: profile,
+          rec: {
+            kind,
+            id: d.id,
+            score: round(score),
+            title: String(d.title ?? d.id),
+            ...(d.deadline ? { deadline: String(d.deadline) } : {}),
+            reasons: { matchedInterests, sharedS3Areas: sharedS3, daysToDeadline: daysLeft, likeEngaged, summary },
+            features
+          }
+        })
+      })
+    }
+    all.sort((a, b) => b.rec.score - a.rec.score || (a.rec.id < b.rec.id ? -1 : 1))
+    return diversify(all, (x) => x.rec.score, (x) => x.vector).map((x) => x.rec)
+  }
+
+  private async engagedProfiles (keys: readonly string[]): Promise<string[]> {
+    const texts: string[] = []
+    for (const key of keys) {
+      const [kind, id] = key.split('/') as [Kind, string]
+      const record = await this.repo.get(kind, id)
+      const profile = record ? facetTexts(kind, record.body).profile : undefined
+      if (profile) texts.push(profile)
+    }
+    return texts
+  }
+}
+
+function asList (v: unknown): string[] { return Array.isArray(v) ? v.map(String) : [] }
+function cos (a?: Float32Array, b?: Float32Array): number { return a && b ? dot(a, b) : 0 }
+function pos (x: number): number { return Math.max(0, x) }
+function round (x: number): number { return Math.round(x * 10_000) / 10_000 }
+
+function mean (vectors: Float32Array[]): Float32Array | undefined {
+  if (vectors.length === 0) return undefined
+  const out = new Float32Array((vectors[0] as Float32Array).length)
+  for (const v of vectors) for (let i = 0; i < out.length; i++) out[i] = (out[i] as number) + (v[i] as number)
+  let norm = 0
+  for (let i = 0; i < out.length; i++) norm += (out[i] as number) ** 2
+  norm = Math.sqrt(norm) || 1
+  for (let i = 0; i < out.length; i++) out[i] = (out[i] as number) / norm
+  return out
+}
