@@ -31,6 +31,8 @@ export const ConfigSchema = Type.Object({
   QUEUE_CONCURRENCY: Type.Integer({ default: 2, minimum: 1, maximum: 64, description: 'Jobs a BullMQ worker process runs at once.' }),
   OUTBOX_LEASE_MS: Type.Integer({ default: 60000, minimum: 100, description: 'An outbox row enqueued this long ago and not yet indexed is enqueued again (lost job: Redis flushed, worker died).' }),
   RANKING_WEIGHTS: Type.Optional(Type.String({ minLength: 2, description: 'JSON object overriding re-ranking feature weights, e.g. {"semantic_fit":0.5} (features: see README "Ranking").' })),
+  ALERT_MIN_SCORE: Type.Number({ default: 0.45, minimum: 0, description: 'A new proposal with candidates scoring at least this emits a "proposal.candidates" event (queue and webhook).' }),
+  ALERT_WEBHOOK_URL: Type.Optional(Type.String({ pattern: '^https?://', description: 'Receives each proposal.candidates event as a JSON POST (retried with the job queue\'s backoff).' })),
   SHUTDOWN_TIMEOUT_MS: Type.Integer({ default: 10000, minimum: 100, description: 'Grace period for in-flight work on SIGTERM/SIGINT.' })
 })
 

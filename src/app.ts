@@ -12,6 +12,7 @@ import statusRoutes from './routes/status.ts'
 import matchPartnerRoutes from './routes/match-partners.ts'
 import recommendationRoutes from './routes/recommendations.ts'
 import feedbackRoutes from './routes/feedback.ts'
+import proposalCandidateRoutes from './routes/proposal-candidates.ts'
 
 export type AppOptions = PartsPluginOptions
 
@@ -29,6 +30,7 @@ async function app (fastify: FastifyInstance, options: AppOptions): Promise<void
   await fastify.register(matchPartnerRoutes)
   await fastify.register(recommendationRoutes)
   await fastify.register(feedbackRoutes)
+  await fastify.register(proposalCandidateRoutes)
 }
 
 export default fp(app, { name: 'app', fastify: '5.x' })

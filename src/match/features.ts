@@ -125,3 +125,15 @@ export function diversify<T> (items: readonly T[], relevance: (t: T) => number, 
   }
   return picked
 }
+
+/** Features that rank people as candidates for a proposal. */
+export const PERSON_CANDIDATE_WEIGHTS = {
+  /** cosine of what the proposal seeks with the person's expertise */
+  expertise_fit: 0.4,
+  /** cosine of the proposal with the person's interests */
+  interest_fit: 0.3,
+  /** mean best similarity of the proposal's sought phrases to the person's expertise phrases */
+  phrase_match: 0.15,
+  fusion: 0.1,
+  shared_s3: 0.05
+} as const

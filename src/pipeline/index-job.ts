@@ -18,6 +18,8 @@ export interface IndexJobDeps {
   cache: VectorCache
   /** Settles once the model has loaded or is known to be off. */
   modelReady: Promise<void>
+  /** Called with the ids of proposals indexed and never alerted (new proposals). */
+  onNewProposals?: (ids: string[]) => Promise<void>
 }
 
 /**
@@ -58,6 +60,14 @@ export function indexJobHandler (deps: IndexJobDeps) {
     const done = [...keys].filter(([key]) => !failed.has(key)).flatMap(([, k]) => k.seqs)
     if (done.length > 0) {
       await deps.db.updateTable('outbox').set({ done_at: new Date() }).where('seq', 'in', done).execute()
+    }
+    if (deps.onNewProposals) {
+      const indexed = docs.filter((d) => d.kind === 'proposals' && !failed.has(`proposals/${d.id}`)).map((d) => d.id)
+      if (indexed.length > 0) {
+        const alerted = await deps.db.selectFrom('alerts').select('proposal_id').where('proposal_id', 'in', indexed).execute()
+        const fresh = indexed.filter((id) => !alerted.some((a) => a.proposal_id === id))
+        if (fresh.length > 0) await deps.onNewProposals(fresh)
+      }
     }
     if (result.failed.length > 0) {
       const reason = result.failed.slice(0, 3).map((f) => `${f.kind}/${f.id}: ${f.reason}`).join('; ')

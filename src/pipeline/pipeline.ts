@@ -4,6 +4,10 @@ import { INDEX_JOB, indexJobHandler, type IndexJobData } from './index-job.ts'
 import { OutboxRelay, type OutboxRelayOptions } from './outbox-relay.ts'
 import { EmbeddedIndex } from '../search/embedded-index.ts'
 import { reindexAll } from './reindex.ts'
+import { ALERT_JOB, alertJobHandler, type AlertOptions } from './proposal-alerts.ts'
+import { CandidateFinder } from '../match/candidate-finder.ts'
+import { PartnerMatcher } from '../match/partner-matcher.ts'
+import type { Weights } from '../match/features.ts'
 
 export interface Pipeline {
   relay: OutboxRelay
@@ -16,7 +20,13 @@ export interface Pipeline {
  * The embedded index lives in memory, so it is refilled from the store (stored vectors, no
  * re-embedding) before the relay starts.
  */
-export async function startPipeline (parts: Parts, options: OutboxRelayOptions & { log?: (m: string) => void } = {}): Promise<Pipeline> {
+export interface PipelineOptions extends OutboxRelayOptions {
+  log?: (m: string) => void
+  /** Alerts for new proposals; off when absent. */
+  alerts?: AlertOptions & { weights: Weights }
+}
+
+export async function startPipeline (parts: Parts, options: PipelineOptions = {}): Promise<Pipeline> {
   const { store, queue, searchIndex, embedder, modelReady } = parts
   const cache = new VectorCache(store.db)
   // A search index that is down must not stop the service: writes are accepted and wait in the
@@ -27,7 +37,13 @@ export async function startPipeline (parts: Parts, options: OutboxRelayOptions &
     const stats = await reindexAll({ db: store.db, embedder, cache, target: searchIndex })
     if (stats.documents > 0) options.log?.(`embedded index refilled from the store: ${stats.documents} documents`)
   }
-  queue.handle<IndexJobData>(INDEX_JOB, indexJobHandler({ db: store.db, embedder, searchIndex, cache, modelReady }))
+  let onNewProposals: ((ids: string[]) => Promise<void>) | undefined
+  if (options.alerts) {
+    const finder = new CandidateFinder(searchIndex, cache, new PartnerMatcher(store.db, searchIndex, cache, options.alerts.weights))
+    queue.handle<{ proposalId: string }>(ALERT_JOB, alertJobHandler(store.db, queue, embedder, finder, options.alerts))
+    onNewProposals = async (ids) => { for (const proposalId of ids) await queue.add(ALERT_JOB, { proposalId }) }
+  }
+  queue.handle<IndexJobData>(INDEX_JOB, indexJobHandler({ db: store.db, embedder, searchIndex, cache, modelReady, ...(onNewProposals ? { onNewProposals } : {}) }))
   await queue.start()
   const relay = new OutboxRelay(store.db, queue, options)
   relay.start()

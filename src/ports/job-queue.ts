@@ -19,6 +19,11 @@ export interface JobQueue extends HealthCheck {
   handle<T> (name: string, handler: JobHandler<T>): void
   /** Adds a job; resolves once the queue has accepted it. */
   add<T> (name: string, data: T): Promise<void>
+  /**
+   * Publishes an event for other systems: on BullMQ, a job on the `<queue>-events` queue that this
+   * service never consumes; in-process, an `event` emitted on `events`.
+   */
+  publish (topic: string, data: unknown): Promise<void>
   /** Jobs by state. */
   counts (): Promise<QueueCounts>
   /** The most recent jobs that exhausted their attempts, newest first. */

@@ -21,6 +21,7 @@ export class BullMQQueue implements JobQueue {
   private worker: Worker | null = null
   private readonly handlers = new Map<string, JobHandler<any>>()
   private readonly connection: ConnectionOptions
+  private eventsQueue: Queue | null = null
 
   constructor (private readonly options: BullMQQueueOptions) {
     const url = new URL(options.url)
@@ -56,6 +57,11 @@ export class BullMQQueue implements JobQueue {
     await this.queue.add(name, data)
   }
 
+  async publish (topic: string, data: unknown): Promise<void> {
+    this.eventsQueue ??= new Queue(`${this.queue.name}-events`, { connection: this.connection, defaultJobOptions: { removeOnComplete: 10_000, removeOnFail: 10_000 } })
+    await this.eventsQueue.add(topic, data)
+  }
+
   async counts (): Promise<QueueCounts> {
     const c = await this.queue.getJobCounts('waiting', 'active', 'delayed', 'failed')
     return { waiting: c.waiting ?? 0, active: c.active ?? 0, delayed: c.delayed ?? 0, failed: c.failed ?? 0 }
@@ -85,6 +91,7 @@ export class BullMQQueue implements JobQueue {
 
   async close (): Promise<void> {
     await this.worker?.close()
+    await this.eventsQueue?.close()
     await this.queue.close()
   }
 }

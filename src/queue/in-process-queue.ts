@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events'
 import type { FailedJob, JobHandler, JobQueue, QueueCounts } from '../ports/job-queue.ts'
 import { probe, type PartHealth } from '../ports/health.ts'
 
@@ -19,6 +20,8 @@ interface Pending { name: string, data: unknown, attempt: number }
  */
 export class InProcessQueue implements JobQueue {
   readonly adapter = 'in-process'
+  /** Published events, as ('event', topic, data). */
+  readonly events = new EventEmitter()
   private readonly handlers = new Map<string, JobHandler<any>>()
   private readonly pending: Pending[] = []
   private readonly timers = new Set<NodeJS.Timeout>()
@@ -46,6 +49,10 @@ export class InProcessQueue implements JobQueue {
   async start (): Promise<void> {
     this.running = true
     this.pump()
+  }
+
+  async publish (topic: string, data: unknown): Promise<void> {
+    this.events.emit('event', topic, data)
   }
 
   async counts (): Promise<QueueCounts> {

@@ -47,7 +47,16 @@ export interface FeedbackTable {
   at: ColumnType<Date, Date | undefined, never>
 }
 
+export interface AlertsTable {
+  proposal_id: string
+  candidates: ColumnType<unknown, string, string>
+  created_at: ColumnType<Date, Date | undefined, never>
+  delivered_at: Date | null
+  last_error: string | null
+}
+
 export interface Database {
+  alerts: AlertsTable
   feedback: FeedbackTable
   records: RecordsTable
   outbox: OutboxTable

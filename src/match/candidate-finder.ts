@@ -1,0 +1,107 @@
+import type { SearchIndex } from '../ports/search-index.ts'
+import type { VectorCache } from '../records/vector-cache.ts'
+import { phraseHash } from '../domain/facets.ts'
+import { reciprocalRankFusion } from '../search/fusion.ts'
+import type { DocFields, SemanticQuery } from '../search/retrieval.ts'
+import { PERSON_CANDIDATE_WEIGHTS, dot, jaccard } from './features.ts'
+import type { PartnerMatcher, PartnerResult } from './partner-matcher.ts'
+import type { Seeker } from './seeker.ts'
+
+export interface PersonCandidate {
+  id: string
+  score: number
+  name: string
+  organizationId?: string
+  reasons: { matched: Array<{ sought: string, matched: string, similarity: number }>, sharedS3Areas: string[], summary: string[] }
+  features?: Record<string, { value: number, weight: number, contribution: number }>
+}
+
+export type Candidate = ({ type: 'organization' } & PartnerResult) | ({ type: 'person' } & PersonCandidate)
+
+/**
+ * Who should hear about a proposal: organisations that have what it seeks (the partner matcher,
+ * complementary mode) and people whose expertise or interests fit it. People who opted out, private
+ * records and the proposal's own author and organisation are never candidates.
+ */
+export class CandidateFinder {
+  constructor (private readonly index: SearchIndex, private readonly cache: VectorCache, private readonly partners: PartnerMatcher) {}
+
+  async find (proposal: Seeker, authorPersonId: string | null, model: string | null): Promise<Candidate[]> {
+    const orgs = await this.partners.match({ seeker: proposal, mode: 'complementary', filters: {}, excludePastPartners: false, model })
+    const people = await this.people(proposal, authorPersonId, model)
+    return [
+      ...orgs.map((o) => ({ type: 'organization' as const, ...o })),
+      ...people.map((p) => ({ type: 'person' as const, ...p }))
+    ].sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1))
+  }
+
+  private async people (proposal: Seeker, author: string | null, model: string | null): Promise<PersonCandidate[]> {
+    const seeks = proposal.vectors.needs ?? proposal.vectors.profile
+    const semantic: SemanticQuery[] = []
+    if (seeks) semantic.push({ name: 'knn:expertise', facet: 'competencies', vector: seeks })
+    if (proposal.vectors.profile) semantic.push({ name: 'knn:interests', facet: 'needs', vector: proposal.vectors.profile })
+    const text = proposal.texts.needs ?? proposal.texts.profile
+    const found = await this.index.retrieve({
+      kind: 'people',
+      filter: {
+        flags: { opt_out: false },
+        noneOf: { id: author ? [author] : [], visibility: ['private'], ...(proposal.organizationId ? { organization_id: [proposal.organizationId] } : {}) }
+      },
+      ...(text ? { lexical: { text, fields: { competencies_text: 2, needs_text: 1, text: 1 } } } : {}),
+      semantic,
+      size: 100
+    })
+    const fused = reciprocalRankFusion(Object.values(found.lists))
+    if (fused.length === 0) return []
+    const best = fused[0]?.score ?? 1
+    const docs = fused.map((f) => found.docs.get(f.id) as DocFields)
+    const vectors = model
+      ? await this.cache.getMany(model, docs.flatMap((d) => [...Object.values((d.facet_hashes as Record<string, string>) ?? {}), ...list(d.competencies).map(phraseHash)]))
+      : new Map<string, Float32Array>()
+    return fused.map((f, i) => {
+      const d = docs[i] as DocFields
+      const h = (d.facet_hashes as Record<string, string> | undefined) ?? {}
+      const expertise = vectors.get(h.competencies ?? '')
+      const interests = vectors.get(h.needs ?? '')
+      const matched = proposal.seeks.flatMap((p) => {
+        let top = { sought: p.text, matched: '', similarity: 0 }
+        for (const e of list(d.competencies)) {
+          const ev = vectors.get(phraseHash(e))
+          const s = p.text.toLowerCase() === e.toLowerCase() ? 1 : (p.vector && ev ? Math.max(0, dot(p.vector, ev)) : 0)
+          if (s > top.similarity) top = { sought: p.text, matched: e, similarity: Math.round(s * 10_000) / 10_000 }
+        }
+        return top.similarity > 0 ? [top] : []
+      })
+      const sharedS3 = list(d.s3_areas).filter((a) => proposal.s3Areas.includes(a))
+      const values = {
+        expertise_fit: seeks && expertise ? Math.max(0, dot(seeks, expertise)) : 0,
+        interest_fit: proposal.vectors.profile && interests ? Math.max(0, dot(proposal.vectors.profile, interests)) : 0,
+        phrase_match: proposal.seeks.length > 0 ? matched.reduce((s, m) => s + m.similarity, 0) / proposal.seeks.length : 0,
+        fusion: f.score / best,
+        shared_s3: jaccard(proposal.s3Areas, list(d.s3_areas))
+      }
+      let score = 0
+      const features: Record<string, { value: number, weight: number, contribution: number }> = {}
+      for (const [name, value] of Object.entries(values)) {
+        const weight = PERSON_CANDIDATE_WEIGHTS[name as keyof typeof PERSON_CANDIDATE_WEIGHTS]
+        score += weight * value
+        features[name] = { value: Math.round(value * 10_000) / 10_000, weight, contribution: Math.round(weight * value * 10_000) / 10_000 }
+      }
+      const shown = matched.filter((m) => m.similarity >= 0.5)
+      const summary: string[] = []
+      if (shown.length > 0) summary.push(`Has the expertise sought: ${shown.slice(0, 3).map((m) => `"${m.matched}" (for "${m.sought}", ${Math.round(m.similarity * 100)}%)`).join(', ')}`)
+      if (values.interest_fit >= 0.5) summary.push(`Interested in this topic (${Math.round(values.interest_fit * 100)}%)`)
+      if (sharedS3.length > 0) summary.push(`Same S3 areas: ${sharedS3.join(', ')}`)
+      return {
+        id: d.id,
+        score: Math.round(score * 10_000) / 10_000,
+        name: String(d.title ?? d.id),
+        ...(d.organization_id ? { organizationId: String(d.organization_id) } : {}),
+        reasons: { matched: shown, sharedS3Areas: sharedS3, summary },
+        features
+      }
+    })
+  }
+}
+
+function list (v: unknown): string[] { return Array.isArray(v) ? v.map(String) : [] }
