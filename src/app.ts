@@ -13,6 +13,7 @@ import matchPartnerRoutes from './routes/match-partners.ts'
 import recommendationRoutes from './routes/recommendations.ts'
 import feedbackRoutes from './routes/feedback.ts'
 import proposalCandidateRoutes from './routes/proposal-candidates.ts'
+import searchRoutes from './routes/search.ts'
 
 export type AppOptions = PartsPluginOptions
 
@@ -31,6 +32,7 @@ async function app (fastify: FastifyInstance, options: AppOptions): Promise<void
   await fastify.register(recommendationRoutes)
   await fastify.register(feedbackRoutes)
   await fastify.register(proposalCandidateRoutes)
+  await fastify.register(searchRoutes)
 }
 
 export default fp(app, { name: 'app', fastify: '5.x' })

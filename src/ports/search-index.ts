@@ -1,7 +1,7 @@
 import type { HealthCheck } from './health.ts'
 import type { Kind } from '../domain/kinds.ts'
 import type { IndexDocument } from '../../indexers/document.ts'
-import type { RetrievalQuery, RetrievalResult } from '../search/retrieval.ts'
+import type { FacetCounts, FacetQuery, RetrievalQuery, RetrievalResult } from '../search/retrieval.ts'
 
 export type { IndexDocument }
 
@@ -36,6 +36,11 @@ export interface SearchIndex extends HealthCheck {
   versionOf (kind: Kind, id: string): Promise<number | null>
   /** Filtered BM25 and kNN candidate lists, with the candidates' fields, in one round trip. */
   retrieve (query: RetrievalQuery): Promise<RetrievalResult>
+  /**
+   * Value counts per field over every document that matches the filter and, when given, any term of
+   * the text (not just the retrieved top): the numbers a faceted search shows.
+   */
+  facets (query: FacetQuery): Promise<FacetCounts>
   /** Makes every applied operation visible to search. */
   refresh (): Promise<void>
   /** Releases clients and memory. */

@@ -4,7 +4,7 @@ import { probe, type PartHealth } from '../ports/health.ts'
 import { KINDS, type Kind } from '../domain/kinds.ts'
 import { INDEX_SETTINGS, aliasName, indexName, mapping } from '../../indexers/definitions.ts'
 import { toSource } from './index-source.ts'
-import { listName, type DocFields, type RetrievalQuery, type RetrievalResult } from './retrieval.ts'
+import { listName, type DocFields, type FacetCounts, type FacetQuery, type RetrievalQuery, type RetrievalResult } from './retrieval.ts'
 import { esFilter, esKnn, esLexical } from './elasticsearch-query.ts'
 
 export interface ElasticsearchIndexOptions {
@@ -158,6 +158,22 @@ export class ElasticsearchIndex implements SearchIndex {
     // Included lists keep their own order and scores; only the documents that passed the filter stay.
     for (const [name, hits] of included) result.lists[name] = hits.filter((h) => result.docs.has(h.id) && (result.lists[name] ?? []).some((x) => x.id === h.id))
     return result
+  }
+
+  async facets (q: FacetQuery): Promise<FacetCounts> {
+    const query = q.lexical ? esLexical(q.lexical, q.filter) : { bool: { filter: esFilter(q.filter) } }
+    const res = await this.client.search({
+      index: this.alias(q.kind),
+      size: 0,
+      query,
+      aggs: Object.fromEntries(q.fields.map((f) => [f, { terms: { field: f, size: q.size } }]))
+    })
+    const out: FacetCounts = {}
+    for (const f of q.fields) {
+      const agg = (res.aggregations?.[f] as { buckets?: Array<{ key: string, doc_count: number }> } | undefined)?.buckets ?? []
+      out[f] = agg.map((b) => ({ value: String(b.key), count: b.doc_count }))
+    }
+    return out
   }
 
   async refresh (): Promise<void> {

@@ -2,7 +2,7 @@ import type { BulkResult, IndexDocument, IndexOperation, SearchIndex } from '../
 import { probe, type PartHealth } from '../ports/health.ts'
 import { KINDS, type Kind } from '../domain/kinds.ts'
 import type { Facet } from '../domain/facets.ts'
-import { listName, type DocFields, type Hit, type RetrievalQuery, type RetrievalResult, type TextField } from './retrieval.ts'
+import { listName, type DocFields, type FacetCounts, type FacetQuery, type Hit, type RetrievalQuery, type RetrievalResult, type TextField } from './retrieval.ts'
 import { Bm25Field } from './embedded/bm25-field.ts'
 import { english, italian } from './embedded/analyzers.ts'
 import { matchesFilter } from './embedded/filter-match.ts'
@@ -100,6 +100,41 @@ export class EmbeddedIndex implements SearchIndex {
       for (const hit of list) if (!result.docs.has(hit.id)) result.docs.set(hit.id, index.docs.get(hit.id)?.fields as DocFields)
     }
     return result
+  }
+
+  async facets (q: FacetQuery): Promise<FacetCounts> {
+    const index = this.kinds.get(q.kind) as KindIndex
+    let ids: Iterable<string>
+    if (q.lexical) {
+      const scores = new Map<string, number>()
+      const accept = (id: string) => matchesFilter(index.docs.get(id)?.fields as DocFields, q.filter)
+      for (const [field, boost] of Object.entries(q.lexical.fields)) {
+        const idx = index.text.get(field)
+        if (!idx || !boost) continue
+        idx.en.score(q.lexical.text, boost, scores, accept)
+        idx.it.score(q.lexical.text, boost, scores, accept)
+      }
+      ids = scores.keys()
+    } else {
+      ids = [...index.docs.keys()].filter((id) => matchesFilter(index.docs.get(id)?.fields as DocFields, q.filter))
+    }
+    const counts = new Map<string, Map<string, number>>(q.fields.map((f) => [f, new Map()]))
+    for (const id of ids) {
+      const fields = index.docs.get(id)?.fields ?? {}
+      for (const f of q.fields) {
+        const raw = fields[f]
+        const values = new Set(Array.isArray(raw) ? raw.map(String) : raw === undefined || raw === null ? [] : [String(raw)])
+        const c = counts.get(f) as Map<string, number>
+        for (const v of values) c.set(v, (c.get(v) ?? 0) + 1)
+      }
+    }
+    const out: FacetCounts = {}
+    for (const f of q.fields) {
+      // Elasticsearch's terms order: count descending, then value ascending.
+      out[f] = [...(counts.get(f) as Map<string, number>)].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+        .slice(0, q.size).map(([value, count]) => ({ value, count }))
+    }
+    return out
   }
 
   async count (kind: Kind): Promise<number> {

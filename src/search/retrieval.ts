@@ -62,3 +62,15 @@ export interface RetrievalResult {
 }
 
 export const listName = (q: SemanticQuery): string => q.name ?? `knn:${q.facet}`
+
+/** Counts of values per keyword field over the documents matching a filter (and the text, when given). */
+export interface FacetQuery {
+  kind: Kind
+  filter: Filter
+  lexical?: LexicalQuery
+  fields: readonly KeywordField[]
+  /** Values per field. */
+  size: number
+}
+
+export type FacetCounts = Partial<Record<KeywordField, Array<{ value: string, count: number }>>>

@@ -75,3 +75,15 @@ t.test('both backends return the same candidates for the same retrieval', async 
     }
   }
 })
+
+t.test('both backends count facets alike, over every match', async (t) => {
+  const ctx = await setUp(t)
+  if (!ctx) return
+  for (const [name, index] of ctx.backends) {
+    const italian = await index.facets({ kind: 'organizations', filter: { anyOf: { country: ['IT'] } }, fields: ['org_kind', 'region'], size: 10 })
+    t.same(italian.org_kind, [{ value: 'company', count: 4 }, { value: 'public_body', count: 1 }, { value: 'university', count: 1 }], `${name}: kinds of Italian organisations`)
+    t.same(italian.region, [{ value: 'Lombardia', count: 5 }, { value: 'Piemonte', count: 1 }], `${name}: regions`)
+    const batteries = await index.facets({ kind: 'organizations', filter: {}, lexical: { text: 'batterie riciclo', fields: { text: 1, competencies_text: 1 } }, fields: ['country'], size: 10 })
+    t.same(batteries.country, [{ value: 'FR', count: 1 }, { value: 'IT', count: 1 }], `${name}: countries of the text matches`)
+  }
+})

@@ -1,0 +1,38 @@
+import { spawn } from 'node:child_process'
+import { createServer } from 'node:net'
+
+/** A free loopback port. */
+export function freePort (): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer()
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port
+      s.close(() => resolve(port))
+    })
+    s.on('error', reject)
+  })
+}
+
+/** Starts `src/server.ts` as its own process (as `npm start` does) and waits until it answers. */
+export async function spawnServer (env: Record<string, string>) {
+  const port = await freePort()
+  const child = spawn(process.execPath, ['--import=tsx', 'src/server.ts'], { env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' }, stdio: ['ignore', 'inherit', 'inherit'] })
+  const deadline = Date.now() + 120_000
+  for (;;) {
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/health`)
+      if (res.ok) break
+    } catch {}
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`)
+    if (Date.now() > deadline) throw new Error('server did not start')
+    await new Promise((resolve) => setTimeout(resolve, 200))
+  }
+  return {
+    port,
+    pid: child.pid as number,
+    stop: () => new Promise<void>((resolve) => {
+      child.once('exit', () => resolve())
+      child.kill('SIGTERM')
+    })
+  }
+}
