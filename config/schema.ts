@@ -33,6 +33,7 @@ export const ConfigSchema = Type.Object({
   RANKING_WEIGHTS: Type.Optional(Type.String({ minLength: 2, description: 'JSON object overriding re-ranking feature weights, e.g. {"semantic_fit":0.5} (features: see README "Ranking").' })),
   ALERT_MIN_SCORE: Type.Number({ default: 0.45, minimum: 0, description: 'A new proposal with candidates scoring at least this emits a "proposal.candidates" event (queue and webhook).' }),
   ALERT_WEBHOOK_URL: Type.Optional(Type.String({ pattern: '^https?://', description: 'Receives each proposal.candidates event as a JSON POST (retried with the job queue\'s backoff).' })),
+  DEMO_DATA: Type.Boolean({ default: true, description: 'Load the demo data set (fixtures/) on the first start of the embedded default (no DATABASE_URL, empty store).' }),
   SHUTDOWN_TIMEOUT_MS: Type.Integer({ default: 10000, minimum: 100, description: 'Grace period for in-flight work on SIGTERM/SIGINT.' })
 })
 

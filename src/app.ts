@@ -14,6 +14,7 @@ import recommendationRoutes from './routes/recommendations.ts'
 import feedbackRoutes from './routes/feedback.ts'
 import proposalCandidateRoutes from './routes/proposal-candidates.ts'
 import searchRoutes from './routes/search.ts'
+import demoData from './plugins/demo-data.ts'
 
 export type AppOptions = PartsPluginOptions
 
@@ -33,6 +34,7 @@ async function app (fastify: FastifyInstance, options: AppOptions): Promise<void
   await fastify.register(feedbackRoutes)
   await fastify.register(proposalCandidateRoutes)
   await fastify.register(searchRoutes)
+  await fastify.register(demoData)
 }
 
 export default fp(app, { name: 'app', fastify: '5.x' })

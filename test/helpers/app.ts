@@ -19,6 +19,7 @@ export async function testApp (t: Test, env: Record<string, string> = {}) {
     EMBEDDING_ALLOW_MAVEN: 'false',
     API_KEYS: `${KEYS.read}:read,${KEYS.write}:write,${KEYS.admin}:admin`,
     LOG_LEVEL: 'silent',
+    DEMO_DATA: 'false',
     ...env
   })
   const app = await buildServer({ config })

@@ -4,7 +4,7 @@ import { buildServer } from '../../src/build.ts'
 import { modelsDir, tempDir } from '../helpers/services.ts'
 
 t.test('GET /health answers without touching dependencies', async (t) => {
-  const app = await buildServer({ config: loadConfig({ DATA_DIR: await tempDir(t), MODELS_DIR: modelsDir, EMBEDDING_ALLOW_REMOTE: 'false', EMBEDDING_ALLOW_MAVEN: 'false' }) })
+  const app = await buildServer({ config: loadConfig({ DATA_DIR: await tempDir(t), MODELS_DIR: modelsDir, EMBEDDING_ALLOW_REMOTE: 'false', EMBEDDING_ALLOW_MAVEN: 'false', DEMO_DATA: 'false' }) })
   t.teardown(() => app.close())
   const res = await app.inject({ method: 'GET', url: '/health' })
   t.equal(res.statusCode, 200)
@@ -12,7 +12,7 @@ t.test('GET /health answers without touching dependencies', async (t) => {
 })
 
 t.test('GET /ready lists each part of the embedded default with its latency', async (t) => {
-  const app = await buildServer({ config: loadConfig({ DATA_DIR: await tempDir(t), MODELS_DIR: modelsDir, EMBEDDING_MODEL: 'all-minilm-l6-v2', EMBEDDING_ALLOW_REMOTE: 'false', EMBEDDING_ALLOW_MAVEN: 'false' }) })
+  const app = await buildServer({ config: loadConfig({ DATA_DIR: await tempDir(t), MODELS_DIR: modelsDir, EMBEDDING_MODEL: 'all-minilm-l6-v2', EMBEDDING_ALLOW_REMOTE: 'false', EMBEDDING_ALLOW_MAVEN: 'false', DEMO_DATA: 'false' }) })
   t.teardown(() => app.close())
   await app.parts.modelReady
   const res = await app.inject({ method: 'GET', url: '/ready' })
@@ -32,7 +32,7 @@ t.test('GET /ready lists each part of the embedded default with its latency', as
 })
 
 t.test('without a model the service still starts, says semantic matching is off, and is degraded', async (t) => {
-  const app = await buildServer({ config: loadConfig({ DATA_DIR: await tempDir(t), MODELS_DIR: await tempDir(t), EMBEDDING_ALLOW_REMOTE: 'false', EMBEDDING_ALLOW_MAVEN: 'false' }) })
+  const app = await buildServer({ config: loadConfig({ DATA_DIR: await tempDir(t), MODELS_DIR: await tempDir(t), EMBEDDING_ALLOW_REMOTE: 'false', EMBEDDING_ALLOW_MAVEN: 'false', DEMO_DATA: 'false' }) })
   t.teardown(() => app.close())
   await app.parts.modelReady
   const res = await app.inject({ method: 'GET', url: '/ready' })
@@ -47,7 +47,7 @@ t.test('without a model the service still starts, says semantic matching is off,
 
 t.test('a search index that does not answer makes the service unavailable (503)', async (t) => {
   // A closed loopback port: a real connection refusal, not a mock.
-  const app = await buildServer({ config: loadConfig({ DATA_DIR: await tempDir(t), MODELS_DIR: await tempDir(t), EMBEDDING_ALLOW_REMOTE: 'false', EMBEDDING_ALLOW_MAVEN: 'false', ELASTICSEARCH_URL: 'http://127.0.0.1:1' }) })
+  const app = await buildServer({ config: loadConfig({ DATA_DIR: await tempDir(t), MODELS_DIR: await tempDir(t), EMBEDDING_ALLOW_REMOTE: 'false', EMBEDDING_ALLOW_MAVEN: 'false', DEMO_DATA: 'false', ELASTICSEARCH_URL: 'http://127.0.0.1:1' }) })
   t.teardown(() => app.close())
   const res = await app.inject({ method: 'GET', url: '/ready' })
   t.equal(res.statusCode, 503)
@@ -58,7 +58,7 @@ t.test('a search index that does not answer makes the service unavailable (503)'
 })
 
 t.test('unknown routes get a 404 that names the route', async (t) => {
-  const app = await buildServer({ config: loadConfig({ DATA_DIR: await tempDir(t), MODELS_DIR: await tempDir(t), EMBEDDING_ALLOW_REMOTE: 'false', EMBEDDING_ALLOW_MAVEN: 'false' }) })
+  const app = await buildServer({ config: loadConfig({ DATA_DIR: await tempDir(t), MODELS_DIR: await tempDir(t), EMBEDDING_ALLOW_REMOTE: 'false', EMBEDDING_ALLOW_MAVEN: 'false', DEMO_DATA: 'false' }) })
   t.teardown(() => app.close())
   const res = await app.inject({ method: 'GET', url: '/v1/nothing?x=1' })
   t.equal(res.statusCode, 404)
