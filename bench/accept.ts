@@ -15,10 +15,10 @@ import pg from 'pg'
 import { generateRecords } from '../fixtures/generate.ts'
 import { spawnServer } from './lib/server-process.ts'
 import { report } from './lib/report.ts'
+import { freshDatabase } from './lib/database.ts'
 
 const RECORDS = Number(process.env.BENCH_RECORDS ?? 1_000_000)
 const BACKEND = process.env.BENCH_BACKEND ?? 'postgres'
-const POSTGRES = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
 const KEY = 'bench-write-key-0123456789'
 
 const work = await mkdtemp(join(tmpdir(), 'bench-accept-'))
@@ -33,28 +33,9 @@ await once(out, 'finish')
 const bytes = (await stat(file)).size
 console.log(`generated ${RECORDS} lines (${(bytes / 2 ** 20).toFixed(0)} MiB) in ${((performance.now() - started) / 1000).toFixed(1)} s`)
 
-async function database (suffix: string) {
-  const name = `engine_accept_${suffix}_${process.pid}`
-  const admin = new pg.Client({ connectionString: POSTGRES })
-  await admin.connect()
-  await admin.query(`create database ${name}`)
-  await admin.end()
-  const url = new URL(POSTGRES)
-  url.pathname = `/${name}`
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const c = new pg.Client({ connectionString: POSTGRES })
-      await c.connect()
-      await c.query(`drop database if exists ${name} with (force)`)
-      await c.end()
-    }
-  }
-}
-
 // Baseline: bare batched INSERTs of the same rows into the same table shape.
 async function baseline (): Promise<number> {
-  const db = await database('base')
+  const db = await freshDatabase('accept_base')
   const client = new pg.Client({ connectionString: db.url })
   await client.connect()
   await client.query('create table records (kind text, id text, version bigint, visibility text, deleted boolean default false, body jsonb, updated_at timestamptz default now(), primary key (kind, id))')
@@ -81,7 +62,7 @@ async function baseline (): Promise<number> {
 }
 
 async function throughApi (): Promise<{ rate: number, peakRssMiB: number, summary: Record<string, unknown> }> {
-  const db = BACKEND === 'postgres' ? await database('api') : null
+  const db = BACKEND === 'postgres' ? await freshDatabase('accept_api') : null
   const env: Record<string, string> = { RUN_WORKERS: 'false', API_KEYS: `${KEY}:write`, LOG_LEVEL: 'warn', DATA_DIR: join(work, 'data'), EMBEDDING_ALLOW_REMOTE: 'false', EMBEDDING_ALLOW_MAVEN: 'false' }
   if (db) env.DATABASE_URL = db.url
   const server = await spawnServer(env)

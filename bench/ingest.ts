@@ -7,12 +7,12 @@ import { resolve } from 'node:path'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import pg from 'pg'
+import { freshDatabase } from './lib/database.ts'
 import { loadConfig } from '../config/load.ts'
 import { buildServer } from '../src/build.ts'
 import { modelSpec } from '../src/embedding/model-catalog.ts'
 import { modelFolder } from '../src/embedding/maven-provisioner.ts'
-import { contentHash, facetTexts } from '../src/domain/facets.ts'
+import { contentHash, facetTexts, phraseHash, phrasesOf } from '../src/domain/facets.ts'
 import type { Kind } from '../src/domain/kinds.ts'
 import { KINDS } from '../src/domain/kinds.ts'
 import { ElasticsearchIndex } from '../src/search/elasticsearch-index.ts'
@@ -24,50 +24,40 @@ import { report } from './lib/report.ts'
 
 const RECORDS = Number(process.env.BENCH_RECORDS ?? 10_000)
 const MODEL = process.env.BENCH_MODEL ?? 'all-minilm-l6-v2'
-const POSTGRES = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
 const REDIS = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
 const ES = process.env.TEST_ELASTICSEARCH_URL ?? 'http://127.0.0.1:9200'
 const KEY = 'bench-admin-key-0123456789'
 const config = loadConfig()
 
 const lines: string[] = []
+// Exactly what the pipeline embeds: facet texts (passages) and phrases, each distinct text once.
 const texts = new Map<string, string>()
+const phrases = new Map<string, string>()
 for await (const line of generateRecords({ records: RECORDS, seed: 42 })) {
   lines.push(JSON.stringify(line))
-  if (line.op === 'upsert') for (const t of Object.values(facetTexts(line.kind as Kind, line.record))) texts.set(contentHash(t), t)
+  if (line.op !== 'upsert') continue
+  for (const t of Object.values(facetTexts(line.kind as Kind, line.record))) texts.set(contentHash(t), t)
+  const p = phrasesOf(line.kind as Kind, line.record)
+  for (const phrase of [...p.competencies, ...p.needs]) phrases.set(phraseHash(phrase), phrase.trim().toLowerCase())
 }
 const ndjson = lines.join('\n') + '\n'
-console.log(`${lines.length} records, ${texts.size} distinct facet texts, model ${MODEL}`)
+console.log(`${lines.length} records, ${texts.size} distinct facet texts and ${phrases.size} distinct phrases, model ${MODEL}`)
 
-// Raw: the same distinct texts through a bare session, batches of 32 sorted by length.
+// Raw: the same distinct texts through a bare session, batches of 32 sorted by length (the best a
+// bare session does), with tokenization included, as in the pipeline.
 async function rawThroughput (): Promise<number> {
   const spec = modelSpec(MODEL)
   const raw = await RawOnnxModel.open(spec, resolve(modelFolder(config.MODELS_DIR, spec)), config.EMBEDDING_THREADS)
-  const sorted = [...texts.values()].sort((a, b) => a.length - b.length)
   const started = performance.now()
-  for (let i = 0; i < sorted.length; i += 32) await raw.embed(sorted.slice(i, i + 32), 'passage')
+  for (const [role, set] of [['passage', texts], ['phrase', phrases]] as const) {
+    const sorted = [...set.values()].sort((a, b) => a.length - b.length)
+    // The bare session knows query and passage prefixes; a phrase uses the model's symmetric prefix.
+    const asRole = role === 'phrase' ? (spec.phrasePrefix === spec.queryPrefix ? 'query' : 'passage') : 'passage'
+    for (let i = 0; i < sorted.length; i += 32) await raw.embed(sorted.slice(i, i + 32), asRole)
+  }
   const seconds = (performance.now() - started) / 1000
   await raw.close()
-  return sorted.length / seconds
-}
-
-async function freshDatabase (): Promise<{ url: string, drop: () => Promise<void> }> {
-  const name = `engine_bench_${process.pid}_${Date.now()}`
-  const admin = new pg.Client({ connectionString: POSTGRES })
-  await admin.connect()
-  await admin.query(`create database ${name}`)
-  await admin.end()
-  const url = new URL(POSTGRES)
-  url.pathname = `/${name}`
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const c = new pg.Client({ connectionString: POSTGRES })
-      await c.connect()
-      await c.query(`drop database if exists ${name} with (force)`)
-      await c.end()
-    }
-  }
+  return (texts.size + phrases.size) / seconds
 }
 
 async function endToEnd (label: string, env: Record<string, string>) {
@@ -119,7 +109,7 @@ row(embedded)
 await embedded.app.close()
 await rm(embedded.dataDir, { recursive: true, force: true })
 
-const db = await freshDatabase()
+const db = await freshDatabase('bench')
 const prefix = `bench-${Date.now()}-`
 const distributed = await endToEnd('Postgres + BullMQ/Redis + Elasticsearch', { DATABASE_URL: db.url, REDIS_URL: REDIS, ELASTICSEARCH_URL: ES, INDEX_PREFIX: prefix, QUEUE_NAME: `bench-${Date.now()}` })
 row(distributed)

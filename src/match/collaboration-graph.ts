@@ -70,11 +70,13 @@ export async function pastPartners (db: Kysely<Database>, seeker: string): Promi
 }
 
 /**
- * Candidates from the seeker's collaboration network, strongest first: past partners (two points per
- * shared project) and partners of partners (one point per path).
+ * Candidates from the seeker's collaboration network: every past partner first (most shared projects
+ * first), then partners of partners (most paths first) to fill the list. Ranking past partners by
+ * path counts instead let very active organisations that never worked with the seeker push real
+ * partners out of the list (bench/h2020-partners.ts).
  */
 export async function networkCandidates (db: Kysely<Database>, seeker: string, limit: number): Promise<Array<{ id: string, score: number }>> {
-  const rows = await sql<{ id: string, score: string }>`
+  const rows = await sql<{ id: string, direct: string, paths: string }>`
     with direct as (
       select b.organization_id as id, count(*) as n
       from project_participants a join project_participants b on a.project_id = b.project_id
@@ -85,15 +87,17 @@ export async function networkCandidates (db: Kysely<Database>, seeker: string, l
       from direct p
       join project_participants c on c.organization_id = p.id
       join project_participants d on d.project_id = c.project_id
-      where d.organization_id <> ${seeker}
+      where d.organization_id <> ${seeker} and d.organization_id not in (select id from direct)
+        and c.project_id not in (select project_id from project_participants where organization_id = ${seeker})
       group by d.organization_id
     )
-    select id, sum(score) as score from (
-      select id, 2 * n as score from direct
+    select id, direct, paths from (
+      select id, n as direct, 0 as paths from direct
       union all
-      select id, n as score from second
-    ) s group by id order by score desc, id limit ${limit}`.execute(db)
-  return rows.rows.map((r) => ({ id: r.id, score: Number(r.score) }))
+      select id, 0 as direct, n as paths from second
+    ) s order by direct desc, paths desc, id limit ${limit}`.execute(db)
+  // Scores keep the order: any past partner above any partner of a partner.
+  return rows.rows.map((r) => ({ id: r.id, score: Number(r.direct) > 0 ? 1_000_000 + Number(r.direct) : Number(r.paths) }))
 }
 
 /** The organisations most active in a programme area (most projects), for programme context. */

@@ -13,7 +13,7 @@ export const FEATURES = {
   shared_s3: 'Jaccard overlap of S3 areas',
   shared_sectors: 'overlap of economic-activity divisions (first two digits of NACE/ATECO codes)',
   same_region: '1 when in the same region',
-  past_partner: '1 when you carried out a project together',
+  past_partner: 'projects carried out together, log-scaled (1 at five or more)',
   shared_partners: 'partners in common, log-scaled (1 at ten or more)',
   same_programme: '1 when active in a programme area of yours',
   freshness: 'exp(-age in days / 365) of the last update'

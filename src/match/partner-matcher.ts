@@ -57,6 +57,8 @@ export interface PartnerQuery {
 }
 
 const POOL = 100
+/** Network candidates: larger than POOL, as a coordinator may have hundreds of past partners. */
+const NETWORK_POOL = 200
 const PHRASE_THRESHOLD = 0.5
 
 /**
@@ -97,7 +99,9 @@ export class PartnerMatcher {
       const v = seeker.vectors[mine] ?? (mine === 'needs' ? seeker.vectors.profile : undefined)
       if (v) semantic.push({ facet: theirs, vector: v })
     }
-    const lexicalText = mode === 'similar' ? seeker.texts.profile : (seeker.texts.needs ?? seeker.texts.profile)
+    // Complementary and reciprocal modes search for what the seeker needs; without a needs text there
+    // is nothing to search lexically (its own name or profile would find look-alikes, not partners).
+    const lexicalText = mode === 'similar' ? seeker.texts.profile : seeker.texts.needs
     const retrieval: RetrievalQuery = {
       kind: 'organizations',
       filter,
@@ -105,7 +109,7 @@ export class PartnerMatcher {
       semantic,
       size: POOL,
       include: {
-        ...(seeker.organizationId ? { network: await networkCandidates(this.db, seeker.organizationId, POOL) } : {}),
+        ...(seeker.organizationId ? { network: await networkCandidates(this.db, seeker.organizationId, NETWORK_POOL) } : {}),
         ...(q.programme ? { programme: await programmeLeaders(this.db, q.programme, POOL) } : {})
       }
     }
@@ -148,7 +152,7 @@ export class PartnerMatcher {
         shared_s3: jaccard(seeker.s3Areas, asList(doc.s3_areas)),
         shared_sectors: jaccard(mySectors, divisions(asList(doc.sectors))),
         same_region: seeker.region && doc.region === seeker.region ? 1 : 0,
-        past_partner: projects.length > 0 ? 1 : 0,
+        past_partner: Math.min(1, Math.log1p(projects.length) / Math.log1p(5)),
         shared_partners: Math.min(1, Math.log1p(partners) / Math.log1p(10)),
         same_programme: programmes.length > 0 ? 1 : 0,
         freshness: Math.exp(-Math.max(0, ageDays) / 365)
