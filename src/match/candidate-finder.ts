@@ -3,7 +3,7 @@ import type { VectorCache } from '../records/vector-cache.ts'
 import { phraseHash } from '../domain/facets.ts'
 import { reciprocalRankFusion } from '../search/fusion.ts'
 import type { DocFields, SemanticQuery } from '../search/retrieval.ts'
-import { PERSON_CANDIDATE_WEIGHTS, dot, jaccard } from './features.ts'
+import { PERSON_CANDIDATE_WEIGHTS, dot, jaccard, weightedScore } from './features.ts'
 import type { PartnerMatcher, PartnerResult } from './partner-matcher.ts'
 import type { Seeker } from './seeker.ts'
 
@@ -80,13 +80,7 @@ export class CandidateFinder {
         fusion: f.score / best,
         shared_s3: jaccard(proposal.s3Areas, list(d.s3_areas))
       }
-      let score = 0
-      const features: Record<string, { value: number, weight: number, contribution: number }> = {}
-      for (const [name, value] of Object.entries(values)) {
-        const weight = PERSON_CANDIDATE_WEIGHTS[name as keyof typeof PERSON_CANDIDATE_WEIGHTS]
-        score += weight * value
-        features[name] = { value: Math.round(value * 10_000) / 10_000, weight, contribution: Math.round(weight * value * 10_000) / 10_000 }
-      }
+      const { score, features } = weightedScore(values, PERSON_CANDIDATE_WEIGHTS)
       const shown = matched.filter((m) => m.similarity >= 0.5)
       const summary: string[] = []
       if (shown.length > 0) summary.push(`Has the expertise sought: ${shown.slice(0, 3).map((m) => `"${m.matched}" (for "${m.sought}", ${Math.round(m.similarity * 100)}%)`).join(', ')}`)

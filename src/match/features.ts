@@ -137,3 +137,18 @@ export const PERSON_CANDIDATE_WEIGHTS = {
   fusion: 0.1,
   shared_s3: 0.05
 } as const
+
+export interface FeatureTerm { value: number, weight: number, contribution: number }
+
+/** Σ weight × value, with every term kept for `explain=true` (values rounded to 4 decimals for display). */
+export function weightedScore<F extends string> (values: Record<F, number>, weights: Record<F, number>): { score: number, features: Record<F, FeatureTerm> } {
+  const r4 = (x: number) => Math.round(x * 10_000) / 10_000
+  let score = 0
+  const features = {} as Record<F, FeatureTerm>
+  for (const name of Object.keys(values) as F[]) {
+    const contribution = values[name] * weights[name]
+    score += contribution
+    features[name] = { value: r4(values[name]), weight: weights[name], contribution: r4(contribution) }
+  }
+  return { score, features }
+}

@@ -6,7 +6,7 @@ import { phraseHash, type Facet } from '../domain/facets.ts'
 import { reciprocalRankFusion } from '../search/fusion.ts'
 import type { DocFields, Filter, RetrievalQuery, SemanticQuery } from '../search/retrieval.ts'
 import { graphSignals, networkCandidates, pastPartners, programmeLeaders } from './collaboration-graph.ts'
-import { divisions, dot, jaccard, type Feature, type Weights } from './features.ts'
+import { divisions, dot, jaccard, weightedScore, type Feature, type Weights } from './features.ts'
 import type { Seeker, Phrase } from './seeker.ts'
 
 export type PartnerMode = 'similar' | 'complementary' | 'reciprocal'
@@ -157,13 +157,7 @@ export class PartnerMatcher {
         same_programme: programmes.length > 0 ? 1 : 0,
         freshness: Math.exp(-Math.max(0, ageDays) / 365)
       }
-      let score = 0
-      const features: PartnerResult['features'] = {}
-      for (const [name, value] of Object.entries(values) as Array<[Feature, number]>) {
-        const contribution = value * this.weights[name]
-        score += contribution
-        features[name] = { value: round(value), weight: this.weights[name], contribution: round(contribution) }
-      }
+      const { score, features } = weightedScore(values, this.weights)
       const shownMatches = matched.filter((m) => m.similarity >= PHRASE_THRESHOLD)
       const result: PartnerResult = {
         id: doc.id,

@@ -8,7 +8,7 @@ import { contentHash, facetTexts, phraseHash, phrasesOf, type Facet } from '../d
 import type { Kind } from '../domain/kinds.ts'
 import { reciprocalRankFusion } from '../search/fusion.ts'
 import type { DocFields, Filter, RetrievalQuery, SemanticQuery } from '../search/retrieval.ts'
-import { dot, diversify, jaccard, type RecommendationFeature } from './features.ts'
+import { dot, diversify, jaccard, weightedScore, type RecommendationFeature } from './features.ts'
 
 export type OpportunityKind = 'proposals' | 'communities' | 'content'
 
@@ -113,13 +113,7 @@ export class Recommender {
           deadline: daysLeft !== null && daysLeft >= 0 && daysLeft <= 30 ? 1 - daysLeft / 30 : 0,
           freshness: kind === 'proposals' ? 0 : Math.exp(-ageDays / 90)
         }
-        let score = 0
-        const features: Recommendation['features'] = {}
-        for (const [name, value] of Object.entries(values) as Array<[RecommendationFeature, number]>) {
-          const contribution = value * this.weights[name]
-          score += contribution
-          features[name] = { value: round(value), weight: this.weights[name], contribution: round(contribution) }
-        }
+        const { score, features } = weightedScore(values, this.weights)
         const theirPhrases = [...asList(d.competencies), ...asList(d.needs), ...asList(d.tags)]
         const matchedInterests = interests.flatMap((interest) => {
           const iv = stored.get(phraseHash(interest))
