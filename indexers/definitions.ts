@@ -2,7 +2,7 @@ import type { Kind } from '../src/domain/kinds.ts'
 import type { Facet } from '../src/domain/facets.ts'
 
 /** Bump when a mapping changes: `reindex` then builds `<alias>-v<N>` and swaps the alias. */
-export const MAPPING_VERSION = 1
+export const MAPPING_VERSION = 2
 export const FACETS: readonly Facet[] = ['profile', 'competencies', 'needs']
 
 /** Text analysed both ways: English on the field, Italian on `.it`; queries search both. */
@@ -11,7 +11,9 @@ const keyword = { type: 'keyword' } as const
 
 /** One mapping serves every kind; a kind leaves the fields it lacks empty. */
 export function mapping (dims: number) {
-  const vector = { type: 'dense_vector', dims, similarity: 'cosine', index: true, index_options: { type: 'hnsw' } } as const
+  // int8-quantised HNSW: a quarter of the memory and faster graph building and search; queries
+  // rescore the top candidates on the float vectors (elasticsearch-query.ts), so scores stay exact.
+  const vector = { type: 'dense_vector', dims, similarity: 'cosine', index: true, index_options: { type: 'int8_hnsw' } } as const
   return {
     dynamic: 'strict',
     properties: {

@@ -40,6 +40,8 @@ export function esKnn (q: SemanticQuery, filter: Filter, size: number): Record<s
     query_vector: Array.from(q.vector),
     k: size,
     num_candidates: Math.max(size * 2, 100),
+    // The graph is int8-quantised: rescore twice k on the float vectors for exact cosine scores.
+    rescore_vector: { oversample: 2 },
     filter: esFilter(filter)
   }
 }
