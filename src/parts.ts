@@ -12,6 +12,7 @@ import { EmbeddedIndex } from './search/embedded-index.ts'
 import { TransformersEmbedder } from './embedding/transformers-embedder.ts'
 import { loadModel } from './embedding/load-model.ts'
 import { modelSpec } from './embedding/model-catalog.ts'
+import { VectorCache } from './records/vector-cache.ts'
 
 /** The four ports the service runs on, each served by the adapter the configuration picks. */
 export interface Parts {
@@ -19,6 +20,8 @@ export interface Parts {
   queue: JobQueue
   searchIndex: SearchIndex
   embedder: TransformersEmbedder
+  /** Stored vectors, the most recently used in memory: what ranking reads. */
+  vectors: VectorCache
   /** Settles when the embedding model has loaded or every source has failed (never rejects). */
   modelReady: Promise<void>
 }
@@ -56,7 +59,8 @@ export async function openParts (config: Config, log: PartsLogger): Promise<Part
     embedder.disable(err.message)
     log.warn(`semantic matching is OFF, matching falls back to lexical: ${err.message}`)
   })
-  return { store, queue, searchIndex, embedder, modelReady }
+  const vectors = new VectorCache(store.db, { memoryBytes: config.VECTOR_CACHE_MB * 2 ** 20 })
+  return { store, queue, searchIndex, embedder, vectors, modelReady }
 }
 
 /** Closes every part, the model last (in-flight requests may still embed). */

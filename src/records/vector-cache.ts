@@ -1,17 +1,48 @@
 import type { Kysely } from 'kysely'
+import { LRUCache } from 'lru-cache'
 import type { Database } from '../store/schema.ts'
 
-/** Vectors stored next to their source, keyed by (model, content hash). */
+export interface VectorCacheOptions {
+  /** Bytes of vectors kept in memory (least recently used out first); 0 turns the memory layer off. */
+  memoryBytes?: number
+}
+
+/**
+ * Vectors stored next to their source, keyed by (model, content hash), with the most recently used
+ * kept in memory. A key's vector never changes (the hash is of the text), so the memory layer needs
+ * no invalidation: ranking reads the same vectors it would read from the store, without the round trip.
+ */
 export class VectorCache {
-  constructor (private readonly db: Kysely<Database>) {}
+  private readonly memory: LRUCache<string, Float32Array> | null
+
+  constructor (private readonly db: Kysely<Database>, options: VectorCacheOptions = {}) {
+    const bytes = options.memoryBytes ?? 0
+    this.memory = bytes > 0 ? new LRUCache({ maxSize: bytes, sizeCalculation: (v) => v.byteLength + 64 }) : null
+  }
+
+  /** Lookups answered from memory and from the store since start (for /v1/status and benchmarks). */
+  readonly stats = { memoryHits: 0, storeReads: 0 }
 
   /** The stored vectors among `hashes`, by hash. */
   async getMany (model: string, hashes: readonly string[]): Promise<Map<string, Float32Array>> {
     const found = new Map<string, Float32Array>()
     if (hashes.length === 0) return found
+    const missing: string[] = []
+    for (const hash of new Set(hashes)) {
+      const v = this.memory?.get(`${model}\u0000${hash}`)
+      if (v) found.set(hash, v)
+      else missing.push(hash)
+    }
+    this.stats.memoryHits += found.size
+    if (missing.length === 0) return found
+    this.stats.storeReads += missing.length
     const rows = await this.db.selectFrom('vectors').select(['content_hash', 'vector'])
-      .where('model', '=', model).where('content_hash', 'in', [...new Set(hashes)]).execute()
-    for (const row of rows) found.set(row.content_hash, toFloat32(row.vector))
+      .where('model', '=', model).where('content_hash', 'in', missing).execute()
+    for (const row of rows) {
+      const v = toFloat32(row.vector)
+      found.set(row.content_hash, v)
+      this.memory?.set(`${model}\u0000${row.content_hash}`, v)
+    }
     return found
   }
 

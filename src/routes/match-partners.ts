@@ -4,7 +4,6 @@ import type { FastifyInstance } from 'fastify'
 import { Country, Id, Phrase, S3Area, SectorCode } from '../domain/common.ts'
 import { OrganizationKind, OrganizationSize } from '../domain/records.ts'
 import { RecordRepository } from '../records/record-repository.ts'
-import { VectorCache } from '../records/vector-cache.ts'
 import { PartnerMatcher } from '../match/partner-matcher.ts'
 import { parseWeights } from '../match/features.ts'
 import { seekerFromRecord, seekerFromText } from '../match/seeker.ts'
@@ -36,7 +35,7 @@ type Body = Static<typeof Body>
 /** POST /v1/match/partners: ranked, explained organisations for an organisation, a proposal or free text. */
 async function matchPartnerRoutes (app: FastifyInstance): Promise<void> {
   const repo = new RecordRepository(app.parts.store.db)
-  const cache = new VectorCache(app.parts.store.db)
+  const cache = app.parts.vectors
   const matcher = new PartnerMatcher(app.parts.store.db, app.parts.searchIndex, cache, parseWeights(app.config.RANKING_WEIGHTS))
 
   app.post<{ Body: Body }>('/v1/match/partners', {

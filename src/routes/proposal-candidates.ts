@@ -3,7 +3,6 @@ import { Type, type Static } from '@sinclair/typebox'
 import type { FastifyInstance } from 'fastify'
 import { Id } from '../domain/common.ts'
 import { RecordRepository } from '../records/record-repository.ts'
-import { VectorCache } from '../records/vector-cache.ts'
 import { PartnerMatcher } from '../match/partner-matcher.ts'
 import { CandidateFinder } from '../match/candidate-finder.ts'
 import { parseWeights } from '../match/features.ts'
@@ -20,7 +19,7 @@ const Query = Type.Object({
 /** GET /v1/proposals/:id/candidates: the organisations and people who should hear about a proposal. */
 async function proposalCandidateRoutes (app: FastifyInstance): Promise<void> {
   const repo = new RecordRepository(app.parts.store.db)
-  const cache = new VectorCache(app.parts.store.db)
+  const cache = app.parts.vectors
   const finder = new CandidateFinder(app.parts.searchIndex, cache, new PartnerMatcher(app.parts.store.db, app.parts.searchIndex, cache, parseWeights(app.config.RANKING_WEIGHTS)))
 
   app.get<{ Params: { id: string }, Querystring: Static<typeof Query> }>('/v1/proposals/:id/candidates', {

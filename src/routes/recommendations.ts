@@ -3,7 +3,6 @@ import { Type, type Static } from '@sinclair/typebox'
 import type { FastifyInstance } from 'fastify'
 import { Id } from '../domain/common.ts'
 import { RecordRepository } from '../records/record-repository.ts'
-import { VectorCache } from '../records/vector-cache.ts'
 import { FeedbackStore } from '../records/feedback-store.ts'
 import { Recommender, type OpportunityKind } from '../match/recommender.ts'
 import { DEFAULT_RECOMMENDATION_WEIGHTS } from '../match/features.ts'
@@ -21,7 +20,7 @@ const Query = Type.Object({
 async function recommendationRoutes (app: FastifyInstance): Promise<void> {
   const repo = new RecordRepository(app.parts.store.db)
   const feedback = new FeedbackStore(app.parts.store.db)
-  const recommender = new Recommender(app.parts.store.db, app.parts.searchIndex, new VectorCache(app.parts.store.db), repo, DEFAULT_RECOMMENDATION_WEIGHTS)
+  const recommender = new Recommender(app.parts.store.db, app.parts.searchIndex, app.parts.vectors, repo, DEFAULT_RECOMMENDATION_WEIGHTS)
 
   app.get<{ Params: { id: string }, Querystring: Static<typeof Query> }>('/v1/people/:id/recommendations', {
     preHandler: app.requireScope('read'),

@@ -5,7 +5,6 @@ import { Country, S3Area } from '../domain/common.ts'
 import { isKind, type Kind } from '../domain/kinds.ts'
 import { contentHash, facetTexts } from '../domain/facets.ts'
 import { RecordRepository } from '../records/record-repository.ts'
-import { VectorCache } from '../records/vector-cache.ts'
 import { weightedScoreFusion } from '../search/fusion.ts'
 import { highlight } from '../search/highlight.ts'
 import type { DocFields, FacetCounts, Filter, KeywordField, RetrievalQuery } from '../search/retrieval.ts'
@@ -35,7 +34,7 @@ const LIST_PARAMS = ['kinds', 'country', 'region', 's3Area', 'orgKind', 'type', 
 /** GET /v1/search: hybrid search (BM25 + kNN, fused by reciprocal rank) with filters, facets, highlights, more-like-this. */
 async function searchRoutes (app: FastifyInstance): Promise<void> {
   const repo = new RecordRepository(app.parts.store.db)
-  const cache = new VectorCache(app.parts.store.db)
+  const cache = app.parts.vectors
 
   app.get<{ Querystring: Query }>('/v1/search', {
     preHandler: app.requireScope('read'),
