@@ -105,24 +105,36 @@ export const DEFAULT_RECOMMENDATION_WEIGHTS: Record<RecommendationFeature, numbe
  * λ · relevance − (1 − λ) · redundancy, where redundancy is the highest similarity to an item already
  * picked, counted only above `nearDuplicate` and scaled to [0, 1]. Items on one theme may follow each
  * other; two versions of the same item may not. Items without a vector are never penalised.
+ *
+ * Greedy picks are a prefix property (the first k do not depend on how many follow), so only the first
+ * `depth` are chosen this way (the pages being served); the rest follow in their given order.
+ * Each item keeps its highest similarity so far, updated against the latest pick only: O(depth · n).
  */
-export function diversify<T> (items: readonly T[], relevance: (t: T) => number, vector: (t: T) => Float32Array | undefined, lambda = 0.8, nearDuplicate = 0.6): T[] {
-  const left = [...items]
+export function diversify<T> (items: readonly T[], relevance: (t: T) => number, vector: (t: T) => Float32Array | undefined, lambda = 0.8, nearDuplicate = 0.6, depth = Infinity): T[] {
+  const n = items.length
+  const vectors = items.map(vector)
+  const rel = items.map(relevance)
+  const top = Math.max(...rel, 1e-9)
+  const maxSim = new Float64Array(n)
+  const taken = new Uint8Array(n)
   const picked: T[] = []
-  const top = Math.max(...items.map(relevance), 1e-9)
-  while (left.length > 0) {
-    let bestIndex = 0
+  let last: Float32Array | undefined
+  for (let round = 0; round < Math.min(n, depth); round++) {
+    let bestIndex = -1
     let best = -Infinity
-    left.forEach((item, i) => {
-      const v = vector(item)
-      let similarity = 0
-      if (v) for (const p of picked) { const pv = vector(p); if (pv) similarity = Math.max(similarity, dot(v, pv)) }
-      const redundancy = Math.max(0, similarity - nearDuplicate) / (1 - nearDuplicate)
-      const value = lambda * (relevance(item) / top) - (1 - lambda) * redundancy
+    for (let i = 0; i < n; i++) {
+      if (taken[i]) continue
+      const v = vectors[i]
+      if (v && last) maxSim[i] = Math.max(maxSim[i] as number, dot(v, last))
+      const redundancy = Math.max(0, (maxSim[i] as number) - nearDuplicate) / (1 - nearDuplicate)
+      const value = lambda * ((rel[i] as number) / top) - (1 - lambda) * redundancy
       if (value > best) { best = value; bestIndex = i }
-    })
-    picked.push(left.splice(bestIndex, 1)[0] as T)
+    }
+    taken[bestIndex] = 1
+    picked.push(items[bestIndex] as T)
+    last = vectors[bestIndex]
   }
+  for (let i = 0; i < n; i++) if (!taken[i]) picked.push(items[i] as T)
   return picked
 }
 

@@ -30,6 +30,8 @@ export interface RecommendQuery {
   excludeShown: boolean
   model: string | null
   now: Date
+  /** How many results are served (offset + limit): only these are diversified one by one. */
+  depth?: number
 }
 
 const POOL = 60
@@ -68,7 +70,8 @@ export class Recommender {
       .filter((k) => k.startsWith(`${kind}/`)).map((k) => k.slice(kind.length + 1))
     const all: Array<{ rec: Recommendation, vector?: Float32Array }> = []
 
-    for (const kind of q.kinds) {
+    // The kinds are independent: their retrievals and vector reads run side by side.
+    await Promise.all(q.kinds.map(async (kind) => {
       const filter: Filter = {
         noneOf: { id: excluded(kind), visibility: ['private'], author_person_id: [q.personId], ...(org ? { author_organization_id: [org.id] } : {}) },
         ...(kind === 'proposals' ? { anyOf: { status: ['open'] }, dates: { deadline: { gte: today, orMissing: true } } } : {})
@@ -87,7 +90,7 @@ export class Recommender {
       }
       const found = await this.index.retrieve(retrieval)
       const fused = reciprocalRankFusion(Object.values(found.lists))
-      if (fused.length === 0) continue
+      if (fused.length === 0) return
       const bestFusion = fused[0]?.score ?? 1
       const bm25 = new Map((found.lists.bm25 ?? []).map((h) => [h.id, h.score]))
       const bestBm25 = Math.max(0, ...bm25.values()) || 1
@@ -147,9 +150,9 @@ export class Recommender {
           }
         })
       })
-    }
+    }))
     all.sort((a, b) => b.rec.score - a.rec.score || (a.rec.id < b.rec.id ? -1 : 1))
-    return diversify(all, (x) => x.rec.score, (x) => x.vector).map((x) => x.rec)
+    return diversify(all, (x) => x.rec.score, (x) => x.vector, 0.8, 0.6, q.depth).map((x) => x.rec)
   }
 
   private async engagedProfiles (keys: readonly string[]): Promise<string[]> {

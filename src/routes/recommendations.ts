@@ -45,7 +45,8 @@ async function recommendationRoutes (app: FastifyInstance): Promise<void> {
       feedback: await feedback.forPerson(person.id),
       excludeShown: request.query.excludeShown ?? false,
       model,
-      now: new Date()
+      now: new Date(),
+      depth: offset + size
     })
     return {
       results: ranked.slice(offset, offset + size).map((r) => {

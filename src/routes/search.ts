@@ -79,7 +79,7 @@ async function searchRoutes (app: FastifyInstance): Promise<void> {
         ...(kind === 'people' ? { flags: { opt_out: false } } : {})
       }
       const lexical = text ? { text, fields: { title: 2, text: 1, competencies_text: 1, needs_text: 1 } } : undefined
-      const retrieval: RetrievalQuery = { kind, filter, ...(lexical ? { lexical } : {}), semantic: vector ? [{ facet: 'profile', vector }] : [], size: Math.min(100, offset + size + 20) }
+      const retrieval: RetrievalQuery = { kind, filter, ...(lexical ? { lexical } : {}), semantic: vector ? [{ facet: 'profile', vector }] : [], size: Math.min(100, offset + size + 20), withTexts: true }
       const [found, facets] = await Promise.all([
         app.parts.searchIndex.retrieve(retrieval),
         query.facets && query.facets.length > 0

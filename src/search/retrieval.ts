@@ -47,6 +47,11 @@ export interface RetrievalQuery {
    * returns them under their names in their order, and adds their documents' fields.
    */
   include?: Record<string, readonly Hit[]>
+  /**
+   * Return the long texts (text, competencies_text, needs_text) with the documents. Ranking does not
+   * read them, so they are left out unless asked for (search highlights them): less to send and parse.
+   */
+  withTexts?: boolean
 }
 
 export interface Hit { id: string, score: number }

@@ -9,6 +9,21 @@ t.test('diversify keeps near-duplicates apart', async (t) => {
   const items = [{ id: 'a', s: 1, v: v(1, 0) }, { id: 'a2', s: 0.99, v: v(1, 0.01) }, { id: 'b', s: 0.8, v: v(0, 1) }]
   t.same(diversify(items, (x) => x.s, (x) => x.v).map((x) => x.id), ['a', 'b', 'a2'])
   t.same(diversify(items, (x) => x.s, (x) => x.v, 1).map((x) => x.id), ['a', 'a2', 'b'], 'lambda 1 is plain relevance')
+
+  // Depth: the first k picks do not depend on how many are picked (cursor pages stay consistent).
+  let seed = 7
+  const rnd = () => { seed = (seed * 16807) % 2147483647; return seed / 2147483647 }
+  const many = Array.from({ length: 60 }, (_, i) => ({ id: `x${i}`, s: 1 - i / 100, v: v(...Array.from({ length: 8 }, () => rnd() - 0.5)) }))
+  // Near-duplicates of the top items, so diversification changes the order.
+  for (let i = 0; i < 10; i++) { const base = many[i]; if (base) many.push({ ...base, id: `dup${i}`, s: 0.995 - i / 100 }) }
+  many.sort((a, b) => b.s - a.s)
+  const full = diversify(many, (x) => x.s, (x) => x.v).map((x) => x.id)
+  const shallow = diversify(many, (x) => x.s, (x) => x.v, 0.8, 0.6, 12).map((x) => x.id)
+  t.same(shallow.slice(0, 12), full.slice(0, 12), 'the first picks are the same at any depth')
+  t.not(full.slice(0, 12).join(), many.slice(0, 12).map((x) => x.id).join(), 'near-duplicates were moved down')
+  const rest = shallow.slice(12)
+  t.same(rest, many.map((x) => x.id).filter((id) => !shallow.slice(0, 12).includes(id)), 'beyond the depth, items keep their order')
+  t.equal(new Set(shallow).size, many.length, 'every item once')
 })
 
 t.test('GET /v1/people/:id/recommendations and POST /v1/feedback', async (t) => {

@@ -1,0 +1,293 @@
+// Latency and throughput of the match endpoints (profile-based and free-text partner matching,
+// recommendations for a person) at concurrency 1, 8 and 32, side by side with the bare search-index
+// queries the service issues for the same requests.
+//
+// Elasticsearch: 100k organisations, 100k people, 200k proposals (+ projects for the collaboration
+// graph, communities, content) from the fixture generator, in Postgres and Elasticsearch. Their
+// vectors are SYNTHESISED (clustered, normalised; bench/lib/synthetic-vectors.ts), not embedded:
+// embedding 400k records would take hours here. Free-text queries are embedded by the real model.
+// Embedded: 40k records in the embedded default (PGlite + the in-process index).
+//
+// The bare baseline: each request's retrievals are captured by running the same matcher code in this
+// script over the same data, then replayed as they go to the index: the multi-search bodies sent to
+// Elasticsearch with the same client, or `retrieve()` calls on an embedded index holding the same
+// documents. The service side is the HTTP API of a server process (`src/server.ts`).
+//
+// Usage: npm run bench:latency   (env: BENCH_BACKEND=both|elasticsearch|embedded, BENCH_REQUESTS=400,
+// BENCH_RELOAD=1 to rebuild the Elasticsearch corpus, TEST_ELASTICSEARCH_URL, TEST_DATABASE_URL)
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import pg from 'pg'
+import { sql, type Kysely } from 'kysely'
+import { createStore } from '../src/store/create-store.ts'
+import { migrateToLatest } from '../src/store/migrate.ts'
+import type { Database } from '../src/store/schema.ts'
+import type { SearchIndex } from '../src/ports/search-index.ts'
+import type { RetrievalQuery } from '../src/search/retrieval.ts'
+import { ElasticsearchIndex } from '../src/search/elasticsearch-index.ts'
+import { EmbeddedIndex } from '../src/search/embedded-index.ts'
+import { KINDS } from '../src/domain/kinds.ts'
+import { RecordRepository } from '../src/records/record-repository.ts'
+import { VectorCache } from '../src/records/vector-cache.ts'
+import { PartnerMatcher } from '../src/match/partner-matcher.ts'
+import { Recommender, type OpportunityKind } from '../src/match/recommender.ts'
+import { seekerFromRecord, seekerFromText } from '../src/match/seeker.ts'
+import { DEFAULT_RECOMMENDATION_WEIGHTS, parseWeights } from '../src/match/features.ts'
+import { TransformersEmbedder } from '../src/embedding/transformers-embedder.ts'
+import { loadModel } from '../src/embedding/load-model.ts'
+import { modelSpec } from '../src/embedding/model-catalog.ts'
+import { Rng } from '../fixtures/lib/prng.ts'
+import { SyntheticVectors } from './lib/synthetic-vectors.ts'
+import { corpus, loadCorpus, type CorpusSize } from './lib/latency-corpus.ts'
+import { runPass, type PassResult } from './lib/load-runner.ts'
+import { spawnServer } from './lib/server-process.ts'
+import { POSTGRES } from './lib/database.ts'
+import { report } from './lib/report.ts'
+
+const BACKEND = process.env.BENCH_BACKEND ?? 'both'
+const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 400)
+const ES = process.env.TEST_ELASTICSEARCH_URL ?? 'http://127.0.0.1:9200'
+const MODEL = process.env.EMBEDDING_MODEL ?? 'bge-small-en-v1.5'
+const CONCURRENCY = [1, 8, 32]
+const PREFIX = 'bench-latency-'
+const ES_DB = 'engine_bench_latency'
+/** Fraction of the sizes below (a quick trial: BENCH_SCALE=0.02). */
+const SCALE = Number(process.env.BENCH_SCALE ?? 1)
+const scaled = (size: CorpusSize): CorpusSize => Object.fromEntries(Object.entries(size).map(([k, n]) => [k, Math.max(1, Math.round(n * SCALE))])) as CorpusSize
+const ES_SIZE = scaled({ organizations: 100_000, people: 100_000, proposals: 200_000, projects: 60_000, communities: 200, content: 20_000 })
+const EMBEDDED_SIZE = scaled({ organizations: 10_000, people: 12_000, proposals: 9_000, projects: 6_000, communities: 100, content: 2_900 })
+const log = (m: string) => console.error(`[latency] ${m}`)
+
+type Endpoint = 'partners: profile' | 'partners: free text' | 'recommendations'
+interface Request { endpoint: Endpoint, method: 'GET' | 'POST', path: string, body?: unknown }
+interface Captured { request: Request, retrievals: RetrievalQuery[] }
+
+log('loading the model')
+const embedder = new TransformersEmbedder()
+embedder.use(await loadModel({ spec: modelSpec(MODEL), modelsDir: process.env.MODELS_DIR ?? 'models', allowRemote: false, allowMaven: false, threads: 0, log }))
+
+/** Seeded requests of each endpoint over the loaded ids; `pass` picks a different sample. */
+async function requestsFor (db: Kysely<Database>, pass: string, n: number): Promise<Request[]> {
+  const ids = async (kind: string) => (await db.selectFrom('records').select('id').where('kind', '=', kind as any).orderBy('id').execute()).map((r) => r.id)
+  const orgs = await ids('organizations')
+  const people = await ids('people')
+  const rng = Rng.of('latency-requests', pass)
+  const out: Request[] = []
+  for (let i = 0; i < n; i++) out.push({ endpoint: 'partners: profile', method: 'POST', path: '/v1/match/partners', body: { organizationId: rng.pick(orgs), limit: 10 } })
+  const withNeeds = await db.selectFrom('records').select('body').where('kind', '=', 'organizations').where('id', 'in', rng.sample(orgs, n * 3)).execute()
+  for (const row of withNeeds) {
+    const needs = ((row.body as { needs?: string[] }).needs ?? []).slice(0, 3)
+    if (needs.length === 0 || out.length >= 2 * n) continue
+    out.push({ endpoint: 'partners: free text', method: 'POST', path: '/v1/match/partners', body: { text: `Cerchiamo partner con esperienza in ${needs.join(', ')}`, competencies: needs.slice(0, 2), limit: 10 } })
+  }
+  for (let i = 0; i < n; i++) out.push({ endpoint: 'recommendations', method: 'GET', path: `/v1/people/${encodeURIComponent(rng.pick(people))}/recommendations?limit=10` })
+  return out
+}
+
+/** Runs the service's own matching code on `index` and records every retrieval each request makes. */
+async function capture (db: Kysely<Database>, index: SearchIndex, requests: readonly Request[]): Promise<Captured[]> {
+  let current: RetrievalQuery[] = []
+  const spy = new Proxy(index, {
+    get (target, prop) {
+      if (prop === 'retrieve') return (q: RetrievalQuery) => { current.push(q); return target.retrieve(q) }
+      const v = (target as any)[prop]
+      return typeof v === 'function' ? v.bind(target) : v
+    }
+  })
+  const repo = new RecordRepository(db)
+  const cache = new VectorCache(db)
+  const matcher = new PartnerMatcher(db, spy, cache, parseWeights(undefined))
+  const recommender = new Recommender(db, spy, cache, repo, DEFAULT_RECOMMENDATION_WEIGHTS)
+  const out: Captured[] = []
+  for (const request of requests) {
+    current = []
+    const b = request.body as { organizationId?: string, text?: string, competencies?: string[] } | undefined
+    if (request.endpoint === 'recommendations') {
+      const id = decodeURIComponent((request.path.split('/')[3]) as string)
+      const person = await repo.get('people', id)
+      if (!person) throw new Error(`people/${id} missing`)
+      await recommender.recommend({ personId: id, person: person.body, kinds: ['proposals', 'communities', 'content'] as OpportunityKind[], feedback: { dismissed: new Set(), shown: new Set(), engaged: [] }, excludeShown: false, model: MODEL, now: new Date(), depth: 10 })
+    } else {
+      const seeker = b?.text
+        ? await seekerFromText(b.text, b.competencies ?? [], embedder)
+        : await seekerFromRecord('organizations', b?.organizationId as string, (await repo.get('organizations', b?.organizationId as string))?.body ?? {}, MODEL, cache)
+      await matcher.match({ seeker, mode: 'complementary', filters: {}, excludePastPartners: false, model: MODEL })
+    }
+    out.push({ request, retrievals: current })
+    if (process.env.BENCH_DEBUG) log(`captured ${out.length} ${request.endpoint}`)
+  }
+  return out
+}
+
+async function callService (port: number, r: Request): Promise<void> {
+  const res = await fetch(`http://127.0.0.1:${port}${r.path}`, {
+    method: r.method,
+    ...(r.body ? { body: JSON.stringify(r.body), headers: { 'content-type': 'application/json' } } : {})
+  })
+  const text = await res.text()
+  if (!res.ok) throw new Error(`${r.method} ${r.path}: ${res.status} ${text.slice(0, 200)}`)
+}
+
+interface Row extends Record<string, string | number> {}
+
+/** Bare and service passes for every endpoint and concurrency, after a warm-up of both. */
+async function measure (backend: string, records: number, port: number, bare: (c: Captured) => Promise<void>, warm: Captured[], sets: Map<number, Captured[]>): Promise<Row[]> {
+  const rows: Row[] = []
+  const endpoints: Endpoint[] = ['partners: profile', 'partners: free text', 'recommendations']
+  for (const endpoint of endpoints) {
+    const w = warm.filter((c) => c.request.endpoint === endpoint)
+    await runPass(w, 8, bare)
+    await runPass(w, 8, (c) => callService(port, c.request))
+    for (const c of CONCURRENCY) {
+      const set = (sets.get(c) ?? []).filter((x) => x.request.endpoint === endpoint)
+      const b: PassResult = await runPass(set, c, bare)
+      const s: PassResult = await runPass(set, c, (x) => callService(port, x.request))
+      const row: Row = {
+        backend,
+        records,
+        endpoint,
+        concurrency: c,
+        requests: s.requests,
+        'bare p50': b.p50,
+        'bare p95': b.p95,
+        'bare p99': b.p99,
+        'service p50': s.p50,
+        'service p95': s.p95,
+        'service p99': s.p99,
+        'added p50 %': Math.round((s.p50 / b.p50 - 1) * 100),
+        'added p99 %': Math.round((s.p99 / b.p99 - 1) * 100),
+        'bare req/s': b.throughput,
+        'service req/s': s.throughput,
+        errors: b.errors + s.errors
+      }
+      log(JSON.stringify(row))
+      rows.push(row)
+    }
+  }
+  return rows
+}
+
+async function sets (db: Kysely<Database>, index: SearchIndex): Promise<{ warm: Captured[], byConcurrency: Map<number, Captured[]> }> {
+  const warm = await capture(db, index, await requestsFor(db, 'warm-up', Math.max(50, REQUESTS / 4)))
+  const byConcurrency = new Map<number, Captured[]>()
+  for (const c of CONCURRENCY) byConcurrency.set(c, await capture(db, index, await requestsFor(db, `c${c}`, REQUESTS)))
+  return { warm, byConcurrency }
+}
+
+async function elasticsearchRun (): Promise<{ rows: Row[], load: Record<string, unknown> }> {
+  const admin = new pg.Client({ connectionString: POSTGRES })
+  await admin.connect()
+  const url = new URL(POSTGRES)
+  url.pathname = `/${ES_DB}`
+  const spec = JSON.stringify({ ES_SIZE, MODEL, mapping: 2 })
+  const es = new ElasticsearchIndex({ url: ES, prefix: PREFIX, requestTimeoutMs: 120_000 })
+  let load: Record<string, unknown> = { reused: true }
+  let reuse = false
+  if (!process.env.BENCH_RELOAD) {
+    try {
+      const c = new pg.Client({ connectionString: url.toString() })
+      await c.connect()
+      const meta = await c.query('select spec from bench_meta').catch(() => ({ rows: [] as Array<{ spec: string }> }))
+      await c.end()
+      reuse = meta.rows[0]?.spec === spec && (await es.count('proposals').catch(() => 0)) === ES_SIZE.proposals
+    } catch {}
+  }
+  if (!reuse) {
+    log(`building the corpus: ${JSON.stringify(ES_SIZE)}`)
+    await admin.query(`drop database if exists ${ES_DB} with (force)`)
+    await admin.query(`create database ${ES_DB}`)
+    await es.client.indices.delete({ index: `${PREFIX}*` }, { ignore: [404] })
+    const store = await createStore<Database>({ databaseUrl: url.toString(), dataDir: '.data/unused' })
+    await migrateToLatest(store.db)
+    await es.ensureIndices()
+    await es.client.indices.putSettings({ index: `${PREFIX}*`, settings: { refresh_interval: '-1' } })
+    const started = performance.now()
+    const stats = await loadCorpus(store.db, es, corpus(ES_SIZE), new SyntheticVectors(), MODEL, log)
+    const loadMs = performance.now() - started
+    await es.client.indices.putSettings({ index: `${PREFIX}*`, settings: { refresh_interval: '1s' } })
+    await es.refresh()
+    log('force-merging each index to one segment (what a quiet index converges to) ...')
+    const mergeStarted = performance.now()
+    await es.client.indices.forcemerge({ index: `${PREFIX}*`, max_num_segments: 1 }, { requestTimeout: 3_600_000 })
+    await sql`create table bench_meta (spec text)`.execute(store.db)
+    await sql`insert into bench_meta values (${spec})`.execute(store.db)
+    await store.close()
+    load = { reused: false, ...stats, loadSeconds: Math.round(loadMs / 1000), indexedDocsPerSecond: Math.round(stats.indexed / (loadMs / 1000)), forceMergeSeconds: Math.round((performance.now() - mergeStarted) / 1000) }
+    log(`loaded: ${JSON.stringify(load)}`)
+  }
+  await admin.end()
+  const counts = Object.fromEntries(await Promise.all(KINDS.map(async (k) => [k, await es.count(k).catch(() => 0)])))
+  load.indexCounts = counts
+  log(`index counts ${JSON.stringify(counts)}; capturing the requests' retrievals`)
+  const store = await createStore<Database>({ databaseUrl: url.toString(), dataDir: '.data/unused' })
+  const { warm, byConcurrency } = await sets(store.db, es)
+  log('captured; starting the server')
+  await store.close()
+  const bodies = new Map<Captured, unknown[][]>()
+  for (const list of [warm, ...byConcurrency.values()]) for (const c of list) bodies.set(c, c.retrievals.map((q) => es.retrievalRequests(q)))
+  const bare = async (c: Captured) => {
+    // The requests of one service call go one after another, as the service sends them.
+    for (const searches of bodies.get(c) ?? []) {
+      const res = await es.client.msearch({ searches: searches as any })
+      if (res.responses.some((r) => 'error' in r)) throw new Error('bare search failed')
+    }
+  }
+  const server = await spawnServer({ DATABASE_URL: url.toString(), ELASTICSEARCH_URL: ES, INDEX_PREFIX: PREFIX, RUN_WORKERS: 'false', DEMO_DATA: 'false', LOG_LEVEL: 'warn', EMBEDDING_MODEL: MODEL })
+  try {
+    const total = Object.values(ES_SIZE).reduce((s, n) => s + n, 0)
+    return { rows: await measure('elasticsearch', total, server.port, bare, warm, byConcurrency), load }
+  } finally {
+    await server.stop()
+    await es.close()
+  }
+}
+
+async function embeddedRun (): Promise<Row[]> {
+  const dir = await mkdtemp(join(tmpdir(), 'engine-latency-'))
+  try {
+    const store = await createStore<Database>({ dataDir: dir })
+    await migrateToLatest(store.db)
+    const index = new EmbeddedIndex()
+    await loadCorpus(store.db, index, corpus(EMBEDDED_SIZE), new SyntheticVectors(), MODEL, log)
+    await index.refresh()
+    const { warm, byConcurrency } = await sets(store.db, index)
+    await store.close()
+    const bare = async (c: Captured) => { for (const q of c.retrievals) await index.retrieve(q) }
+    const server = await spawnServer({ DATA_DIR: dir, RUN_WORKERS: 'true', DEMO_DATA: 'false', LOG_LEVEL: 'warn', EMBEDDING_MODEL: MODEL })
+    try {
+      // The server refills its in-memory index from the store at start; wait until it answers.
+      for (let i = 0; i < 600; i++) {
+        const res = await fetch(`http://127.0.0.1:${server.port}/v1/match/partners`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify((warm[0]?.request.body) ?? {}) })
+        if (res.ok && ((await res.json()) as { results: unknown[] }).results.length > 0) break
+        await new Promise((resolve) => setTimeout(resolve, 1000))
+      }
+      const total = Object.values(EMBEDDED_SIZE).reduce((s, n) => s + n, 0)
+      return await measure('embedded', total, server.port, bare, warm, byConcurrency)
+    } finally {
+      await server.stop()
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true })
+  }
+}
+
+const rows: Row[] = []
+let load: Record<string, unknown> | undefined
+if (BACKEND === 'both' || BACKEND === 'elasticsearch') {
+  const r = await elasticsearchRun()
+  rows.push(...r.rows)
+  load = r.load
+}
+if (BACKEND === 'both' || BACKEND === 'embedded') rows.push(...await embeddedRun())
+await embedder.close()
+await report(`match-latency${BACKEND === 'both' ? '' : `-${BACKEND}`}`, rows, {
+  vectors: 'synthesised: clustered (256 centres) and normalised, facet vectors = mean of the record\'s phrase vectors plus noise; free-text queries embedded by the model',
+  model: MODEL,
+  corpus: { elasticsearch: ES_SIZE, embedded: EMBEDDED_SIZE },
+  requestsPerPass: REQUESTS,
+  bare: 'the retrievals each request makes, captured by running the service\'s matcher code here, replayed in order: Elasticsearch multi-search bodies through the same client, or retrieve() on an embedded index with the same documents',
+  service: 'HTTP API of a server process (RUN_WORKERS=false for Elasticsearch), fetch with keep-alive',
+  targets: 'service adds at most 25% to bare p50 and p99; profile-based p99 under 50 ms at concurrency 8',
+  ...(load ? { elasticsearchLoad: load } : {})
+})
