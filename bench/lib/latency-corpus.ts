@@ -56,7 +56,7 @@ export async function loadCorpus (db: Kysely<Database>, index: SearchIndex | nul
   const stats: LoadStats = { records: 0, vectors: 0, participants: 0, indexed: 0 }
   let batch: BulkLine[] = []
   const started = performance.now()
-  const flush = async () => {
+  const flush = async (batch: BulkLine[]) => {
     const docs: IndexDocument[] = []
     const vectorRows = new Map<string, Float32Array>()
     const participants: Array<{ project_id: string, organization_id: string, role: string }> = []
@@ -82,7 +82,8 @@ export async function loadCorpus (db: Kysely<Database>, index: SearchIndex | nul
     const rows = batch.map((line) => ({ kind: line.kind, id: line.id, version: 1, visibility: String(line.record.visibility ?? 'public'), deleted: false, body: JSON.stringify({ ...line.record, id: line.id, version: 1 }), updated_at: UPDATED_AT }))
     const storeWrite = (async () => {
       await db.insertInto('records').values(rows as any).onConflict((oc) => oc.columns(['kind', 'id']).doNothing()).execute()
-      const vrows = [...vectorRows].map(([hash, v]) => ({ model, content_hash: hash, dims: v.length, vector: new Uint8Array(v.buffer, v.byteOffset, v.byteLength) }))
+      // Sorted by key: batches in flight share phrase vectors, and one lock order avoids deadlocks.
+      const vrows = [...vectorRows].sort((a, b) => a[0] < b[0] ? -1 : 1).map(([hash, v]) => ({ model, content_hash: hash, dims: v.length, vector: new Uint8Array(v.buffer, v.byteOffset, v.byteLength) }))
       for (let i = 0; i < vrows.length; i += 1000) {
         await db.insertInto('vectors').values(vrows.slice(i, i + 1000)).onConflict((oc) => oc.columns(['model', 'content_hash']).doNothing()).execute()
       }
@@ -97,14 +98,20 @@ export async function loadCorpus (db: Kysely<Database>, index: SearchIndex | nul
     stats.vectors += vectorRows.size
     stats.participants += participants.length
     stats.indexed += result?.applied ?? 0
-    batch = []
     if (stats.records % 20_000 < BATCH) log(`loaded ${stats.records} records (${Math.round(stats.records / ((performance.now() - started) / 1000))}/s)`)
   }
+  // Up to three batches in flight: building the next one overlaps the store's and the index's work.
+  const pending: Array<Promise<void>> = []
   for (const line of lines) {
     batch.push(line)
-    if (batch.length >= BATCH) await flush()
+    if (batch.length >= BATCH) {
+      pending.push(flush(batch))
+      batch = []
+      if (pending.length >= 3) await pending.shift()
+    }
   }
-  if (batch.length > 0) await flush()
+  if (batch.length > 0) pending.push(flush(batch))
+  await Promise.all(pending)
   await sql`analyze`.execute(db)
   return stats
 }

@@ -1,4 +1,5 @@
 import t from 'tap'
+import { contentHash } from '../../src/domain/facets.ts'
 import { randomUUID } from 'node:crypto'
 import { Redis } from 'ioredis'
 import { testApp, auth, eventually } from '../helpers/app.ts'
@@ -40,6 +41,9 @@ t.test('pipeline on Postgres, Redis and Elasticsearch', async (t) => {
     const source = doc._source as Record<string, unknown>
     t.equal((source.vec_competencies as number[]).length, 384)
     t.equal((source.vec_needs as number[]).length, 384)
+    // Vectors travel as base64 big-endian float32: what comes back is the stored vector, value for value.
+    const stored = (await app.pipeline!.cache.getMany('all-minilm-l6-v2', [contentHash('finanziamenti')])).get(contentHash('finanziamenti'))
+    t.same((source.vec_needs as number[]).map((x) => Math.round(x * 1e6)), Array.from(stored as Float32Array).map((x) => Math.round(x * 1e6)), 'the needs vector round-trips')
     t.equal(source.model, 'all-minilm-l6-v2')
     t.equal(doc._version, 1, 'the index holds the store version')
   })
