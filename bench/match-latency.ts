@@ -13,7 +13,7 @@
 // Elasticsearch with the same client, or `retrieve()` calls on an embedded index holding the same
 // documents. The service side is the HTTP API of a server process (`src/server.ts`).
 //
-// Usage: npm run bench:latency   (env: BENCH_BACKEND=both|elasticsearch|embedded, BENCH_REQUESTS=400,
+// Usage: npm run bench:latency   (env: BENCH_BACKEND=both|elasticsearch|embedded, BENCH_REQUESTS=300,
 // BENCH_RELOAD=1 to rebuild the Elasticsearch corpus, TEST_ELASTICSEARCH_URL, TEST_DATABASE_URL)
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -46,10 +46,12 @@ import { POSTGRES } from './lib/database.ts'
 import { report } from './lib/report.ts'
 
 const BACKEND = process.env.BENCH_BACKEND ?? 'both'
-const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 400)
+const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 300)
 const ES = process.env.TEST_ELASTICSEARCH_URL ?? 'http://127.0.0.1:9200'
 const MODEL = process.env.EMBEDDING_MODEL ?? 'bge-small-en-v1.5'
 const CONCURRENCY = [1, 8, 32]
+/** The Elasticsearch server's vector memory: the 400k-record corpus has about 1.2M facet vectors (1.5 KB each). */
+const VECTOR_CACHE_MB = process.env.BENCH_VECTOR_CACHE_MB ?? '1024'
 const PREFIX = 'bench-latency-'
 const ES_DB = 'engine_bench_latency'
 /** Fraction of the sizes below (a quick trial: BENCH_SCALE=0.02). */
@@ -96,7 +98,7 @@ async function capture (db: Kysely<Database>, index: SearchIndex, requests: read
     }
   })
   const repo = new RecordRepository(db)
-  const cache = new VectorCache(db)
+  const cache = new VectorCache(db, { memoryBytes: 1024 * 2 ** 20 })
   const matcher = new PartnerMatcher(db, spy, cache, parseWeights(undefined))
   const recommender = new Recommender(db, spy, cache, repo, DEFAULT_RECOMMENDATION_WEIGHTS)
   const out: Captured[] = []
@@ -130,6 +132,7 @@ async function callService (port: number, r: Request): Promise<void> {
 }
 
 interface Row extends Record<string, string | number> {}
+const vectorCaches: Record<string, unknown> = {}
 
 /** Bare and service passes for every endpoint and concurrency, after a warm-up of both. */
 async function measure (backend: string, records: number, port: number, bare: (c: Captured) => Promise<void>, warm: Captured[], sets: Map<number, Captured[]>): Promise<Row[]> {
@@ -165,6 +168,9 @@ async function measure (backend: string, records: number, port: number, bare: (c
       rows.push(row)
     }
   }
+  const status = await (await fetch(`http://127.0.0.1:${port}/v1/status`)).json() as { vectorCache: Record<string, number> }
+  log(`${backend} server vector cache: ${JSON.stringify(status.vectorCache)}`)
+  vectorCaches[backend] = status.vectorCache
   return rows
 }
 
@@ -209,7 +215,12 @@ async function elasticsearchRun (): Promise<{ rows: Row[], load: Record<string, 
     await es.refresh()
     log('force-merging each index to one segment (what a quiet index converges to) ...')
     const mergeStarted = performance.now()
-    await es.client.indices.forcemerge({ index: `${PREFIX}*`, max_num_segments: 1 }, { requestTimeout: 3_600_000 })
+    const merge = await es.client.indices.forcemerge({ index: `${PREFIX}*`, max_num_segments: 1, wait_for_completion: false })
+    for (;;) {
+      const task = await es.client.tasks.get({ task_id: String(merge.task) })
+      if (task.completed) break
+      await new Promise((resolve) => setTimeout(resolve, 5000))
+    }
     await sql`create table bench_meta (spec text)`.execute(store.db)
     await sql`insert into bench_meta values (${spec})`.execute(store.db)
     await store.close()
@@ -233,7 +244,7 @@ async function elasticsearchRun (): Promise<{ rows: Row[], load: Record<string, 
       if (res.responses.some((r) => 'error' in r)) throw new Error('bare search failed')
     }
   }
-  const server = await spawnServer({ DATABASE_URL: url.toString(), ELASTICSEARCH_URL: ES, INDEX_PREFIX: PREFIX, RUN_WORKERS: 'false', DEMO_DATA: 'false', LOG_LEVEL: 'warn', EMBEDDING_MODEL: MODEL })
+  const server = await spawnServer({ DATABASE_URL: url.toString(), ELASTICSEARCH_URL: ES, INDEX_PREFIX: PREFIX, RUN_WORKERS: 'false', DEMO_DATA: 'false', LOG_LEVEL: 'warn', EMBEDDING_MODEL: MODEL, VECTOR_CACHE_MB: VECTOR_CACHE_MB })
   try {
     const total = Object.values(ES_SIZE).reduce((s, n) => s + n, 0)
     return { rows: await measure('elasticsearch', total, server.port, bare, warm, byConcurrency), load }
@@ -289,5 +300,7 @@ await report(`match-latency${BACKEND === 'both' ? '' : `-${BACKEND}`}`, rows, {
   bare: 'the retrievals each request makes, captured by running the service\'s matcher code here, replayed in order: Elasticsearch multi-search bodies through the same client, or retrieve() on an embedded index with the same documents',
   service: 'HTTP API of a server process (RUN_WORKERS=false for Elasticsearch), fetch with keep-alive',
   targets: 'service adds at most 25% to bare p50 and p99; profile-based p99 under 50 ms at concurrency 8',
+  serverVectorCache: vectorCaches,
+  elasticsearchVectorCacheMB: Number(VECTOR_CACHE_MB),
   ...(load ? { elasticsearchLoad: load } : {})
 })

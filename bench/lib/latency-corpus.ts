@@ -59,7 +59,7 @@ export async function loadCorpus (db: Kysely<Database>, index: SearchIndex | nul
   const flush = async (batch: BulkLine[]) => {
     const docs: IndexDocument[] = []
     const vectorRows = new Map<string, Float32Array>()
-    const participants: Array<{ project_id: string, organization_id: string, role: string }> = []
+    const participants: Array<{ project_id: string, organization_id: string, role: string, programme: string | null }> = []
     for (const line of batch) {
       const body: Record<string, unknown> = { ...line.record, id: line.id, version: 1 }
       const v = vectors.record(line.kind, line.id, body)
@@ -72,7 +72,7 @@ export async function loadCorpus (db: Kysely<Database>, index: SearchIndex | nul
         docVectors[facet as keyof typeof docVectors] = f.vector
       }
       if (line.kind === 'projects') {
-        for (const p of (body.participants as Array<{ organizationId: string, role: string }> | undefined) ?? []) participants.push({ project_id: line.id, organization_id: p.organizationId, role: p.role })
+        for (const p of (body.participants as Array<{ organizationId: string, role: string }> | undefined) ?? []) participants.push({ project_id: line.id, organization_id: p.organizationId, role: p.role, programme: typeof body.programme === 'string' ? body.programme : null })
       } else {
         const fields = indexFields(line.kind, line.id, 1, body, UPDATED_AT, model)
         fields.facet_hashes = facetHashes

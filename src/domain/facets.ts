@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import { LRUCache } from 'lru-cache'
 import type { Kind } from './kinds.ts'
 
 /**
@@ -60,9 +61,21 @@ export function phrasesOf (kind: Kind, r: Record<string, any>): { competencies: 
   }
 }
 
+/**
+ * Recent keys, by text: ranking hashes the same phrases over and over (every candidate's phrases on
+ * every request), and SHA-256 was a large share of a match's CPU time.
+ */
+const recentKeys = new LRUCache<string, string>({ max: 50_000 })
+
 /** The key a facet text's vector is stored under, with the model name: the same text is never embedded twice. */
 export function contentHash (text: string): string {
-  return createHash('sha256').update(text).digest('base64url')
+  let key = recentKeys.get(text)
+  if (key === undefined) {
+    key = createHash('sha256').update(text).digest('base64url')
+    // Long texts (profiles) rarely repeat within a request; keep the cache for phrases and short texts.
+    if (text.length <= 300) recentKeys.set(text, key)
+  }
+  return key
 }
 
 /** The key of a phrase's vector (phrases are embedded as symmetric text, so they get their own key). */

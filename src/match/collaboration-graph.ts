@@ -6,8 +6,8 @@ export interface GraphSignals {
   sharedProjects: Map<string, string[]>
   /** Partners the candidate shares with the seeker (partners of partners). */
   sharedPartners: Map<string, number>
-  /** Programme areas each candidate was active in. */
-  programmes: Map<string, Set<string>>
+  /** Programme areas each candidate was active in, with its number of projects in each. */
+  programmes: Map<string, Map<string, number>>
   /** The seeker's own programme areas. */
   seekerProgrammes: Set<string>
 }
@@ -21,42 +21,48 @@ export async function graphSignals (db: Kysely<Database>, seeker: string | null,
   if (candidates.length === 0) return out
   const cands = [...candidates]
 
-  const programmes = await sql<{ organization_id: string, programme: string }>`
-    select distinct pp.organization_id, r.body->>'programme' as programme
-    from project_participants pp join records r on r.kind = 'projects' and r.id = pp.project_id and not r.deleted
-    where pp.organization_id = any(${[...cands, ...(seeker ? [seeker] : [])]}) and r.body->>'programme' is not null`.execute(db)
+  // Three indexed queries, side by side.
+  const [programmes, together, shared] = await Promise.all([
+    sql<{ organization_id: string, programme: string, n: string }>`
+      select organization_id, programme, count(*) as n
+      from project_participants
+      where organization_id = any(${[...cands, ...(seeker ? [seeker] : [])]}) and programme is not null
+      group by 1, 2`.execute(db),
+    seeker
+      ? sql<{ organization_id: string, project_id: string }>`
+          select b.organization_id, b.project_id
+          from project_participants a join project_participants b on a.project_id = b.project_id
+          where a.organization_id = ${seeker} and b.organization_id = any(${cands})`.execute(db)
+      : null,
+    seeker
+      ? sql<{ organization_id: string, n: string }>`
+          with partners as (
+            select distinct b.organization_id as partner
+            from project_participants a join project_participants b on a.project_id = b.project_id
+            where a.organization_id = ${seeker} and b.organization_id <> ${seeker}
+          )
+          select c.organization_id, count(distinct d.organization_id) as n
+          from project_participants c join project_participants d on c.project_id = d.project_id
+          join partners p on p.partner = d.organization_id
+          where c.organization_id = any(${cands}) and d.organization_id <> c.organization_id
+          group by c.organization_id`.execute(db)
+      : null
+  ])
+  const wanted = new Set(cands)
   for (const row of programmes.rows) {
     if (row.organization_id === seeker) out.seekerProgrammes.add(row.programme)
-    if (cands.includes(row.organization_id)) {
-      const set = out.programmes.get(row.organization_id) ?? new Set<string>()
-      set.add(row.programme)
-      out.programmes.set(row.organization_id, set)
+    if (wanted.has(row.organization_id)) {
+      const counts = out.programmes.get(row.organization_id) ?? new Map<string, number>()
+      counts.set(row.programme, Number(row.n))
+      out.programmes.set(row.organization_id, counts)
     }
   }
-  if (!seeker) return out
-
-  const together = await sql<{ organization_id: string, project_id: string }>`
-    select b.organization_id, b.project_id
-    from project_participants a join project_participants b on a.project_id = b.project_id
-    where a.organization_id = ${seeker} and b.organization_id = any(${cands})`.execute(db)
-  for (const row of together.rows) {
+  for (const row of together?.rows ?? []) {
     const list = out.sharedProjects.get(row.organization_id) ?? []
     list.push(row.project_id)
     out.sharedProjects.set(row.organization_id, list)
   }
-
-  const shared = await sql<{ organization_id: string, n: string }>`
-    with partners as (
-      select distinct b.organization_id as partner
-      from project_participants a join project_participants b on a.project_id = b.project_id
-      where a.organization_id = ${seeker} and b.organization_id <> ${seeker}
-    )
-    select c.organization_id, count(distinct d.organization_id) as n
-    from project_participants c join project_participants d on c.project_id = d.project_id
-    join partners p on p.partner = d.organization_id
-    where c.organization_id = any(${cands}) and d.organization_id <> c.organization_id
-    group by c.organization_id`.execute(db)
-  for (const row of shared.rows) out.sharedPartners.set(row.organization_id, Number(row.n))
+  for (const row of shared?.rows ?? []) out.sharedPartners.set(row.organization_id, Number(row.n))
   return out
 }
 
@@ -103,9 +109,9 @@ export async function networkCandidates (db: Kysely<Database>, seeker: string, l
 /** The organisations most active in a programme area (most projects), for programme context. */
 export async function programmeLeaders (db: Kysely<Database>, programme: string, limit: number): Promise<Array<{ id: string, score: number }>> {
   const rows = await sql<{ id: string, n: string }>`
-    select pp.organization_id as id, count(*) as n
-    from project_participants pp join records r on r.kind = 'projects' and r.id = pp.project_id and not r.deleted
-    where r.body->>'programme' = ${programme}
-    group by pp.organization_id order by n desc, id limit ${limit}`.execute(db)
+    select organization_id as id, count(*) as n
+    from project_participants
+    where programme = ${programme}
+    group by organization_id order by n desc, id limit ${limit}`.execute(db)
   return rows.rows.map((r) => ({ id: r.id, score: Number(r.n) }))
 }

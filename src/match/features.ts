@@ -15,7 +15,7 @@ export const FEATURES = {
   same_region: '1 when in the same region',
   past_partner: 'projects carried out together, log-scaled (1 at five or more)',
   shared_partners: 'partners in common, log-scaled (1 at ten or more)',
-  same_programme: '1 when active in a programme area of yours',
+  same_programme: 'projects in the programme area asked for (or in yours), log-scaled (1 at ten or more)',
   freshness: 'exp(-age in days / 365) of the last update'
 } as const
 

@@ -77,7 +77,13 @@ export class PartnerMatcher {
   async match (q: PartnerQuery): Promise<PartnerResult[]> {
     const { seeker, mode } = q
     const exclude = [...(seeker.organizationId ? [seeker.organizationId] : []), ...(seeker.kind === 'organizations' && seeker.id ? [seeker.id] : [])]
-    if (q.excludePastPartners && seeker.organizationId) exclude.push(...await pastPartners(this.db, seeker.organizationId))
+    // The store's graph queries are independent of each other: they run side by side.
+    const [past, network, leaders] = await Promise.all([
+      q.excludePastPartners && seeker.organizationId ? pastPartners(this.db, seeker.organizationId) : [],
+      seeker.organizationId ? networkCandidates(this.db, seeker.organizationId, NETWORK_POOL) : null,
+      q.programme ? programmeLeaders(this.db, q.programme, POOL) : null
+    ])
+    exclude.push(...past)
     const filter: Filter = {
       anyOf: {
         org_kind: q.filters.kinds ?? [],
@@ -109,8 +115,8 @@ export class PartnerMatcher {
       semantic,
       size: POOL,
       include: {
-        ...(seeker.organizationId ? { network: await networkCandidates(this.db, seeker.organizationId, NETWORK_POOL) } : {}),
-        ...(q.programme ? { programme: await programmeLeaders(this.db, q.programme, POOL) } : {})
+        ...(network ? { network } : {}),
+        ...(leaders ? { programme: leaders } : {})
       }
     }
     const found = await this.index.retrieve(retrieval)
@@ -122,8 +128,10 @@ export class PartnerMatcher {
     const bestBm25 = Math.max(0, ...bm25.values()) || 1
 
     const candidates = fused.map((f) => found.docs.get(f.id) as DocFields)
-    const vectors = await this.candidateVectors(candidates, q.model)
-    const graph = await graphSignals(this.db, seeker.organizationId, candidates.map((c) => c.id))
+    const [vectors, graph] = await Promise.all([
+      this.candidateVectors(candidates, q.model),
+      graphSignals(this.db, seeker.organizationId, candidates.map((c) => c.id))
+    ])
 
     const results = fused.map((f, i) => {
       const doc = candidates[i] as DocFields
@@ -140,7 +148,9 @@ export class PartnerMatcher {
       const sharedSectors = divisions(asList(doc.sectors)).filter((d) => mySectors.includes(d))
       const projects = graph.sharedProjects.get(doc.id) ?? []
       const partners = graph.sharedPartners.get(doc.id) ?? 0
-      const programmes = [...(graph.programmes.get(doc.id) ?? [])].filter((p) => q.programme ? p === q.programme : graph.seekerProgrammes.has(p))
+      const activity = [...(graph.programmes.get(doc.id) ?? [])].filter(([p]) => q.programme ? p === q.programme : graph.seekerProgrammes.has(p))
+      const programmes = activity.map(([p]) => p)
+      const programmeProjects = activity.reduce((sum, [, n]) => sum + n, 0)
       const ageDays = (Date.now() - Date.parse(String(doc.updated_at ?? new Date().toISOString()))) / 86_400_000
       const values: Record<Feature, number> = {
         semantic_fit: Math.max(0, fit),
@@ -154,7 +164,7 @@ export class PartnerMatcher {
         same_region: seeker.region && doc.region === seeker.region ? 1 : 0,
         past_partner: Math.min(1, Math.log1p(projects.length) / Math.log1p(5)),
         shared_partners: Math.min(1, Math.log1p(partners) / Math.log1p(10)),
-        same_programme: programmes.length > 0 ? 1 : 0,
+        same_programme: Math.min(1, Math.log1p(programmeProjects) / Math.log1p(10)),
         freshness: Math.exp(-Math.max(0, ageDays) / 365)
       }
       const { score, features } = weightedScore(values, this.weights)
@@ -211,13 +221,18 @@ function round (x: number): number {
 /** For each of the seeker's phrases, the candidate phrase it is closest to (exact matches count 1). */
 function matchPhrases (mine: readonly Phrase[], theirs: readonly string[], vectors: Map<string, Float32Array>): PhraseMatch[] {
   const out: PhraseMatch[] = []
+  if (theirs.length === 0) return out
+  // Each of their phrases once: its normalised text and its vector.
+  const other = theirs.map((t) => ({ t, key: t.trim().toLowerCase(), v: vectors.get(phraseHash(t)) }))
   for (const p of mine) {
-    let best: PhraseMatch | null = null
-    for (const t of theirs) {
-      const similarity = p.text.trim().toLowerCase() === t.trim().toLowerCase() ? 1 : cosine(p.vector, vectors.get(phraseHash(t)))
-      if (!best || similarity > best.similarity) best = { sought: p.text, matched: t, similarity: round(similarity) }
+    const key = p.text.trim().toLowerCase()
+    let best = -Infinity
+    let matched = ''
+    for (const o of other) {
+      const similarity = key === o.key ? 1 : cosine(p.vector, o.v)
+      if (similarity > best) { best = similarity; matched = o.t }
     }
-    if (best) out.push(best)
+    out.push({ sought: p.text, matched, similarity: round(best) })
   }
   return out.sort((a, b) => b.similarity - a.similarity)
 }

@@ -56,7 +56,7 @@ export class RecordRepository {
     const row = written.rows[0]
     if (!row) return this.ignored(tx, kind, id, version, json)
     await tx.insertInto('outbox').values({ kind, record_id: id, version, op: 'upsert' }).execute()
-    if (kind === 'projects') await this.syncParticipants(tx, id, body.participants)
+    if (kind === 'projects') await this.syncParticipants(tx, id, body.participants, body.programme)
     return { outcome: row.inserted ? 'created' : 'updated', version }
   }
 
@@ -105,13 +105,13 @@ export class RecordRepository {
     return { outcome: 'stale', version, storedVersion }
   }
 
-  private async syncParticipants (tx: Transaction<Database>, projectId: string, participants: unknown): Promise<void> {
+  private async syncParticipants (tx: Transaction<Database>, projectId: string, participants: unknown, programme: unknown): Promise<void> {
     await tx.deleteFrom('project_participants').where('project_id', '=', projectId).execute()
     const list = Array.isArray(participants) ? participants as Array<{ organizationId: string, role: string }> : []
     const unique = new Map(list.map((p) => [p.organizationId, p.role]))
     if (unique.size === 0) return
     await tx.insertInto('project_participants')
-      .values([...unique].map(([organizationId, role]) => ({ project_id: projectId, organization_id: organizationId, role })))
+      .values([...unique].map(([organizationId, role]) => ({ project_id: projectId, organization_id: organizationId, role, programme: typeof programme === 'string' ? programme : null })))
       .execute()
   }
 }

@@ -23,6 +23,11 @@ export class VectorCache {
   /** Lookups answered from memory and from the store since start (for /v1/status and benchmarks). */
   readonly stats = { memoryHits: 0, storeReads: 0 }
 
+  /** Lookups so far and what the memory layer holds. */
+  usage (): { memoryHits: number, storeReads: number, vectorsInMemory: number, megabytesInMemory: number } {
+    return { ...this.stats, vectorsInMemory: this.memory?.size ?? 0, megabytesInMemory: Math.round((this.memory?.calculatedSize ?? 0) / 2 ** 20 * 10) / 10 }
+  }
+
   /** The stored vectors among `hashes`, by hash. */
   async getMany (model: string, hashes: readonly string[]): Promise<Map<string, Float32Array>> {
     const found = new Map<string, Float32Array>()

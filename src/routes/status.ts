@@ -26,7 +26,8 @@ async function statusRoutes (app: FastifyInstance): Promise<void> {
           searchIndex: Type.String(),
           store: Type.String(),
           model: Type.Union([Type.String(), Type.Null()]),
-          semanticMatching: Type.Boolean()
+          semanticMatching: Type.Boolean(),
+          vectorCache: Type.Object({ memoryHits: Type.Integer(), storeReads: Type.Integer(), vectorsInMemory: Type.Integer(), megabytesInMemory: Type.Number() }, { description: 'Vector lookups for ranking since start, answered from memory or read from the store.' })
         })
       }
     }
@@ -51,7 +52,8 @@ async function statusRoutes (app: FastifyInstance): Promise<void> {
       searchIndex: searchIndex.adapter,
       store: store.adapter,
       model: embedder.model,
-      semanticMatching: embedder.available
+      semanticMatching: embedder.available,
+      vectorCache: app.parts.vectors.usage()
     }
   })
 }

@@ -36,6 +36,8 @@ export interface ProjectParticipantsTable {
   project_id: string
   organization_id: string
   role: string
+  /** The project's programme area (copied from the project record). */
+  programme: string | null
 }
 
 export interface FeedbackTable {
