@@ -244,7 +244,7 @@ async function elasticsearchRun (): Promise<{ rows: Row[], load: Record<string, 
       if (res.responses.some((r) => 'error' in r)) throw new Error('bare search failed')
     }
   }
-  const server = await spawnServer({ DATABASE_URL: url.toString(), ELASTICSEARCH_URL: ES, INDEX_PREFIX: PREFIX, RUN_WORKERS: 'false', DEMO_DATA: 'false', LOG_LEVEL: 'warn', EMBEDDING_MODEL: MODEL, VECTOR_CACHE_MB: VECTOR_CACHE_MB })
+  const server = await spawnServer({ DATABASE_URL: url.toString(), ELASTICSEARCH_URL: ES, INDEX_PREFIX: PREFIX, RUN_WORKERS: 'false', DEMO_DATA: 'false', LOG_LEVEL: 'warn', EMBEDDING_MODEL: MODEL, VECTOR_CACHE_MB })
   try {
     const total = Object.values(ES_SIZE).reduce((s, n) => s + n, 0)
     return { rows: await measure('elasticsearch', total, server.port, bare, warm, byConcurrency), load }

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto'
-import { LRUCache } from 'lru-cache'
 import type { Kind } from './kinds.ts'
 
 /**
@@ -65,7 +64,8 @@ export function phrasesOf (kind: Kind, r: Record<string, any>): { competencies: 
  * Recent keys, by text: ranking hashes the same phrases over and over (every candidate's phrases on
  * every request), and SHA-256 was a large share of a match's CPU time.
  */
-const recentKeys = new LRUCache<string, string>({ max: 50_000 })
+const recentKeys = new Map<string, string>()
+const RECENT_KEYS = 50_000
 
 /** The key a facet text's vector is stored under, with the model name: the same text is never embedded twice. */
 export function contentHash (text: string): string {
@@ -73,7 +73,11 @@ export function contentHash (text: string): string {
   if (key === undefined) {
     key = createHash('sha256').update(text).digest('base64url')
     // Long texts (profiles) rarely repeat within a request; keep the cache for phrases and short texts.
-    if (text.length <= 300) recentKeys.set(text, key)
+    if (text.length <= 300) {
+      // A plain map, emptied when full: cheaper per lookup than an LRU, and phrases come back at once.
+      if (recentKeys.size >= RECENT_KEYS) recentKeys.clear()
+      recentKeys.set(text, key)
+    }
   }
   return key
 }

@@ -4,7 +4,7 @@ import type { JobQueue } from '../ports/job-queue.ts'
 import { INDEX_JOB, type IndexJobData } from './index-job.ts'
 
 export interface OutboxRelayOptions {
-  /** Outbox rows per job. Default 64. */
+  /** Outbox rows per job. Default 256: texts are sorted by length within a job before batching, so bigger jobs pad less. */
   batchSize?: number
   /** Most rows moved per pass. Default 2048. */
   maxPerPass?: number
@@ -32,7 +32,7 @@ export class OutboxRelay {
   private readonly leaseMs: number
 
   constructor (private readonly db: Kysely<Database>, private readonly queue: JobQueue, private readonly options: OutboxRelayOptions = {}) {
-    this.batchSize = options.batchSize ?? 64
+    this.batchSize = options.batchSize ?? 256
     this.maxPerPass = options.maxPerPass ?? 2048
     this.pollMs = options.pollMs ?? 250
     this.leaseMs = options.leaseMs ?? 60_000
