@@ -45,7 +45,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { gunzipSync } from 'node:zlib'
-import pg from 'pg'
+import { freshDatabase } from './lib/database.ts'
 import { createStore } from '../src/store/create-store.ts'
 import { migrateToLatest } from '../src/store/migrate.ts'
 import type { Database } from '../src/store/schema.ts'
@@ -303,23 +303,14 @@ function baselines (learning: readonly ProjectRow[]) {
 
 async function openStore (): Promise<{ store: Store<Database>, where: string, cleanup: () => Promise<void> }> {
   if (DATABASE_URL) {
-    const name = `h2020_bench_${process.pid}_${Math.random().toString(36).slice(2, 8)}`
-    const admin = new pg.Client({ connectionString: DATABASE_URL })
-    await admin.connect()
-    await admin.query(`create database ${name}`)
-    await admin.end()
-    const url = new URL(DATABASE_URL)
-    url.pathname = `/${name}`
-    const store = await createStore<Database>({ databaseUrl: url.toString(), dataDir: tmpdir(), poolSize: CONCURRENCY + 2 })
+    const db = await freshDatabase('h2020')
+    const store = await createStore<Database>({ databaseUrl: db.url, dataDir: tmpdir(), poolSize: CONCURRENCY + 2 })
     return {
       store,
-      where: `postgres (fresh database ${name}, dropped afterwards)`,
+      where: `postgres (fresh database ${new URL(db.url).pathname.slice(1)}, dropped afterwards)`,
       cleanup: async () => {
         await store.close()
-        const c = new pg.Client({ connectionString: DATABASE_URL })
-        await c.connect()
-        await c.query(`drop database if exists ${name} with (force)`)
-        await c.end()
+        await db.drop()
       }
     }
   }
