@@ -44,6 +44,7 @@ import { runPass, type PassResult } from './lib/load-runner.ts'
 import { spawnServer } from './lib/server-process.ts'
 import { POSTGRES } from './lib/database.ts'
 import { report } from './lib/report.ts'
+import { MAPPING_VERSION } from '../indexers/definitions.ts'
 
 const BACKEND = process.env.BENCH_BACKEND ?? 'both'
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 300)
@@ -186,7 +187,7 @@ async function elasticsearchRun (): Promise<{ rows: Row[], load: Record<string, 
   await admin.connect()
   const url = new URL(POSTGRES)
   url.pathname = `/${ES_DB}`
-  const spec = JSON.stringify({ ES_SIZE, MODEL, mapping: 2 })
+  const spec = JSON.stringify({ ES_SIZE, MODEL, mapping: MAPPING_VERSION })
   const es = new ElasticsearchIndex({ url: ES, prefix: PREFIX, requestTimeoutMs: 120_000 })
   let load: Record<string, unknown> = { reused: true }
   let reuse = false

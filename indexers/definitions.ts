@@ -2,7 +2,7 @@ import type { Kind } from '../src/domain/kinds.ts'
 import type { Facet } from '../src/domain/facets.ts'
 
 /** Bump when a mapping changes: `reindex` then builds `<alias>-v<N>` and swaps the alias. */
-export const MAPPING_VERSION = 2
+export const MAPPING_VERSION = 3
 export const FACETS: readonly Facet[] = ['profile', 'competencies', 'needs']
 
 /** Text analysed both ways: English on the field, Italian on `.it`; queries search both. */
@@ -13,7 +13,9 @@ const keyword = { type: 'keyword' } as const
 export function mapping (dims: number) {
   // int8-quantised HNSW: a quarter of the memory and faster graph building and search; queries
   // rescore the top candidates on the float vectors (elasticsearch-query.ts), so scores stay exact.
-  const vector = { type: 'dense_vector', dims, similarity: 'cosine', index: true, index_options: { type: 'int8_hnsw' } } as const
+  // Building the graph is most of an index's write cost; 64 candidates per insertion instead of 100
+  // builds it about a fifth faster, with recall@20 still 1.000 against an exact scan (bench/reindex.ts).
+  const vector = { type: 'dense_vector', dims, similarity: 'cosine', index: true, index_options: { type: 'int8_hnsw', m: 16, ef_construction: 64 } } as const
   return {
     dynamic: 'strict',
     properties: {

@@ -45,13 +45,16 @@ export async function buildDocuments (
       const p = phrasesOf(r.kind, r.body)
       for (const phrase of [...p.competencies, ...p.needs]) wanted.set(phraseHash(phrase), { text: phrase.trim().toLowerCase(), role: 'phrase' })
     }
-    const stored = await cache.getMany(model, [...wanted.keys()])
+    // Documents carry facet vectors, so those are read; phrase vectors are only for re-ranking, so
+    // for phrases it is enough to know they are stored.
+    const byRole = (role: TextRole) => [...wanted].filter(([, w]) => w.role === role).map(([hash]) => hash)
+    const [stored, phrasesStored] = await Promise.all([cache.getMany(model, byRole('passage')), cache.present(model, byRole('phrase'))])
     for (const [hash, v] of stored) vectors.set(hash, v)
-    stats.reused = stored.size
+    stats.reused = stored.size + phrasesStored.size
     const fresh = new Map<string, Float32Array>()
     for (const role of ['passage', 'phrase'] as const) {
       // Similar lengths together: a batch is padded to its longest text.
-      const missing = [...wanted].filter(([hash, w]) => w.role === role && !stored.has(hash)).sort((a, b) => a[1].text.length - b[1].text.length)
+      const missing = [...wanted].filter(([hash, w]) => w.role === role && !stored.has(hash) && !phrasesStored.has(hash)).sort((a, b) => a[1].text.length - b[1].text.length)
       for (let i = 0; i < missing.length; i += batchSize) {
         const batch = missing.slice(i, i + batchSize)
         const out = await embedder.embed(batch.map(([, w]) => w.text), role)

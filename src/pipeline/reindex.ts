@@ -14,44 +14,68 @@ export interface ReindexOptions {
   kinds?: readonly Kind[]
   /** Records read and indexed per round trip. Default 500. */
   pageSize?: number
+  /** Bulk requests in flight. Default 2, one per write thread of a 2-core Elasticsearch node. */
+  concurrency?: number
   onProgress?: (p: { kind: Kind, done: number, total: number }) => void
 }
 
 export interface ReindexStats { documents: number, reusedVectors: number, embeddedVectors: number, ms: number }
 
 /**
- * Writes every live record into `target`, reading pages in key order (keyset pagination: constant
- * cost per page however large the table). Stored vectors are reused; only unseen texts are embedded.
+ * Writes every live record into `target`, reading pages in key order. Stored vectors are reused;
+ * only unseen texts are embedded.
  */
 export async function reindexAll (options: ReindexOptions): Promise<ReindexStats> {
   const started = performance.now()
   const pageSize = options.pageSize ?? 500
+  const inFlight = Math.max(1, options.concurrency ?? 2)
   const stats: ReindexStats = { documents: 0, reusedVectors: 0, embeddedVectors: 0, ms: 0 }
   for (const kind of options.kinds ?? KINDS) {
     const totalRow = await options.db.selectFrom('records').select((eb) => eb.fn.countAll<string>().as('n'))
       .where('kind', '=', kind).where('deleted', '=', false).executeTakeFirst()
     const total = Number(totalRow?.n ?? 0)
-    let after = ''
     let done = 0
-    for (;;) {
-      const rows = await options.db.selectFrom('records').select(['id', 'version', 'body', 'updated_at'])
-        .where('kind', '=', kind).where('deleted', '=', false).where('id', '>', after)
-        .orderBy('id').limit(pageSize).execute()
-      if (rows.length === 0) break
-      after = rows[rows.length - 1]?.id as string
+    // Reading and building the next page overlaps the bulks in flight: one bulk keeps one of
+    // Elasticsearch's write threads busy, so a single one at a time leaves the others idle.
+    const pending: Array<Promise<void>> = []
+    for await (const rows of pages(options.db, kind, pageSize)) {
       const { docs, stats: s } = await buildDocuments(rows.map((r) => ({
         kind, id: r.id, version: Number(r.version), body: r.body as Record<string, unknown>, updatedAt: new Date(r.updated_at).toISOString()
       })), options.embedder, options.cache)
-      const result = await options.target.bulk(docs.map((doc) => ({ op: 'upsert' as const, doc })))
-      if (result.failed.length > 0) throw new Error(`reindex of ${kind} failed: ${result.failed[0]?.reason}`)
       stats.reusedVectors += s.reused
       stats.embeddedVectors += s.embedded
-      done += rows.length
-      stats.documents += rows.length
-      options.onProgress?.({ kind, done, total })
+      pending.push(options.target.bulk(docs.map((doc) => ({ op: 'upsert' as const, doc }))).then((result) => {
+        if (result.failed.length > 0) throw new Error(`reindex of ${kind} failed: ${result.failed[0]?.reason}`)
+        done += rows.length
+        stats.documents += rows.length
+        options.onProgress?.({ kind, done, total })
+      }))
+      // A failed bulk must not be left unobserved while the next page is read.
+      pending[pending.length - 1]?.catch(() => {})
+      if (pending.length >= inFlight) await pending.shift()
     }
+    await Promise.all(pending)
   }
   await options.target.refresh()
   stats.ms = Math.round(performance.now() - started)
   return stats
+}
+
+/**
+ * Live records of a kind in key order, a page at a time (keyset pagination: constant cost per page).
+ * The next page is read while the caller works on the current one.
+ */
+async function * pages (db: Kysely<Database>, kind: Kind, pageSize: number) {
+  const read = (after: string) => db.selectFrom('records').select(['id', 'version', 'body', 'updated_at'])
+    .where('kind', '=', kind).where('deleted', '=', false).where('id', '>', after)
+    .orderBy('id').limit(pageSize).execute()
+  let next = read('')
+  for (;;) {
+    const rows = await next
+    if (rows.length === 0) return
+    next = rows.length === pageSize ? read(rows[rows.length - 1]?.id as string) : Promise.resolve([])
+    // Observed now, rethrown when awaited: a caller that stops early leaves no unhandled rejection.
+    next.catch(() => {})
+    yield rows
+  }
 }

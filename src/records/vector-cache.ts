@@ -51,6 +51,22 @@ export class VectorCache {
     return found
   }
 
+  /** Which of `hashes` have a stored vector, without reading the vectors. */
+  async present (model: string, hashes: readonly string[]): Promise<Set<string>> {
+    const found = new Set<string>()
+    const missing: string[] = []
+    for (const hash of new Set(hashes)) {
+      if (this.memory?.has(`${model}\u0000${hash}`)) found.add(hash)
+      else missing.push(hash)
+    }
+    for (let i = 0; i < missing.length; i += 5000) {
+      const rows = await this.db.selectFrom('vectors').select('content_hash')
+        .where('model', '=', model).where('content_hash', 'in', missing.slice(i, i + 5000)).execute()
+      for (const row of rows) found.add(row.content_hash)
+    }
+    return found
+  }
+
   async putMany (model: string, vectors: ReadonlyMap<string, Float32Array>): Promise<void> {
     if (vectors.size === 0) return
     await this.db.insertInto('vectors')

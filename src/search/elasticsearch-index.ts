@@ -48,14 +48,17 @@ export class ElasticsearchIndex implements SearchIndex {
   /** Creates a new concrete index for `kind` with the current mapping, not yet behind the alias. */
   async createIndex (kind: Kind, suffix: string): Promise<string> {
     const index = indexName(this.prefix, kind, suffix)
-    await this.client.indices.create({ index, settings: { ...INDEX_SETTINGS, refresh_interval: '-1' }, mappings: mapping(this.dims) as any })
+    // While it is built nobody searches it and a failed build starts over: no refreshes, and the
+    // translog is synced in the background rather than at every bulk.
+    await this.client.indices.create({ index, settings: { ...INDEX_SETTINGS, refresh_interval: '-1', 'translog.durability': 'async' }, mappings: mapping(this.dims) as any })
     return index
   }
 
   /** Points the alias of `kind` at `index` in one atomic step and drops the indices it pointed at. */
   async swapAlias (kind: Kind, index: string): Promise<string[]> {
     const alias = aliasName(this.prefix, kind)
-    await this.client.indices.putSettings({ index, settings: { refresh_interval: INDEX_SETTINGS.refresh_interval } })
+    await this.client.indices.putSettings({ index, settings: { refresh_interval: INDEX_SETTINGS.refresh_interval, 'translog.durability': 'request' } })
+    await this.client.indices.flush({ index })
     await this.client.indices.refresh({ index })
     const current = await this.client.indices.getAlias({ name: alias }, { ignore: [404] }) as Record<string, unknown>
     const old = Object.keys(current ?? {}).filter((name) => name !== index && !name.startsWith('error'))

@@ -11,8 +11,11 @@ export function toSource (doc: IndexDocument): Record<string, unknown> {
   return source
 }
 
+const littleEndian = new Uint8Array(new Float32Array([1]).buffer)[3] === 0x3f
+
 function base64BigEndian (v: Float32Array): string {
-  const bytes = Buffer.allocUnsafe(v.length * 4)
-  for (let i = 0; i < v.length; i++) bytes.writeFloatBE(v[i] as number, i * 4)
+  // One copy of the bytes, then a native byte swap: far cheaper than writing float by float.
+  const bytes = Buffer.from(v.buffer.slice(v.byteOffset, v.byteOffset + v.byteLength))
+  if (littleEndian) bytes.swap32()
   return bytes.toString('base64')
 }

@@ -37,4 +37,8 @@ t.test('vector cache: memory layer in front of the store', async (t) => {
   await off.getMany('m', ['h0'])
   await off.getMany('m', ['h0'])
   t.same(off.stats, { memoryHits: 0, storeReads: 2 }, 'memoryBytes 0 reads every vector from the store')
+
+  const present = await off.present('m', ['h0', 'h9', 'missing', 'h0'])
+  t.same([...present].sort(), ['h0', 'h9'], 'present names the stored hashes among those asked, once each')
+  t.equal((await off.present('other-model', ['h0'])).size, 0, 'presence is per model too')
 })
