@@ -14,7 +14,8 @@
 // documents. The service side is the HTTP API of a server process (`src/server.ts`).
 //
 // Usage: npm run bench:latency   (env: BENCH_BACKEND=both|elasticsearch|embedded, BENCH_REQUESTS=300,
-// BENCH_RELOAD=1 to rebuild the Elasticsearch corpus, TEST_ELASTICSEARCH_URL, TEST_DATABASE_URL)
+// BENCH_RELOAD=1 to rebuild the Elasticsearch corpus, BENCH_SERVER_PROFILE=<dir> for a CPU profile of
+// the server, TEST_ELASTICSEARCH_URL, TEST_DATABASE_URL)
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'

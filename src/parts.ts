@@ -38,7 +38,7 @@ export async function openParts (config: Config, log: PartsLogger): Promise<Part
   if (applied.length > 0) log.info(`store migrated: ${applied.join(', ')}`)
   const queue: JobQueue = config.REDIS_URL
     ? new BullMQQueue({ url: config.REDIS_URL, name: config.QUEUE_NAME, concurrency: config.QUEUE_CONCURRENCY })
-    : new InProcessQueue({ onFailed: (name, _data, err) => log.warn(`job ${name} failed for good: ${err.message}`) })
+    : new InProcessQueue({ concurrency: config.QUEUE_CONCURRENCY, onFailed: (name, _data, err) => log.warn(`job ${name} failed for good: ${err.message}`) })
   const searchIndex: SearchIndex = config.ELASTICSEARCH_URL
     ? new ElasticsearchIndex({ url: config.ELASTICSEARCH_URL, prefix: config.INDEX_PREFIX })
     : new EmbeddedIndex()

@@ -16,7 +16,9 @@ export function freePort (): Promise<number> {
 /** Starts `src/server.ts` as its own process (as `npm start` does) and waits until it answers. */
 export async function spawnServer (env: Record<string, string>) {
   const port = await freePort()
-  const child = spawn(process.execPath, ['--import=tsx', 'src/server.ts'], { env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' }, stdio: ['ignore', 'inherit', 'inherit'] })
+  // BENCH_SERVER_PROFILE=<dir>: the server writes a V8 CPU profile there when it stops.
+  const profile = process.env.BENCH_SERVER_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_SERVER_PROFILE}`] : []
+  const child = spawn(process.execPath, [...profile, '--import=tsx', 'src/server.ts'], { env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' }, stdio: ['ignore', 'inherit', 'inherit'] })
   const deadline = Date.now() + 120_000
   for (;;) {
     try {

@@ -128,11 +128,13 @@ export class PartnerMatcher {
     const bestBm25 = Math.max(0, ...bm25.values()) || 1
 
     const candidates = fused.map((f) => found.docs.get(f.id) as DocFields)
-    const [vectors, graph] = await Promise.all([
+    const [{ facets: vectors, phrases }, graph] = await Promise.all([
       this.candidateVectors(candidates, q.model),
       graphSignals(this.db, seeker.organizationId, candidates.map((c) => c.id))
     ])
 
+    const mine = keyed(mode === 'similar' ? seeker.offers : seeker.seeks)
+    const offers = mode === 'reciprocal' ? keyed(seeker.offers) : []
     const results = fused.map((f, i) => {
       const doc = candidates[i] as DocFields
       const cv = (facet: Facet) => vectors.get(((doc.facet_hashes as Record<string, string> | undefined) ?? {})[facet] ?? '')
@@ -140,9 +142,8 @@ export class PartnerMatcher {
       const fwdTheirs = pairs[0]?.[1] as Facet
       const fit = cosine(seeker.vectors[fwdMine] ?? seeker.vectors.profile, cv(fwdTheirs))
       const reverse = mode === 'reciprocal' ? cosine(seeker.vectors.competencies, cv('needs')) : 0
-      const mine = mode === 'similar' ? seeker.offers : seeker.seeks
-      const matched = matchPhrases(mine, asList(doc.competencies), vectors)
-      const matchedBack = mode === 'reciprocal' ? matchPhrases(seeker.offers, asList(doc.needs), vectors).filter((m) => m.similarity >= PHRASE_THRESHOLD) : []
+      const matched = matchPhrases(mine, asList(doc.competencies), phrases)
+      const matchedBack = mode === 'reciprocal' ? matchPhrases(offers, asList(doc.needs), phrases).filter((m) => m.similarity >= PHRASE_THRESHOLD) : []
       const sharedS3 = asList(doc.s3_areas).filter((a) => seeker.s3Areas.includes(a))
       const mySectors = divisions(seeker.sectors)
       const sharedSectors = divisions(asList(doc.sectors)).filter((d) => mySectors.includes(d))
@@ -195,16 +196,42 @@ export class PartnerMatcher {
     return results
   }
 
-  private async candidateVectors (docs: readonly DocFields[], model: string | null): Promise<Map<string, Float32Array>> {
-    if (!model) return new Map()
+  /**
+   * The candidates' facet vectors (by content hash) and their phrases (by text as written, each with
+   * its normalised form and vector), in one store lookup: every phrase is hashed once per request.
+   */
+  private async candidateVectors (docs: readonly DocFields[], model: string | null): Promise<{ facets: Map<string, Float32Array>, phrases: PhraseTable }> {
+    const phrases: PhraseTable = new Map()
     const hashes: string[] = []
+    const phraseHashes = new Map<string, string>()
     for (const d of docs) {
-      hashes.push(...Object.values((d.facet_hashes as Record<string, string> | undefined) ?? {}))
-      for (const p of [...asList(d.competencies), ...asList(d.needs)]) hashes.push(phraseHash(p))
+      for (const h of Object.values((d.facet_hashes as Record<string, string> | undefined) ?? {})) hashes.push(h)
+      for (const p of [...asList(d.competencies), ...asList(d.needs)]) {
+        if (phrases.has(p)) continue
+        phrases.set(p, { key: p.trim().toLowerCase() })
+        if (model) {
+          const h = phraseHash(p)
+          phraseHashes.set(p, h)
+          hashes.push(h)
+        }
+      }
     }
-    return this.cache.getMany(model, hashes)
+    const facets = model ? await this.cache.getMany(model, hashes) : new Map<string, Float32Array>()
+    for (const [p, h] of phraseHashes) {
+      const v = facets.get(h)
+      if (v) (phrases.get(p) as { vector?: Float32Array }).vector = v
+    }
+    return { facets, phrases }
   }
 }
+
+/** A request's candidate phrases: normalised text and vector, by the text as written. */
+type PhraseTable = Map<string, { key: string, vector?: Float32Array }>
+
+/** A seeker's phrase, normalised once per request. */
+interface KeyedPhrase { text: string, key: string, vector?: Float32Array }
+
+const keyed = (phrases: readonly Phrase[]): KeyedPhrase[] => phrases.map((p) => ({ text: p.text, key: p.text.trim().toLowerCase(), ...(p.vector ? { vector: p.vector } : {}) }))
 
 function asList (v: unknown): string[] {
   return Array.isArray(v) ? v.map(String) : typeof v === 'string' ? [v] : []
@@ -219,18 +246,16 @@ function round (x: number): number {
 }
 
 /** For each of the seeker's phrases, the candidate phrase it is closest to (exact matches count 1). */
-function matchPhrases (mine: readonly Phrase[], theirs: readonly string[], vectors: Map<string, Float32Array>): PhraseMatch[] {
+function matchPhrases (mine: readonly KeyedPhrase[], theirs: readonly string[], table: PhraseTable): PhraseMatch[] {
   const out: PhraseMatch[] = []
   if (theirs.length === 0) return out
-  // Each of their phrases once: its normalised text and its vector.
-  const other = theirs.map((t) => ({ t, key: t.trim().toLowerCase(), v: vectors.get(phraseHash(t)) }))
   for (const p of mine) {
-    const key = p.text.trim().toLowerCase()
     let best = -Infinity
     let matched = ''
-    for (const o of other) {
-      const similarity = key === o.key ? 1 : cosine(p.vector, o.v)
-      if (similarity > best) { best = similarity; matched = o.t }
+    for (const t of theirs) {
+      const o = table.get(t)
+      const similarity = o === undefined ? 0 : p.key === o.key ? 1 : cosine(p.vector, o.vector)
+      if (similarity > best) { best = similarity; matched = t }
     }
     out.push({ sought: p.text, matched, similarity: round(best) })
   }

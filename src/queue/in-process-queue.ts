@@ -9,13 +9,18 @@ export interface InProcessQueueOptions {
   backoffMs?: number
   /** Called when a job exhausts its attempts. */
   onFailed?: (name: string, data: unknown, err: Error) => void
+  /**
+   * Jobs run at once. Default 1. With 2, one job's store and index work overlaps another's
+   * embedding, which runs on the model's own threads.
+   */
+  concurrency?: number
 }
 
 interface Pending { name: string, data: unknown, attempt: number }
 
 /**
- * The embedded default queue: jobs run in this process, one at a time, with the same handlers and
- * the same retry semantics as BullMQ. Jobs are not durable here: the store's outbox is what makes
+ * The embedded default queue: jobs run in this process, `concurrency` at a time, with the same
+ * handlers and the same retry semantics as BullMQ. Jobs are not durable here: the store's outbox is what makes
  * writes survive a restart.
  */
 export class InProcessQueue implements JobQueue {
@@ -28,13 +33,16 @@ export class InProcessQueue implements JobQueue {
   private running = false
   private active = 0
   private readonly failures: FailedJob[] = []
-  private draining: Promise<void> | null = null
+  /** Drain loops running, each taking jobs one after another. */
+  private readonly loops = new Set<Promise<void>>()
   private readonly attempts: number
   private readonly backoffMs: number
+  private readonly concurrency: number
 
   constructor (private readonly options: InProcessQueueOptions = {}) {
     this.attempts = options.attempts ?? 5
     this.backoffMs = options.backoffMs ?? 200
+    this.concurrency = Math.max(1, options.concurrency ?? 1)
   }
 
   handle<T> (name: string, handler: JobHandler<T>): void {
@@ -71,15 +79,17 @@ export class InProcessQueue implements JobQueue {
     this.running = false
     for (const t of this.timers) clearTimeout(t)
     this.timers.clear()
-    await this.draining
+    await Promise.all(this.loops)
   }
 
   private pump (): void {
-    if (!this.running || this.draining || this.pending.length === 0) return
-    this.draining = this.drain().finally(() => {
-      this.draining = null
-      this.pump()
-    })
+    while (this.running && this.loops.size < this.concurrency && this.pending.length > 0) {
+      const loop: Promise<void> = this.drain().finally(() => {
+        this.loops.delete(loop)
+        this.pump()
+      })
+      this.loops.add(loop)
+    }
   }
 
   private async drain (): Promise<void> {

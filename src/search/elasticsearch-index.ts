@@ -132,7 +132,7 @@ export class ElasticsearchIndex implements SearchIndex {
   /** The bare Elasticsearch requests a retrieval issues (one multi-search); benchmarks replay them. */
   retrievalRequests (q: RetrievalQuery): Array<Record<string, unknown>> {
     const index = this.alias(q.kind)
-    const source = { excludes: ['vec_*', ...(q.withTexts ? [] : ['text', 'competencies_text', 'needs_text'])] }
+    const source = { excludes: ['vec_*', ...(q.withTexts ? [] : ['text', 'competencies_text', 'needs_text', 'participants'])] }
     const searches: Array<Record<string, unknown>> = []
     if (q.lexical) searches.push({ index }, { query: esLexical(q.lexical, q.filter), size: q.size, _source: source, track_total_hits: false })
     for (const s of q.semantic ?? []) searches.push({ index }, { knn: esKnn(s, q.filter, q.size), size: q.size, _source: source, track_total_hits: false })

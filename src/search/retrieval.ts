@@ -48,8 +48,9 @@ export interface RetrievalQuery {
    */
   include?: Record<string, readonly Hit[]>
   /**
-   * Return the long texts (text, competencies_text, needs_text) with the documents. Ranking does not
-   * read them, so they are left out unless asked for (search highlights them): less to send and parse.
+   * Return the documents whole. Otherwise the long texts (text, competencies_text, needs_text) and the
+   * participant lists are left out: ranking reads neither, and they are most of a document's bytes.
+   * Search asks for them (it highlights the texts).
    */
   withTexts?: boolean
 }

@@ -84,3 +84,26 @@ t.test('bullmq reports down when Redis is unreachable', async (t) => {
   ])
   t.equal(health.status, 'down')
 })
+
+t.test('in-process queue runs up to `concurrency` jobs at once, and waits for them on close', async (t) => {
+  for (const concurrency of [1, 2]) {
+    const queue = new InProcessQueue({ concurrency })
+    let running = 0
+    let most = 0
+    let done = 0
+    queue.handle('slow', async () => {
+      running++
+      most = Math.max(most, running)
+      await new Promise((resolve) => setTimeout(resolve, 30))
+      running--
+      done++
+    })
+    await queue.start()
+    for (let i = 0; i < 6; i++) await queue.add('slow', {})
+    await waitFor(() => done === 6)
+    t.equal(most, concurrency, `concurrency ${concurrency}: at most ${concurrency} at once, and that many`)
+    await queue.add('slow', {})
+    await queue.close()
+    t.equal(done, 7, 'close waits for the job in hand')
+  }
+})

@@ -3,11 +3,13 @@ import * as m0001 from './0001-records-outbox-vectors.ts'
 import * as m0002 from './0002-feedback.ts'
 import * as m0003 from './0003-alerts.ts'
 import * as m0004 from './0004-participant-programme.ts'
+import * as m0005 from './0005-participant-covering-index.ts'
 
 /** Every migration, in order. Names are permanent: never rename or edit one that has shipped. */
 export const MIGRATIONS: Record<string, Migration> = {
   '0001-records-outbox-vectors': m0001,
   '0002-feedback': m0002,
   '0003-alerts': m0003,
-  '0004-participant-programme': m0004
+  '0004-participant-programme': m0004,
+  '0005-participant-covering-index': m0005
 }
