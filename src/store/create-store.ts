@@ -5,6 +5,7 @@ import { PGlite } from '@electric-sql/pglite'
 import type { Store } from '../ports/store.ts'
 import { KyselyStore } from './kysely-store.ts'
 import { PGlitePool } from './pglite-pool.ts'
+import { PgListener } from './pg-listener.ts'
 
 export interface StoreOptions {
   /** Postgres server URL; when absent the store is PGlite under `dataDir/pglite`. */
@@ -23,12 +24,17 @@ export async function createStore<DB> (options: StoreOptions): Promise<Store<DB>
     // An idle connection dropped by the server (restart, failover) must not crash the process;
     // the pool replaces it and the next query reports any lasting outage.
     pool.on('error', () => {})
-    store = new KyselyStore<DB>('postgres', pool, redact(options.databaseUrl))
+    store = new KyselyStore<DB>('postgres', pool, redact(options.databaseUrl), new PgListener({ connectionString: options.databaseUrl }))
   } else {
     const folder = resolve(join(options.dataDir, 'pglite'))
     await mkdir(folder, { recursive: true })
     const db = await PGlite.create(folder)
-    store = new KyselyStore<DB>('pglite', new PGlitePool(db), folder)
+    const pool = new PGlitePool(db)
+    // In process nothing is lost between notification and listener: no gaps to report.
+    store = new KyselyStore<DB>('pglite', pool, folder, {
+      listen: (channel, handlers) => pool.listen(channel, (payload) => handlers.onMessage(payload)),
+      close: async () => {}
+    })
   }
   const health = await store.health()
   if (health.status !== 'up') {

@@ -34,6 +34,24 @@ export class PGlitePool implements PostgresPool {
     } as unknown as PostgresPoolClient
   }
 
+  /**
+   * LISTEN through the pool's turn, so the statement never lands inside another borrower's
+   * transaction (one connection: a rolled-back transaction would undo it).
+   */
+  async listen (channel: string, onMessage: (payload: string) => void): Promise<() => Promise<void>> {
+    const turn = await this.connect()
+    let unlisten: () => Promise<void>
+    try {
+      unlisten = await this.pg.listen(channel, onMessage)
+    } finally {
+      turn.release()
+    }
+    return async () => {
+      const t = await this.connect()
+      try { await unlisten() } finally { t.release() }
+    }
+  }
+
   async end (): Promise<void> {
     await this.tail
     await this.pg.close()
