@@ -57,6 +57,7 @@ import { reindexAll } from '../src/pipeline/reindex.ts'
 import { EmbeddedIndex } from '../src/search/embedded-index.ts'
 import { TransformersEmbedder } from '../src/embedding/transformers-embedder.ts'
 import { PartnerMatcher, type PartnerResult } from '../src/match/partner-matcher.ts'
+import { CollaborationGraph } from '../src/match/collaboration-graph.ts'
 import { seekerFromRecord } from '../src/match/seeker.ts'
 import { DEFAULT_WEIGHTS, FEATURES, type Feature, type Weights } from '../src/match/features.ts'
 import { report } from './lib/report.ts'
@@ -455,6 +456,8 @@ async function main (): Promise<void> {
     const participantRows = await db.selectFrom('project_participants').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirst()
 
     const repo = new RecordRepository(db)
+    const graph = new CollaborationGraph(db)
+    await graph.reload()
     const base = baselines(learning)
 
     // Principled settings. The defaults always run through the real matcher, over every query, and
@@ -479,7 +482,7 @@ async function main (): Promise<void> {
     }
     const timings: Record<string, unknown> = {}
     const runMatcher = async (weights: Weights, label: string, on: readonly Query[]) => {
-      const matcher = new PartnerMatcher(db, index, cache, weights)
+      const matcher = new PartnerMatcher(graph, index, cache, weights)
       const top = new Map<string, string[]>()
       const pools = new Map<string, Candidate[]>()
       const times: number[] = []

@@ -32,6 +32,7 @@ import { KINDS } from '../src/domain/kinds.ts'
 import { RecordRepository } from '../src/records/record-repository.ts'
 import { VectorCache } from '../src/records/vector-cache.ts'
 import { PartnerMatcher } from '../src/match/partner-matcher.ts'
+import { CollaborationGraph } from '../src/match/collaboration-graph.ts'
 import { Recommender, type OpportunityKind } from '../src/match/recommender.ts'
 import { seekerFromRecord, seekerFromText } from '../src/match/seeker.ts'
 import { DEFAULT_RECOMMENDATION_WEIGHTS, parseWeights } from '../src/match/features.ts'
@@ -101,7 +102,9 @@ async function capture (db: Kysely<Database>, index: SearchIndex, requests: read
   })
   const repo = new RecordRepository(db)
   const cache = new VectorCache(db, { memoryBytes: 1024 * 2 ** 20 })
-  const matcher = new PartnerMatcher(db, spy, cache, parseWeights(undefined))
+  const graph = new CollaborationGraph(db)
+  await graph.reload()
+  const matcher = new PartnerMatcher(graph, spy, cache, parseWeights(undefined))
   const recommender = new Recommender(db, spy, cache, repo, DEFAULT_RECOMMENDATION_WEIGHTS)
   const out: Captured[] = []
   for (const request of requests) {

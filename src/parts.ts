@@ -13,6 +13,7 @@ import { TransformersEmbedder } from './embedding/transformers-embedder.ts'
 import { loadModel } from './embedding/load-model.ts'
 import { modelSpec } from './embedding/model-catalog.ts'
 import { VectorCache } from './records/vector-cache.ts'
+import { CollaborationGraph } from './match/collaboration-graph.ts'
 
 /** The four ports the service runs on, each served by the adapter the configuration picks. */
 export interface Parts {
@@ -22,6 +23,8 @@ export interface Parts {
   embedder: TransformersEmbedder
   /** Stored vectors, the most recently used in memory: what ranking reads. */
   vectors: VectorCache
+  /** The collaboration history in memory, following the store's project changes. */
+  graph: CollaborationGraph
   /** Settles when the embedding model has loaded or every source has failed (never rejects). */
   modelReady: Promise<void>
 }
@@ -60,12 +63,14 @@ export async function openParts (config: Config, log: PartsLogger): Promise<Part
     log.warn(`semantic matching is OFF, matching falls back to lexical: ${err.message}`)
   })
   const vectors = new VectorCache(store.db, { memoryBytes: config.VECTOR_CACHE_MB * 2 ** 20 })
-  return { store, queue, searchIndex, embedder, vectors, modelReady }
+  const graph = await CollaborationGraph.open(store)
+  return { store, queue, searchIndex, embedder, vectors, graph, modelReady }
 }
 
 /** Closes every part, the model last (in-flight requests may still embed). */
 export async function closeParts (parts: Parts): Promise<void> {
   await parts.queue.close()
+  await parts.graph.close().catch(() => {})
   await Promise.allSettled([parts.searchIndex.close(), parts.store.close()])
   await parts.modelReady
   await parts.embedder.close()

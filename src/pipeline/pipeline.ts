@@ -39,7 +39,7 @@ export async function startPipeline (parts: Parts, options: PipelineOptions = {}
   }
   let onNewProposals: ((ids: string[]) => Promise<void>) | undefined
   if (options.alerts) {
-    const finder = new CandidateFinder(searchIndex, cache, new PartnerMatcher(store.db, searchIndex, cache, options.alerts.weights))
+    const finder = new CandidateFinder(searchIndex, cache, new PartnerMatcher(parts.graph, searchIndex, cache, options.alerts.weights))
     queue.handle<{ proposalId: string }>(ALERT_JOB, alertJobHandler(store.db, queue, embedder, finder, options.alerts))
     onNewProposals = async (ids) => { for (const proposalId of ids) await queue.add(ALERT_JOB, { proposalId }) }
   }

@@ -1,6 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely'
 import type { Database } from '../store/schema.ts'
 import type { Kind } from '../domain/kinds.ts'
+import { PROJECT_CHANGES } from '../match/collaboration-graph.ts'
 
 /** What happened to a write. `stale`: older than (or as old as, with other content) the stored version. */
 export type WriteOutcome = 'created' | 'updated' | 'unchanged' | 'stale' | 'deleted' | 'not_found'
@@ -56,7 +57,10 @@ export class RecordRepository {
     const row = written.rows[0]
     if (!row) return this.ignored(tx, kind, id, version, json)
     await tx.insertInto('outbox').values({ kind, record_id: id, version, op: 'upsert' }).execute()
-    if (kind === 'projects') await this.syncParticipants(tx, id, body.participants, body.programme)
+    if (kind === 'projects') {
+      await this.syncParticipants(tx, id, body.participants, body.programme)
+      await notifyProject(tx, id)
+    }
     return { outcome: row.inserted ? 'created' : 'updated', version }
   }
 
@@ -78,7 +82,10 @@ export class RecordRepository {
       .set({ version: next, deleted: true, body: JSON.stringify({ id }), updated_at: new Date() })
       .where('kind', '=', kind).where('id', '=', id).execute()
     await tx.insertInto('outbox').values({ kind, record_id: id, version: next, op: 'delete' }).execute()
-    if (kind === 'projects') await tx.deleteFrom('project_participants').where('project_id', '=', id).execute()
+    if (kind === 'projects') {
+      await tx.deleteFrom('project_participants').where('project_id', '=', id).execute()
+      await notifyProject(tx, id)
+    }
     return { outcome: 'deleted', version: next }
   }
 
@@ -114,4 +121,9 @@ export class RecordRepository {
       .values([...unique].map(([organizationId, role]) => ({ project_id: projectId, organization_id: organizationId, role, programme: typeof programme === 'string' ? programme : null })))
       .execute()
   }
+}
+
+/** Tells every collaboration graph in memory to re-read the project, once the transaction commits. */
+async function notifyProject (tx: Transaction<Database>, projectId: string): Promise<void> {
+  await sql`select pg_notify(${PROJECT_CHANGES}, ${projectId})`.execute(tx)
 }

@@ -36,7 +36,7 @@ type Body = Static<typeof Body>
 async function matchPartnerRoutes (app: FastifyInstance): Promise<void> {
   const repo = new RecordRepository(app.parts.store.db)
   const cache = app.parts.vectors
-  const matcher = new PartnerMatcher(app.parts.store.db, app.parts.searchIndex, cache, parseWeights(app.config.RANKING_WEIGHTS))
+  const matcher = new PartnerMatcher(app.parts.graph, app.parts.searchIndex, cache, parseWeights(app.config.RANKING_WEIGHTS))
 
   app.post<{ Body: Body }>('/v1/match/partners', {
     preHandler: app.requireScope('read'),

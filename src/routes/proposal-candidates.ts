@@ -20,7 +20,7 @@ const Query = Type.Object({
 async function proposalCandidateRoutes (app: FastifyInstance): Promise<void> {
   const repo = new RecordRepository(app.parts.store.db)
   const cache = app.parts.vectors
-  const finder = new CandidateFinder(app.parts.searchIndex, cache, new PartnerMatcher(app.parts.store.db, app.parts.searchIndex, cache, parseWeights(app.config.RANKING_WEIGHTS)))
+  const finder = new CandidateFinder(app.parts.searchIndex, cache, new PartnerMatcher(app.parts.graph, app.parts.searchIndex, cache, parseWeights(app.config.RANKING_WEIGHTS)))
 
   app.get<{ Params: { id: string }, Querystring: Static<typeof Query> }>('/v1/proposals/:id/candidates', {
     preHandler: app.requireScope('read'),
