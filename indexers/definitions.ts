@@ -2,15 +2,42 @@ import type { Kind } from '../src/domain/kinds.ts'
 import type { Facet } from '../src/domain/facets.ts'
 
 /** Bump when a mapping changes: `reindex` then builds `<alias>-v<N>` and swaps the alias. */
-export const MAPPING_VERSION = 3
+export const MAPPING_VERSION = 4
 export const FACETS: readonly Facet[] = ['profile', 'competencies', 'needs']
+
+/**
+ * The facet vectors each kind is searched by (kNN). Only these go into the index: building the
+ * vector graph is most of an index's write cost, and re-ranking reads every facet vector from the
+ * store anyway. A proposal's offers are never searched by vector (partners and candidates are
+ * found by what a proposal seeks).
+ */
+export const SEARCHED_FACETS: Readonly<Record<Kind, readonly Facet[]>> = {
+  organizations: FACETS,
+  people: FACETS,
+  proposals: ['profile', 'needs'],
+  projects: ['profile'],
+  communities: ['profile'],
+  content: ['profile']
+}
+
+/**
+ * What ranking reads of a retrieved document, returned from the index's columnar doc values rather
+ * than its stored source: loading and decompressing stored documents was a third of a retrieval's
+ * time. Multi-valued fields come back as lists; the others as single values.
+ */
+export const RANKING_FIELDS = {
+  single: ['id', 'kind', 'title', 'org_kind', 'country', 'region', 'organization_id', 'status', 'type', 'updated_at', 'deadline', 'date'],
+  multi: ['competencies', 'needs', 'tags', 's3_areas', 'sectors']
+} as const
 
 /** Text analysed both ways: English on the field, Italian on `.it`; queries search both. */
 const bilingual = { type: 'text', analyzer: 'english', fields: { it: { type: 'text', analyzer: 'italian' } } } as const
 const keyword = { type: 'keyword' } as const
+/** Read by ranking, never searched: doc values only. */
+const stored = { type: 'keyword', index: false } as const
 
-/** One mapping serves every kind; a kind leaves the fields it lacks empty. */
-export function mapping (dims: number) {
+/** One mapping shape serves every kind (a kind leaves the fields it lacks empty); vectors differ per kind. */
+export function mapping (dims: number, kind: Kind) {
   // int8-quantised HNSW: a quarter of the memory and faster graph building and search; queries
   // rescore the top candidates on the float vectors (elasticsearch-query.ts), so scores stay exact.
   // Building the graph is most of an index's write cost; 64 candidates per insertion instead of 100
@@ -24,7 +51,8 @@ export function mapping (dims: number) {
       version: { type: 'long' },
       visibility: keyword,
       updated_at: { type: 'date' },
-      title: bilingual,
+      // The title as written, in doc values, for ranking and display (see RANKING_FIELDS).
+      title: { ...bilingual, fields: { ...bilingual.fields, raw: { ...stored, ignore_above: 8000 } } },
       text: bilingual,
       competencies_text: bilingual,
       needs_text: bilingual,
@@ -52,8 +80,8 @@ export function mapping (dims: number) {
       opt_out: { type: 'boolean' },
       model: keyword,
       // Keys of the facet vectors in the store's vector table: re-ranking reads them from there.
-      facet_hashes: { type: 'object', enabled: false },
-      ...Object.fromEntries(FACETS.map((f) => [`vec_${f}`, vector]))
+      ...Object.fromEntries(FACETS.map((f) => [`hash_${f}`, stored])),
+      ...Object.fromEntries(SEARCHED_FACETS[kind].map((f) => [`vec_${f}`, vector]))
     }
   } as const
 }

@@ -3,7 +3,7 @@ import type { BulkResult, IndexOperation, SearchIndex } from '../ports/search-in
 import { probe, type PartHealth } from '../ports/health.ts'
 import { KINDS, type Kind } from '../domain/kinds.ts'
 import { INDEX_SETTINGS, aliasName, indexName, mapping } from '../../indexers/definitions.ts'
-import { toSource } from './index-source.ts'
+import { RANKING_DOCVALUES, fromDocValues, toSource } from './index-source.ts'
 import { listName, type DocFields, type FacetCounts, type FacetQuery, type RetrievalQuery, type RetrievalResult } from './retrieval.ts'
 import { esFilter, esKnn, esLexical } from './elasticsearch-query.ts'
 
@@ -50,7 +50,7 @@ export class ElasticsearchIndex implements SearchIndex {
     const index = indexName(this.prefix, kind, suffix)
     // While it is built nobody searches it and a failed build starts over: no refreshes, and the
     // translog is synced in the background rather than at every bulk.
-    await this.client.indices.create({ index, settings: { ...INDEX_SETTINGS, refresh_interval: '-1', 'translog.durability': 'async' }, mappings: mapping(this.dims) as any })
+    await this.client.indices.create({ index, settings: { ...INDEX_SETTINGS, refresh_interval: '-1', 'translog.durability': 'async' }, mappings: mapping(this.dims, kind) as any })
     return index
   }
 
@@ -81,7 +81,7 @@ export class ElasticsearchIndex implements SearchIndex {
       if (await this.client.indices.existsAlias({ name: alias })) continue
       const index = indexName(this.prefix, kind)
       try {
-        await this.client.indices.create({ index, settings: INDEX_SETTINGS, mappings: mapping(this.dims) as any, aliases: { [alias]: { is_write_index: true } } })
+        await this.client.indices.create({ index, settings: INDEX_SETTINGS, mappings: mapping(this.dims, kind) as any, aliases: { [alias]: { is_write_index: true } } })
       } catch (err) {
         // Another process created it first: fine.
         if (!String((err as Error).message).includes('resource_already_exists_exception')) throw err
@@ -132,12 +132,13 @@ export class ElasticsearchIndex implements SearchIndex {
   /** The bare Elasticsearch requests a retrieval issues (one multi-search); benchmarks replay them. */
   retrievalRequests (q: RetrievalQuery): Array<Record<string, unknown>> {
     const index = this.alias(q.kind)
-    const source = { excludes: ['vec_*', ...(q.withTexts ? [] : ['text', 'competencies_text', 'needs_text', 'participants'])] }
+    // Ranking reads doc values only; search shows the whole document (it highlights the texts).
+    const fields = q.withTexts ? { _source: { excludes: ['vec_*', 'hash_*'] } } : { _source: false, docvalue_fields: RANKING_DOCVALUES }
     const searches: Array<Record<string, unknown>> = []
-    if (q.lexical) searches.push({ index }, { query: esLexical(q.lexical, q.filter), size: q.size, _source: source, track_total_hits: false })
-    for (const s of q.semantic ?? []) searches.push({ index }, { knn: esKnn(s, q.filter, q.size), size: q.size, _source: source, track_total_hits: false })
+    if (q.lexical) searches.push({ index }, { query: esLexical(q.lexical, q.filter), size: q.size, ...fields, track_total_hits: false })
+    for (const s of q.semantic ?? []) searches.push({ index }, { knn: esKnn(s, q.filter, q.size), size: q.size, ...fields, track_total_hits: false })
     for (const hits of Object.values(q.include ?? {})) {
-      searches.push({ index }, { query: { bool: { filter: [...esFilter(q.filter), { terms: { id: hits.map((h) => h.id) } }] } }, size: hits.length, _source: source, track_total_hits: false })
+      searches.push({ index }, { query: { bool: { filter: [...esFilter(q.filter), { terms: { id: hits.map((h) => h.id) } }] } }, size: hits.length, ...fields, track_total_hits: false })
     }
     return searches
   }
@@ -154,7 +155,7 @@ export class ElasticsearchIndex implements SearchIndex {
       // Cosine kNN scores come back as (1 + cos) / 2: turn them back into cosine similarities.
       const knn = name.startsWith('knn:')
       result.lists[name] = r.hits.hits.map((h) => {
-        if (!result.docs.has(h._id as string)) result.docs.set(h._id as string, h._source as DocFields)
+        if (!result.docs.has(h._id as string)) result.docs.set(h._id as string, q.withTexts ? h._source as DocFields : fromDocValues((h.fields ?? {}) as Record<string, unknown[]>))
         return { id: h._id as string, score: knn ? 2 * (h._score ?? 0) - 1 : (h._score ?? 0) }
       })
     })
