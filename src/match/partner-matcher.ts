@@ -1,11 +1,9 @@
-import type { Kysely } from 'kysely'
-import type { Database } from '../store/schema.ts'
 import type { SearchIndex } from '../ports/search-index.ts'
 import type { VectorCache } from '../records/vector-cache.ts'
 import { phraseHash, type Facet } from '../domain/facets.ts'
 import { reciprocalRankFusion } from '../search/fusion.ts'
 import type { DocFields, Filter, RetrievalQuery, SemanticQuery } from '../search/retrieval.ts'
-import { graphSignals, networkCandidates, pastPartners, programmeLeaders } from './collaboration-graph.ts'
+import type { CollaborationGraph } from './collaboration-graph.ts'
 import { divisions, dot, jaccard, weightedScore, type Feature, type Weights } from './features.ts'
 import type { Seeker, Phrase } from './seeker.ts'
 
@@ -56,9 +54,13 @@ export interface PartnerQuery {
   programme?: string
 }
 
-const POOL = 100
-/** Network candidates: larger than POOL, as a coordinator may have hundreds of past partners. */
-const NETWORK_POOL = 200
+/**
+ * Candidates per retrieval list. Fifty per list and the network give 100-150 to re-rank: enough
+ * for the pages a portal shows, and the retrievals' cost grows with it (bench/match-latency.ts).
+ */
+const POOL = 50
+/** Past partners always join the pool, up to this many: a coordinator may have hundreds. */
+const MAX_PAST_PARTNERS = 200
 const PHRASE_THRESHOLD = 0.5
 
 /**
@@ -68,7 +70,7 @@ const PHRASE_THRESHOLD = 0.5
  */
 export class PartnerMatcher {
   constructor (
-    private readonly db: Kysely<Database>,
+    private readonly graph: CollaborationGraph,
     private readonly index: SearchIndex,
     private readonly cache: VectorCache,
     private readonly weights: Weights
@@ -77,13 +79,10 @@ export class PartnerMatcher {
   async match (q: PartnerQuery): Promise<PartnerResult[]> {
     const { seeker, mode } = q
     const exclude = [...(seeker.organizationId ? [seeker.organizationId] : []), ...(seeker.kind === 'organizations' && seeker.id ? [seeker.id] : [])]
-    // The store's graph queries are independent of each other: they run side by side.
-    const [past, network, leaders] = await Promise.all([
-      q.excludePastPartners && seeker.organizationId ? pastPartners(this.db, seeker.organizationId) : [],
-      seeker.organizationId ? networkCandidates(this.db, seeker.organizationId, NETWORK_POOL) : null,
-      q.programme ? programmeLeaders(this.db, q.programme, POOL) : null
-    ])
-    exclude.push(...past)
+    const graph = this.graph
+    if (q.excludePastPartners && seeker.organizationId) exclude.push(...graph.pastPartners(seeker.organizationId))
+    const network = seeker.organizationId ? graph.network(seeker.organizationId, { partners: MAX_PAST_PARTNERS, total: POOL }) : null
+    const leaders = q.programme ? graph.leaders(q.programme, POOL) : null
     const filter: Filter = {
       anyOf: {
         org_kind: q.filters.kinds ?? [],
@@ -107,7 +106,12 @@ export class PartnerMatcher {
     }
     // Complementary and reciprocal modes search for what the seeker needs; without a needs text there
     // is nothing to search lexically (its own name or profile would find look-alikes, not partners).
-    const lexicalText = mode === 'similar' ? seeker.texts.profile : seeker.texts.needs
+    // The lexical list searches the seeker's phrases (what it seeks, or in similar mode what it has)
+    // when it has them: they are what a partner's texts should contain, and a whole profile as a
+    // query is dozens of common words, each a long posting list (three times the cost, no better
+    // candidates: the semantic lists read the whole text anyway).
+    const ownPhrases = (mode === 'similar' ? seeker.offers : seeker.seeks).map((p) => p.text)
+    const lexicalText = seeker.kind !== 'text' && ownPhrases.length > 0 ? ownPhrases.join('. ') : mode === 'similar' ? seeker.texts.profile : seeker.texts.needs
     const retrieval: RetrievalQuery = {
       kind: 'organizations',
       filter,
@@ -128,10 +132,8 @@ export class PartnerMatcher {
     const bestBm25 = Math.max(0, ...bm25.values()) || 1
 
     const candidates = fused.map((f) => found.docs.get(f.id) as DocFields)
-    const [{ facets: vectors, phrases }, graph] = await Promise.all([
-      this.candidateVectors(candidates, q.model),
-      graphSignals(this.db, seeker.organizationId, candidates.map((c) => c.id))
-    ])
+    const { facets: vectors, phrases } = await this.candidateVectors(candidates, q.model)
+    const signals = graph.signals(seeker.organizationId, candidates.map((c) => c.id))
 
     const mine = keyed(mode === 'similar' ? seeker.offers : seeker.seeks)
     const offers = mode === 'reciprocal' ? keyed(seeker.offers) : []
@@ -147,9 +149,9 @@ export class PartnerMatcher {
       const sharedS3 = asList(doc.s3_areas).filter((a) => seeker.s3Areas.includes(a))
       const mySectors = divisions(seeker.sectors)
       const sharedSectors = divisions(asList(doc.sectors)).filter((d) => mySectors.includes(d))
-      const projects = graph.sharedProjects.get(doc.id) ?? []
-      const partners = graph.sharedPartners.get(doc.id) ?? 0
-      const activity = [...(graph.programmes.get(doc.id) ?? [])].filter(([p]) => q.programme ? p === q.programme : graph.seekerProgrammes.has(p))
+      const projects = signals.sharedProjects.get(doc.id) ?? []
+      const partners = signals.sharedPartners.get(doc.id) ?? 0
+      const activity = [...(signals.programmes.get(doc.id) ?? [])].filter(([p]) => q.programme ? p === q.programme : signals.seekerProgrammes.has(p))
       const programmes = activity.map(([p]) => p)
       const programmeProjects = activity.reduce((sum, [, n]) => sum + n, 0)
       const ageDays = (Date.now() - Date.parse(String(doc.updated_at ?? new Date().toISOString()))) / 86_400_000

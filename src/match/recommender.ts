@@ -65,6 +65,9 @@ export class Recommender {
     const orgVec = vec(orgTexts.competencies)
     const taste = mean(engagedTexts.map((t) => stored.get(contentHash(t))).filter((v): v is Float32Array => !!v))
 
+    // Lexically, the person's interests as phrases when they have them (as in partner matching: a
+    // whole text as a query is mostly common words, each a long posting list); else their text.
+    const lexicalText = interests.length > 0 ? interests.join('. ') : (mine.needs ?? mine.profile)
     const today = q.now.toISOString().slice(0, 10)
     const excluded = (kind: Kind) => [...q.feedback.dismissed, ...(q.excludeShown ? q.feedback.shown : [])]
       .filter((k) => k.startsWith(`${kind}/`)).map((k) => k.slice(kind.length + 1))
@@ -84,7 +87,7 @@ export class Recommender {
       const retrieval: RetrievalQuery = {
         kind,
         filter,
-        ...(mine.needs || mine.profile ? { lexical: { text: (mine.needs ?? mine.profile) as string, fields: { title: 2, text: 1, needs_text: 1 } } } : {}),
+        ...(lexicalText ? { lexical: { text: lexicalText, fields: { title: 2, text: 1, needs_text: 1 } } } : {}),
         semantic,
         size: POOL
       }
