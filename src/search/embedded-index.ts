@@ -7,16 +7,28 @@ import { Bm25Field } from './embedded/bm25-field.ts'
 import { english, italian } from './embedded/analyzers.ts'
 import { matchesFilter } from './embedded/filter-match.ts'
 import { topK } from './embedded/top-k.ts'
+import { SEARCHED_FACETS } from '../../indexers/definitions.ts'
+import { VectorColumn } from './embedded/vector-column.ts'
 
 const TEXT_FIELDS: readonly TextField[] = ['title', 'text', 'competencies_text', 'needs_text']
 
-/** One kind's documents: fields, facet vectors, and a BM25 index per text field and language. */
+/** One kind's documents: fields, a vector column per searched facet, and a BM25 index per text field and language. */
 class KindIndex {
+  constructor (readonly kind: Kind) {}
+  /** Documents without their vectors (those are in `vectors`). */
   readonly docs = new Map<string, IndexDocument>()
+  /** Like Elasticsearch, it holds only the vectors its kind is searched by. */
+  readonly vectors = new Map<Facet, VectorColumn>()
   readonly text = new Map<string, { en: Bm25Field, it: Bm25Field }>(TEXT_FIELDS.map((f) => [f, { en: new Bm25Field(english), it: new Bm25Field(italian) }]))
 
   put (doc: IndexDocument): void {
-    this.docs.set(doc.id, doc)
+    this.docs.set(doc.id, { ...doc, vectors: {} })
+    for (const facet of SEARCHED_FACETS[this.kind]) {
+      const v = doc.vectors[facet]
+      let column = this.vectors.get(facet)
+      if (v && !column) this.vectors.set(facet, column = new VectorColumn(v.length))
+      column?.set(doc.id, v)
+    }
     for (const [field, idx] of this.text) {
       const value = doc.fields[field]
       const text = typeof value === 'string' ? value : undefined
@@ -27,6 +39,7 @@ class KindIndex {
 
   remove (id: string): void {
     this.docs.delete(id)
+    for (const column of this.vectors.values()) column.remove(id)
     for (const idx of this.text.values()) {
       idx.en.remove(id)
       idx.it.remove(id)
@@ -43,7 +56,7 @@ class KindIndex {
  */
 export class EmbeddedIndex implements SearchIndex {
   readonly adapter = 'embedded'
-  private readonly kinds = new Map<Kind, KindIndex>(KINDS.map((k) => [k, new KindIndex()]))
+  private readonly kinds = new Map<Kind, KindIndex>(KINDS.map((k) => [k, new KindIndex(k)]))
   private readonly tombstones = new Map<string, number>()
 
   async ensureIndices (): Promise<void> {}
@@ -87,10 +100,10 @@ export class EmbeddedIndex implements SearchIndex {
       for (const [field, boost] of Object.entries(q.lexical.fields)) {
         const idx = index.text.get(field)
         if (!idx || !boost) continue
-        idx.en.score(q.lexical.text, boost, scores, accept)
-        idx.it.score(q.lexical.text, boost, scores, accept)
+        idx.en.score(q.lexical.text, boost, scores)
+        idx.it.score(q.lexical.text, boost, scores)
       }
-      result.lists.bm25 = topK(scores.entries(), q.size)
+      result.lists.bm25 = topK(scores.entries(), q.size, accept)
     }
     for (const s of q.semantic ?? []) {
       result.lists[listName(s)] = this.knn(index, s.facet, s.vector, q.size, accept)
@@ -156,21 +169,12 @@ export class EmbeddedIndex implements SearchIndex {
   }
 
   async close (): Promise<void> {
-    for (const kind of KINDS) this.kinds.set(kind, new KindIndex())
+    for (const kind of KINDS) this.kinds.set(kind, new KindIndex(kind))
     this.tombstones.clear()
   }
 
   private knn (index: KindIndex, facet: Facet, query: Float32Array, k: number, accept: (id: string) => boolean): Hit[] {
-    const dims = query.length
-    function * scored (): Generator<[string, number]> {
-      for (const [id, doc] of index.docs) {
-        const v = doc.vectors[facet]
-        if (!v || !accept(id)) continue
-        let dot = 0
-        for (let i = 0; i < dims; i++) dot += (v[i] as number) * (query[i] as number)
-        yield [id, dot]
-      }
-    }
-    return topK(scored(), k)
+    if (!SEARCHED_FACETS[index.kind].includes(facet)) throw new Error(`${index.kind} are not searched by ${facet} vectors (indexers/definitions.ts SEARCHED_FACETS)`)
+    return index.vectors.get(facet)?.search(query, k, accept) ?? []
   }
 }

@@ -46,8 +46,8 @@ export class Bm25Field {
     this.lengths.delete(id)
   }
 
-  /** Adds boost × BM25 of `query` to `scores` for every document that matches a term and passes `accept`. */
-  score (query: string, boost: number, scores: Map<string, number>, accept: (id: string) => boolean): void {
+  /** Adds boost × BM25 of `query` to `scores` for every document that matches a term (and passes `accept`, when given). */
+  score (query: string, boost: number, scores: Map<string, number>, accept?: (id: string) => boolean): void {
     const n = this.lengths.size
     if (n === 0) return
     const avgdl = this.totalLength / n
@@ -56,7 +56,7 @@ export class Bm25Field {
       if (!posting) continue
       const idf = Math.log(1 + (n - posting.size + 0.5) / (posting.size + 0.5))
       for (const [id, f] of posting) {
-        if (!accept(id)) continue
+        if (accept && !accept(id)) continue
         const dl = this.lengths.get(id) as number
         const s = boost * idf * f / (f + K1 * (1 - B + B * dl / avgdl))
         scores.set(id, (scores.get(id) ?? 0) + s)

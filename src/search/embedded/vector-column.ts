@@ -1,0 +1,79 @@
+import type { Hit } from '../retrieval.ts'
+
+/**
+ * One facet's vectors of one kind, as rows of a single Float32Array: exact (brute-force) kNN scans
+ * contiguous memory instead of chasing one small array per document, which on 10k 384-d vectors
+ * is about twice as fast. Removed rows are reused. Hand-written: the vector libraries on npm are
+ * approximate (HNSW) or native, and at the embedded index's size an exact scan costs milliseconds.
+ */
+export class VectorColumn {
+  private data: Float32Array
+  private ids: Array<string | null> = []
+  private readonly rowOf = new Map<string, number>()
+  private readonly free: number[] = []
+
+  constructor (private readonly dims: number, capacity = 1024) {
+    this.data = new Float32Array(dims * capacity)
+  }
+
+  get size (): number {
+    return this.rowOf.size
+  }
+
+  set (id: string, vector: Float32Array | undefined): void {
+    if (!vector) return this.remove(id)
+    if (vector.length !== this.dims) throw new Error(`vector of ${vector.length} dimensions in a ${this.dims}-d column`)
+    let row = this.rowOf.get(id)
+    if (row === undefined) {
+      row = this.free.pop() ?? this.ids.length
+      if ((row + 1) * this.dims > this.data.length) {
+        const grown = new Float32Array(this.data.length * 2)
+        grown.set(this.data)
+        this.data = grown
+      }
+      this.ids[row] = id
+      this.rowOf.set(id, row)
+    }
+    this.data.set(vector, row * this.dims)
+  }
+
+  remove (id: string): void {
+    const row = this.rowOf.get(id)
+    if (row === undefined) return
+    this.rowOf.delete(id)
+    this.ids[row] = null
+    this.free.push(row)
+  }
+
+  /**
+   * The k rows most similar to `query` (dot product; vectors are normalised, so cosine) among those
+   * `accept` admits, best first, ties by id. The filter is asked only about rows whose score would
+   * enter the current top k: the same result as filtering first, with far fewer filter checks.
+   */
+  search (query: Float32Array, k: number, accept: (id: string) => boolean): Hit[] {
+    const best: Hit[] = []
+    if (k <= 0) return best
+    const dims = this.dims
+    const data = this.data
+    const worse = (a: Hit, score: number, id: string) => a.score < score || (a.score === score && a.id > id)
+    for (let row = 0; row < this.ids.length; row++) {
+      const id = this.ids[row]
+      if (id === null || id === undefined) continue
+      let s = 0
+      const base = row * dims
+      for (let i = 0; i < dims; i++) s += (data[base + i] as number) * (query[i] as number)
+      if (best.length === k && !worse(best[k - 1] as Hit, s, id)) continue
+      if (!accept(id)) continue
+      let lo = 0
+      let hi = best.length
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1
+        if (worse(best[mid] as Hit, s, id)) hi = mid
+        else lo = mid + 1
+      }
+      best.splice(lo, 0, { id, score: s })
+      if (best.length > k) best.pop()
+    }
+    return best
+  }
+}
