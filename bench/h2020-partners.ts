@@ -491,7 +491,7 @@ async function main (): Promise<void> {
       await inParallel(on, CONCURRENCY, async (q) => {
         const seeker = await seekerOf(q)
         const t1 = performance.now()
-        const results = await matcher.match({ seeker, mode: 'complementary', filters: {}, excludePastPartners: false, model: null, programme: q.project.programme as string })
+        const { results } = await matcher.match({ seeker, mode: 'complementary', filters: {}, excludePastPartners: false, model: null, programme: q.project.programme as string })
         times.push(performance.now() - t1)
         top.set(q.rcn, results.slice(0, K).map((r) => r.id))
         pools.set(q.rcn, results.map((r) => ({ id: r.id, values: valuesOf(r), pastProjects: r.reasons.pastProjects.length })))

@@ -119,7 +119,7 @@ async function capture (db: Kysely<Database>, index: SearchIndex, requests: read
       const seeker = b?.text
         ? await seekerFromText(b.text, b.competencies ?? [], embedder)
         : await seekerFromRecord('organizations', b?.organizationId as string, (await repo.get('organizations', b?.organizationId as string))?.body ?? {}, MODEL, cache)
-      await matcher.match({ seeker, mode: 'complementary', filters: {}, excludePastPartners: false, model: MODEL })
+      await matcher.match({ seeker, mode: 'complementary', filters: {}, excludePastPartners: false, model: MODEL, depth: 10 })
     }
     out.push({ request, retrievals: current })
     if (process.env.BENCH_DEBUG) log(`captured ${out.length} ${request.endpoint}`)

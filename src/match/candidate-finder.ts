@@ -27,7 +27,7 @@ export class CandidateFinder {
   constructor (private readonly index: SearchIndex, private readonly cache: VectorCache, private readonly partners: PartnerMatcher) {}
 
   async find (proposal: Seeker, authorPersonId: string | null, model: string | null): Promise<Candidate[]> {
-    const orgs = await this.partners.match({ seeker: proposal, mode: 'complementary', filters: {}, excludePastPartners: false, model })
+    const { results: orgs } = await this.partners.match({ seeker: proposal, mode: 'complementary', filters: {}, excludePastPartners: false, model })
     const people = await this.people(proposal, authorPersonId, model)
     return [
       ...orgs.map((o) => ({ type: 'organization' as const, ...o })),

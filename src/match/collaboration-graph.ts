@@ -10,7 +10,7 @@ export interface GraphSignals {
   sharedProjects: Map<string, string[]>
   /** Partners the candidate shares with the seeker (partners of partners). */
   sharedPartners: Map<string, number>
-  /** Programme areas each candidate was active in, with its number of projects in each. */
+  /** Programme areas each candidate was active in, with its number of projects in each (read-only views of the graph). */
   programmes: Map<string, Map<string, number>>
   /** The seeker's own programme areas. */
   seekerProgrammes: Set<string>
@@ -19,6 +19,15 @@ export interface GraphSignals {
 export interface RankedOrg { id: string, score: number }
 
 interface Project { programme: string | null, members: string[] }
+
+/** What ranking asks of one organisation, kept up to date as projects come and go. */
+interface OrgNode {
+  projects: Set<string>
+  /** Partner → projects carried out together. */
+  partners: Map<string, number>
+  /** Programme area → projects in it. */
+  programmes: Map<string, number>
+}
 
 /**
  * The collaboration history (who carried out which project with whom, in which programme area),
@@ -33,7 +42,7 @@ interface Project { programme: string | null, members: string[] }
  */
 export class CollaborationGraph {
   private projects = new Map<string, Project>()
-  private byOrg = new Map<string, Set<string>>()
+  private orgs = new Map<string, OrgNode>()
   /** Per programme: organisation → projects; its ranking is built on demand and dropped on change. */
   private byProgramme = new Map<string, Map<string, number>>()
   private leadersCache = new Map<string, RankedOrg[]>()
@@ -69,10 +78,10 @@ export class CollaborationGraph {
       const rows = await sql<{ project_id: string, organization_id: string, programme: string | null }>`
         select project_id, organization_id, programme from project_participants`.execute(this.db)
       this.projects = new Map()
-      this.byOrg = new Map()
+      this.orgs = new Map()
       this.byProgramme = new Map()
       this.leadersCache = new Map()
-      for (const r of rows.rows) this.add(r.project_id, r.organization_id, r.programme)
+      for (const project of group(rows.rows)) this.link(...project)
       this.version++
     })
   }
@@ -101,13 +110,15 @@ export class CollaborationGraph {
    * Scores keep that order: any past partner scores above any partner of a partner.
    */
   network (seeker: string, limits: { partners: number, total: number }): RankedOrg[] {
-    const direct = this.direct(seeker)
+    const node = this.orgs.get(seeker)
+    if (!node) return []
+    const direct = node.partners
     const out: RankedOrg[] = [...direct].map(([id, n]) => ({ id, score: 1_000_000 + n })).sort(byScoreThenId).slice(0, limits.partners)
     if (out.length >= limits.total) return out
-    const own = this.byOrg.get(seeker) ?? new Set<string>()
+    const own = node.projects
     const paths = new Map<string, number>()
     for (const partner of direct.keys()) {
-      for (const projectId of this.byOrg.get(partner) ?? []) {
+      for (const projectId of this.orgs.get(partner)?.projects ?? []) {
         if (own.has(projectId)) continue
         for (const m of (this.projects.get(projectId) as Project).members) {
           if (m !== seeker && !direct.has(m)) paths.set(m, (paths.get(m) ?? 0) + 1)
@@ -128,41 +139,40 @@ export class CollaborationGraph {
     return ranked.slice(0, limit)
   }
 
-  /** Collaboration-history signals for one seeker and a set of candidates. */
+  /**
+   * Collaboration-history signals for one seeker and a set of candidates, from each organisation's
+   * partner and programme tallies: the cost per candidate is the smaller of the two partner lists.
+   */
   signals (seeker: string | null, candidates: readonly string[]): GraphSignals {
     const out: GraphSignals = { sharedProjects: new Map(), sharedPartners: new Map(), programmes: new Map(), seekerProgrammes: new Set() }
-    const own = seeker ? this.byOrg.get(seeker) : undefined
-    const partners = seeker ? this.direct(seeker) : new Map<string, number>()
-    for (const p of own ?? []) {
-      const programme = (this.projects.get(p) as Project).programme
-      if (programme) out.seekerProgrammes.add(programme)
-    }
+    const me = seeker ? this.orgs.get(seeker) : undefined
+    if (me) for (const programme of me.programmes.keys()) out.seekerProgrammes.add(programme)
     for (const c of candidates) {
-      const projects = this.byOrg.get(c)
-      if (!projects) continue
-      const counts = new Map<string, number>()
-      const together: string[] = []
-      const common = new Set<string>()
-      for (const p of projects) {
-        const project = this.projects.get(p) as Project
-        if (project.programme) counts.set(project.programme, (counts.get(project.programme) ?? 0) + 1)
-        if (own?.has(p)) together.push(p)
-        if (partners.size > 0) for (const m of project.members) if (m !== c && partners.has(m)) common.add(m)
+      const them = this.orgs.get(c)
+      if (!them) continue
+      if (them.programmes.size > 0) out.programmes.set(c, them.programmes)
+      if (!me) continue
+      if (me.partners.has(c)) {
+        const [small, large] = me.projects.size <= them.projects.size ? [me.projects, them.projects] : [them.projects, me.projects]
+        const together: string[] = []
+        for (const p of small) if (large.has(p)) together.push(p)
+        out.sharedProjects.set(c, together.sort())
       }
-      if (counts.size > 0) out.programmes.set(c, counts)
-      if (together.length > 0) out.sharedProjects.set(c, together.sort())
-      if (common.size > 0) out.sharedPartners.set(c, common.size)
+      // Partners in common: neither the candidate nor the seeker counts (neither is its own partner).
+      let common = 0
+      if (me.partners.size <= them.partners.size) {
+        for (const x of me.partners.keys()) if (x !== c && them.partners.has(x)) common++
+      } else {
+        for (const x of them.partners.keys()) if (x !== seeker && me.partners.has(x)) common++
+      }
+      if (common > 0) out.sharedPartners.set(c, common)
     }
     return out
   }
 
   /** Organisations the seeker shares a project with, and how many projects each. */
   private direct (seeker: string): Map<string, number> {
-    const out = new Map<string, number>()
-    for (const p of this.byOrg.get(seeker) ?? []) {
-      for (const m of (this.projects.get(p) as Project).members) if (m !== seeker) out.set(m, (out.get(m) ?? 0) + 1)
-    }
-    return out
+    return this.orgs.get(seeker)?.partners ?? new Map()
   }
 
   private changed (projectId: string): void {
@@ -174,8 +184,8 @@ export class CollaborationGraph {
       if (ids.length === 0) return
       const rows = await this.db.selectFrom('project_participants').select(['project_id', 'organization_id', 'programme'])
         .where('project_id', 'in', ids).execute()
-      for (const id of ids) this.remove(id)
-      for (const r of rows) this.add(r.project_id, r.organization_id, r.programme)
+      for (const id of ids) this.unlink(id)
+      for (const project of group(rows)) this.link(...project)
       this.version++
     }).catch(() => {})
   }
@@ -186,38 +196,63 @@ export class CollaborationGraph {
     return this.work
   }
 
-  private add (projectId: string, org: string, programme: string | null): void {
-    let project = this.projects.get(projectId)
-    if (!project) this.projects.set(projectId, project = { programme, members: [] })
-    project.members.push(org)
-    let set = this.byOrg.get(org)
-    if (!set) this.byOrg.set(org, set = new Set())
-    set.add(projectId)
-    if (programme) {
-      let counts = this.byProgramme.get(programme)
-      if (!counts) this.byProgramme.set(programme, counts = new Map())
-      counts.set(org, (counts.get(org) ?? 0) + 1)
-      this.leadersCache.delete(programme)
-    }
+  private node (org: string): OrgNode {
+    let node = this.orgs.get(org)
+    if (!node) this.orgs.set(org, node = { projects: new Set(), partners: new Map(), programmes: new Map() })
+    return node
   }
 
-  private remove (projectId: string): void {
+  private link (projectId: string, project: Project): void {
+    this.projects.set(projectId, project)
+    const { programme, members } = project
+    for (const org of members) {
+      const node = this.node(org)
+      node.projects.add(projectId)
+      for (const other of members) if (other !== org) node.partners.set(other, (node.partners.get(other) ?? 0) + 1)
+      if (programme) {
+        node.programmes.set(programme, (node.programmes.get(programme) ?? 0) + 1)
+        let counts = this.byProgramme.get(programme)
+        if (!counts) this.byProgramme.set(programme, counts = new Map())
+        counts.set(org, (counts.get(org) ?? 0) + 1)
+      }
+    }
+    if (programme) this.leadersCache.delete(programme)
+  }
+
+  private unlink (projectId: string): void {
     const project = this.projects.get(projectId)
     if (!project) return
     this.projects.delete(projectId)
-    for (const org of project.members) {
-      const set = this.byOrg.get(org)
-      set?.delete(projectId)
-      if (set?.size === 0) this.byOrg.delete(org)
-      if (project.programme) {
-        const counts = this.byProgramme.get(project.programme)
-        const n = (counts?.get(org) ?? 0) - 1
-        if (n > 0) counts?.set(org, n)
-        else counts?.delete(org)
-      }
+    const { programme, members } = project
+    const decrement = (map: Map<string, number> | undefined, key: string) => {
+      const n = (map?.get(key) ?? 0) - 1
+      if (n > 0) map?.set(key, n)
+      else map?.delete(key)
     }
-    if (project.programme) this.leadersCache.delete(project.programme)
+    for (const org of members) {
+      const node = this.orgs.get(org)
+      if (!node) continue
+      node.projects.delete(projectId)
+      for (const other of members) if (other !== org) decrement(node.partners, other)
+      if (programme) {
+        decrement(node.programmes, programme)
+        decrement(this.byProgramme.get(programme), org)
+      }
+      if (node.projects.size === 0) this.orgs.delete(org)
+    }
+    if (programme) this.leadersCache.delete(programme)
   }
+}
+
+/** Participation rows grouped by project (an organisation appears once per project). */
+function group (rows: ReadonlyArray<{ project_id: string, organization_id: string, programme: string | null }>): Array<[string, Project]> {
+  const projects = new Map<string, Project>()
+  for (const r of rows) {
+    let p = projects.get(r.project_id)
+    if (!p) projects.set(r.project_id, p = { programme: r.programme, members: [] })
+    if (!p.members.includes(r.organization_id)) p.members.push(r.organization_id)
+  }
+  return [...projects]
 }
 
 function byScoreThenId (a: RankedOrg, b: RankedOrg): number {

@@ -52,6 +52,8 @@ export interface PartnerQuery {
   model: string | null
   /** Programme area the partnership is for (e.g. "SC1"): a candidate list and a feature. */
   programme?: string
+  /** Results wanted (offset + limit of the page served); the ranking of the rest is not worked out. */
+  depth?: number
 }
 
 /**
@@ -76,7 +78,8 @@ export class PartnerMatcher {
     private readonly weights: Weights
   ) {}
 
-  async match (q: PartnerQuery): Promise<PartnerResult[]> {
+  /** The exact top `depth` of the ranking (all of it by default), and how many candidates it ranked. */
+  async match (q: PartnerQuery): Promise<{ results: PartnerResult[], total: number }> {
     const { seeker, mode } = q
     const exclude = [...(seeker.organizationId ? [seeker.organizationId] : []), ...(seeker.kind === 'organizations' && seeker.id ? [seeker.id] : [])]
     const graph = this.graph
@@ -126,55 +129,78 @@ export class PartnerMatcher {
     const found = await this.index.retrieve(retrieval)
     const names = Object.keys(found.lists)
     const fused = reciprocalRankFusion(names.map((n) => found.lists[n] ?? []))
-    if (fused.length === 0) return []
+    if (fused.length === 0) return { results: [], total: 0 }
     const bestFusion = fused[0]?.score ?? 1
     const bm25 = new Map((found.lists.bm25 ?? []).map((h) => [h.id, h.score]))
     const bestBm25 = Math.max(0, ...bm25.values()) || 1
 
     const candidates = fused.map((f) => found.docs.get(f.id) as DocFields)
-    const { facets: vectors, phrases } = await this.candidateVectors(candidates, q.model)
+    // Only the vectors this mode compares: a candidate's other facets would be read for nothing.
+    const facets: Facet[] = mode === 'similar' ? ['profile'] : mode === 'complementary' ? ['competencies'] : ['competencies', 'needs']
+    const { facets: vectors, phrases } = await this.candidateVectors(candidates, q.model, mode === 'reciprocal', facets)
     const signals = graph.signals(seeker.organizationId, candidates.map((c) => c.id))
 
     const mine = keyed(mode === 'similar' ? seeker.offers : seeker.seeks)
-    const offers = mode === 'reciprocal' ? keyed(seeker.offers) : []
-    const results = fused.map((f, i) => {
+    const mySectors = divisions(seeker.sectors)
+    const now = Date.now()
+    const fwdMine = pairs[0]?.[0] as Facet
+    const fwdTheirs = pairs[0]?.[1] as Facet
+    const w = this.weights
+    // Every feature but the phrase match, for every candidate; the phrase match (a similarity per
+    // pair of phrases) only where it can still decide the served depth: with it at most 1, a
+    // candidate whose score without it plus its weight stays below the depth-th best is out anyway.
+    const scored = fused.map((f, i): Scored => {
       const doc = candidates[i] as DocFields
-      const cv = (facet: Facet) => vectors.get(((doc.facet_hashes as Record<string, string> | undefined) ?? {})[facet] ?? '')
-      const fwdMine = pairs[0]?.[0] as Facet
-      const fwdTheirs = pairs[0]?.[1] as Facet
-      const fit = cosine(seeker.vectors[fwdMine] ?? seeker.vectors.profile, cv(fwdTheirs))
-      const reverse = mode === 'reciprocal' ? cosine(seeker.vectors.competencies, cv('needs')) : 0
-      const matched = matchPhrases(mine, asList(doc.competencies), phrases)
-      const matchedBack = mode === 'reciprocal' ? matchPhrases(offers, asList(doc.needs), phrases).filter((m) => m.similarity >= PHRASE_THRESHOLD) : []
-      const sharedS3 = asList(doc.s3_areas).filter((a) => seeker.s3Areas.includes(a))
-      const mySectors = divisions(seeker.sectors)
-      const sharedSectors = divisions(asList(doc.sectors)).filter((d) => mySectors.includes(d))
-      const projects = signals.sharedProjects.get(doc.id) ?? []
+      const hashes = (doc.facet_hashes as Record<string, string> | undefined) ?? {}
+      const fit = cosine(seeker.vectors[fwdMine] ?? seeker.vectors.profile, vectors.get(hashes[fwdTheirs] ?? ''))
+      const reverse = mode === 'reciprocal' ? cosine(seeker.vectors.competencies, vectors.get(hashes.needs ?? '')) : 0
+      const projects = signals.sharedProjects.get(doc.id)?.length ?? 0
       const partners = signals.sharedPartners.get(doc.id) ?? 0
-      const activity = [...(signals.programmes.get(doc.id) ?? [])].filter(([p]) => q.programme ? p === q.programme : signals.seekerProgrammes.has(p))
-      const programmes = activity.map(([p]) => p)
-      const programmeProjects = activity.reduce((sum, [, n]) => sum + n, 0)
-      const ageDays = (Date.now() - Date.parse(String(doc.updated_at ?? new Date().toISOString()))) / 86_400_000
+      let programmeProjects = 0
+      for (const [p, n] of signals.programmes.get(doc.id) ?? []) if (q.programme ? p === q.programme : signals.seekerProgrammes.has(p)) programmeProjects += n
+      const ageDays = doc.updated_at ? (now - Date.parse(String(doc.updated_at))) / 86_400_000 : 0
       const values: Record<Feature, number> = {
         semantic_fit: Math.max(0, fit),
         semantic_reverse: Math.max(0, reverse),
         two_sided: mode === 'reciprocal' ? Math.max(0, Math.min(fit, reverse)) : 0,
-        phrase_match: mine.length > 0 ? matched.reduce((s, m) => s + m.similarity, 0) / mine.length : 0,
+        phrase_match: 0,
         lexical: (bm25.get(doc.id) ?? 0) / bestBm25,
         fusion: f.score / bestFusion,
         shared_s3: jaccard(seeker.s3Areas, asList(doc.s3_areas)),
         shared_sectors: jaccard(mySectors, divisions(asList(doc.sectors))),
         same_region: seeker.region && doc.region === seeker.region ? 1 : 0,
-        past_partner: Math.min(1, Math.log1p(projects.length) / Math.log1p(5)),
+        past_partner: Math.min(1, Math.log1p(projects) / Math.log1p(5)),
         shared_partners: Math.min(1, Math.log1p(partners) / Math.log1p(10)),
         same_programme: Math.min(1, Math.log1p(programmeProjects) / Math.log1p(10)),
         freshness: Math.exp(-Math.max(0, ageDays) / 365)
       }
-      const { score, features } = weightedScore(values, this.weights)
+      let partial = 0
+      for (const name of Object.keys(values) as Feature[]) partial += values[name] * w[name]
+      return { doc, values, bound: round(partial + (mine.length > 0 ? w.phrase_match : 0) + 1e-9), score: -Infinity, matched: [] }
+    })
+    scored.sort((a, b) => b.bound - a.bound)
+    const depth = Math.min(q.depth ?? Infinity, scored.length)
+    const best: Scored[] = []
+    for (const c of scored) {
+      if (best.length >= depth && c.bound < (best[depth - 1] as Scored).score) break
+      c.matched = matchPhrases(mine, asList(c.doc.competencies), phrases)
+      c.values.phrase_match = mine.length > 0 ? c.matched.reduce((s, m) => s + m.similarity, 0) / mine.length : 0
+      c.score = round(weightedScore(c.values, w).score)
+      insertRanked(best, c)
+    }
+    const offers = mode === 'reciprocal' ? keyed(seeker.offers) : []
+    const results = best.slice(0, depth).map((c): PartnerResult => {
+      const { doc, values, matched } = c
+      const matchedBack = mode === 'reciprocal' ? matchPhrases(offers, asList(doc.needs), phrases).filter((m) => m.similarity >= PHRASE_THRESHOLD) : []
+      const sharedS3 = asList(doc.s3_areas).filter((a) => seeker.s3Areas.includes(a))
+      const sharedSectors = divisions(asList(doc.sectors)).filter((d) => mySectors.includes(d))
+      const projects = signals.sharedProjects.get(doc.id) ?? []
+      const partners = signals.sharedPartners.get(doc.id) ?? 0
+      const programmes = [...(signals.programmes.get(doc.id)?.keys() ?? [])].filter((p) => q.programme ? p === q.programme : signals.seekerProgrammes.has(p))
       const shownMatches = matched.filter((m) => m.similarity >= PHRASE_THRESHOLD)
-      const result: PartnerResult = {
+      return {
         id: doc.id,
-        score: round(score),
+        score: c.score,
         name: String(doc.title ?? doc.id),
         kind: String(doc.org_kind ?? ''),
         ...(doc.country ? { country: String(doc.country) } : {}),
@@ -190,25 +216,25 @@ export class PartnerMatcher {
           programmes,
           summary: summarise(mode, shownMatches, matchedBack, sharedS3, sharedSectors, projects, partners, programmes, values.same_region === 1 ? String(doc.region) : null)
         },
-        features
+        features: weightedScore(values, w).features
       }
-      return result
     })
-    results.sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1))
-    return results
+    return { results, total: scored.length }
   }
 
   /**
-   * The candidates' facet vectors (by content hash) and their phrases (by text as written, each with
-   * its normalised form and vector), in one store lookup: every phrase is hashed once per request.
+   * The candidates' vectors of the given facets (by content hash) and their phrases (by text as
+   * written, each with its normalised form and vector), in one store lookup: every phrase is hashed
+   * once per request. Needs phrases only when asked (reciprocal mode compares them).
    */
-  private async candidateVectors (docs: readonly DocFields[], model: string | null): Promise<{ facets: Map<string, Float32Array>, phrases: PhraseTable }> {
+  private async candidateVectors (docs: readonly DocFields[], model: string | null, withNeeds: boolean, facets: readonly Facet[]): Promise<{ facets: Map<string, Float32Array>, phrases: PhraseTable }> {
     const phrases: PhraseTable = new Map()
     const hashes: string[] = []
     const phraseHashes = new Map<string, string>()
     for (const d of docs) {
-      for (const h of Object.values((d.facet_hashes as Record<string, string> | undefined) ?? {})) hashes.push(h)
-      for (const p of [...asList(d.competencies), ...asList(d.needs)]) {
+      const own = (d.facet_hashes as Record<string, string> | undefined) ?? {}
+      for (const f of facets) if (own[f]) hashes.push(own[f])
+      for (const p of withNeeds ? [...asList(d.competencies), ...asList(d.needs)] : asList(d.competencies)) {
         if (phrases.has(p)) continue
         phrases.set(p, { key: p.trim().toLowerCase() })
         if (model) {
@@ -218,13 +244,36 @@ export class PartnerMatcher {
         }
       }
     }
-    const facets = model ? await this.cache.getMany(model, hashes) : new Map<string, Float32Array>()
+    const found = model ? await this.cache.getMany(model, hashes) : new Map<string, Float32Array>()
     for (const [p, h] of phraseHashes) {
-      const v = facets.get(h)
+      const v = found.get(h)
       if (v) (phrases.get(p) as { vector?: Float32Array }).vector = v
     }
-    return { facets, phrases }
+    return { facets: found, phrases }
   }
+}
+
+/** A candidate on its way through re-ranking. */
+interface Scored {
+  doc: DocFields
+  values: Record<Feature, number>
+  /** The most its score can be (every feature known but the phrase match, taken as 1). */
+  bound: number
+  score: number
+  matched: PhraseMatch[]
+}
+
+/** Inserts into a list kept in ranking order: score descending, then id. */
+function insertRanked (list: Scored[], c: Scored): void {
+  let lo = 0
+  let hi = list.length
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1
+    const m = list[mid] as Scored
+    if (m.score > c.score || (m.score === c.score && m.doc.id < c.doc.id)) lo = mid + 1
+    else hi = mid
+  }
+  list.splice(lo, 0, c)
 }
 
 /** A request's candidate phrases: normalised text and vector, by the text as written. */

@@ -62,8 +62,8 @@ async function matchPartnerRoutes (app: FastifyInstance): Promise<void> {
     const print = fingerprint(rest)
     const offset = decodeCursor(cursor, print)
     const size = limit ?? 10
-    const ranked = await matcher.match({ seeker, mode, filters: b.filters ?? {}, excludePastPartners: b.excludePastPartners ?? false, model, ...(b.programme ? { programme: b.programme } : {}) })
-    const page = ranked.slice(offset, offset + size).map((r) => {
+    const ranked = await matcher.match({ seeker, mode, filters: b.filters ?? {}, excludePastPartners: b.excludePastPartners ?? false, model, depth: offset + size, ...(b.programme ? { programme: b.programme } : {}) })
+    const page = ranked.results.slice(offset, offset + size).map((r) => {
       if (explain) return r
       const { features: _features, ...plain } = r
       return plain
@@ -72,7 +72,7 @@ async function matchPartnerRoutes (app: FastifyInstance): Promise<void> {
       mode,
       semanticMatching: model !== null && Object.keys(seeker.vectors).length > 0,
       results: page,
-      nextCursor: offset + size < ranked.length ? encodeCursor(offset + size, print) : null
+      nextCursor: offset + size < ranked.total ? encodeCursor(offset + size, print) : null
     }
   })
 }
