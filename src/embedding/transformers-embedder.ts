@@ -1,8 +1,9 @@
 import { env, pipeline, type FeatureExtractionPipeline } from '@huggingface/transformers'
-import type { Embedder, TextRole } from '../ports/embedder.ts'
+import type { EmbedOptions, Embedder, TextRole } from '../ports/embedder.ts'
 import { EmbedderUnavailableError } from '../ports/embedder.ts'
 import type { PartHealth } from '../ports/health.ts'
 import type { ModelSpec } from './model-catalog.ts'
+import { InferenceLane } from './inference-lane.ts'
 
 /** Where the loaded model came from, for /ready and logs. */
 export type ModelOrigin = 'path' | 'models-dir' | 'hub' | 'maven'
@@ -55,6 +56,8 @@ export class TransformersEmbedder implements Embedder {
   private loaded: LoadedModel | null = null
   private state: 'loading' | 'off' = 'loading'
   private reason = 'loading the embedding model'
+  /** One batch through the model at a time; queries (matching, search) before indexing batches. */
+  private readonly lane = new InferenceLane()
 
   get model (): string | null { return this.loaded?.spec.name ?? null }
   get dimensions (): number { return this.loaded?.spec.dimensions ?? 384 }
@@ -73,19 +76,21 @@ export class TransformersEmbedder implements Embedder {
     this.reason = reason
   }
 
-  async embed (texts: readonly string[], role: TextRole): Promise<Float32Array[]> {
+  async embed (texts: readonly string[], role: TextRole, options: EmbedOptions = {}): Promise<Float32Array[]> {
     const model = this.loaded
     if (!model) throw new EmbedderUnavailableError(`no embedding model: ${this.reason}`)
     if (texts.length === 0) return []
     const prefix = role === 'query' ? model.spec.queryPrefix : role === 'phrase' ? model.spec.phrasePrefix : model.spec.passagePrefix
     const inputs = prefix ? texts.map((t) => prefix + t) : texts.slice()
-    const output = await model.extractor(inputs, { pooling: model.spec.pooling, normalize: true })
-    const data = output.data as Float32Array
-    const dims = output.dims[1] as number
-    const vectors: Float32Array[] = new Array(texts.length)
-    for (let i = 0; i < texts.length; i++) vectors[i] = data.slice(i * dims, (i + 1) * dims)
-    output.dispose()
-    return vectors
+    return this.lane.run(async () => {
+      const output = await model.extractor(inputs, { pooling: model.spec.pooling, normalize: true })
+      const data = output.data as Float32Array
+      const dims = output.dims[1] as number
+      const vectors: Float32Array[] = new Array(texts.length)
+      for (let i = 0; i < texts.length; i++) vectors[i] = data.slice(i * dims, (i + 1) * dims)
+      output.dispose()
+      return vectors
+    }, !options.background)
   }
 
   async health (): Promise<PartHealth> {

@@ -108,31 +108,47 @@ export const DEFAULT_RECOMMENDATION_WEIGHTS: Record<RecommendationFeature, numbe
  *
  * Greedy picks are a prefix property (the first k do not depend on how many follow), so only the first
  * `depth` are chosen this way (the pages being served); the rest follow in their given order.
- * Each item keeps its highest similarity so far, updated against the latest pick only: O(depth · n).
+ * An item's value is at most λ · relevance, so when the items come by relevance (as rankers pass
+ * them) a round stops at the first item that cannot beat the best so far, and an item is compared
+ * with the picks only when it is looked at (catching up on the picks it missed): the same picks as
+ * comparing every item with every pick, for a fraction of the similarities.
  */
 export function diversify<T> (items: readonly T[], relevance: (t: T) => number, vector: (t: T) => Float32Array | undefined, lambda = 0.8, nearDuplicate = 0.6, depth = Infinity): T[] {
   const n = items.length
   const vectors = items.map(vector)
   const rel = items.map(relevance)
   const top = Math.max(...rel, 1e-9)
+  let sorted = true
+  for (let i = 1; i < n && sorted; i++) if ((rel[i] as number) > (rel[i - 1] as number)) sorted = false
   const maxSim = new Float64Array(n)
+  const seen = new Uint32Array(n)
   const taken = new Uint8Array(n)
+  const picks: Array<Float32Array | undefined> = []
   const picked: T[] = []
-  let last: Float32Array | undefined
   for (let round = 0; round < Math.min(n, depth); round++) {
     let bestIndex = -1
     let best = -Infinity
     for (let i = 0; i < n; i++) {
       if (taken[i]) continue
+      const bound = lambda * ((rel[i] as number) / top)
+      if (sorted && bound <= best) break
       const v = vectors[i]
-      if (v && last) maxSim[i] = Math.max(maxSim[i] as number, dot(v, last))
+      if (v) {
+        let m = maxSim[i] as number
+        for (let p = seen[i] as number; p < picks.length; p++) {
+          const w = picks[p]
+          if (w) m = Math.max(m, dot(v, w))
+        }
+        maxSim[i] = m
+        seen[i] = picks.length
+      }
       const redundancy = Math.max(0, (maxSim[i] as number) - nearDuplicate) / (1 - nearDuplicate)
-      const value = lambda * ((rel[i] as number) / top) - (1 - lambda) * redundancy
+      const value = bound - (1 - lambda) * redundancy
       if (value > best) { best = value; bestIndex = i }
     }
     taken[bestIndex] = 1
     picked.push(items[bestIndex] as T)
-    last = vectors[bestIndex]
+    picks.push(vectors[bestIndex])
   }
   for (let i = 0; i < n; i++) if (!taken[i]) picked.push(items[i] as T)
   return picked

@@ -50,7 +50,8 @@ export class Recommender {
     private readonly weights: Record<RecommendationFeature, number>
   ) {}
 
-  async recommend (q: RecommendQuery): Promise<Recommendation[]> {
+  /** The served depth, diversified and explained (all of it by default), and how many items were ranked. */
+  async recommend (q: RecommendQuery): Promise<{ results: Recommendation[], total: number }> {
     const person = q.person
     const org = person.organizationId ? await this.repo.get('organizations', String(person.organizationId)) : null
     const mine = facetTexts('people', person)
@@ -71,7 +72,7 @@ export class Recommender {
     const today = q.now.toISOString().slice(0, 10)
     const excluded = (kind: Kind) => [...q.feedback.dismissed, ...(q.excludeShown ? q.feedback.shown : [])]
       .filter((k) => k.startsWith(`${kind}/`)).map((k) => k.slice(kind.length + 1))
-    const all: Array<{ rec: Recommendation, vector?: Float32Array }> = []
+    const all: Candidate[] = []
 
     // The kinds are independent: their retrievals and vector reads run side by side.
     await Promise.all(q.kinds.map(async (kind) => {
@@ -98,7 +99,8 @@ export class Recommender {
       const bm25 = new Map((found.lists.bm25 ?? []).map((h) => [h.id, h.score]))
       const bestBm25 = Math.max(0, ...bm25.values()) || 1
       const docs = fused.map((f) => found.docs.get(f.id) as DocFields)
-      const itemVectors = q.model ? await this.cache.getMany(q.model, docs.flatMap((d) => [...Object.values((d.facet_hashes as Record<string, string>) ?? {}), ...asList(d.competencies).map(phraseHash), ...asList(d.tags).map(phraseHash)])) : new Map()
+      // Scoring compares whole items (profile and needs facets); phrases are read only for the items served.
+      const itemVectors = q.model ? await this.cache.getMany(q.model, docs.flatMap((d) => facetKeys(d, ['profile', 'needs']))) : new Map<string, Float32Array>()
 
       fused.forEach((f, i) => {
         const d = docs[i] as DocFields
@@ -119,43 +121,48 @@ export class Recommender {
           deadline: daysLeft !== null && daysLeft >= 0 && daysLeft <= 30 ? 1 - daysLeft / 30 : 0,
           freshness: kind === 'proposals' ? 0 : Math.exp(-ageDays / 90)
         }
-        const { score, features } = weightedScore(values, this.weights)
-        const theirPhrases = [...asList(d.competencies), ...asList(d.needs), ...asList(d.tags)]
-        const matchedInterests = interests.flatMap((interest) => {
-          const iv = stored.get(phraseHash(interest))
-          let best = { interest, matched: '', similarity: 0 }
-          for (const p of theirPhrases) {
-            const s = interest.toLowerCase() === p.toLowerCase() ? 1 : pos(cos(iv, itemVectors.get(phraseHash(p))))
-            if (s > best.similarity) best = { interest, matched: p, similarity: round(s) }
-          }
-          return best.similarity >= 0.5 ? [best] : []
-        })
-        const sharedS3 = asList(d.s3_areas).filter((a) => asList(person.s3Areas).includes(a))
-        const likeEngaged = values.engagement >= 0.6
-        const summary: string[] = []
-        if (matchedInterests.length > 0) summary.push(`Matches your interests: ${matchedInterests.slice(0, 3).map((m) => `"${m.matched}" (for "${m.interest}", ${Math.round(m.similarity * 100)}%)`).join(', ')}`)
-        else if (values.interest_fit >= 0.4) summary.push(`Close to your interests (${Math.round(values.interest_fit * 100)}%)`)
-        if (values.expertise_fit >= 0.5) summary.push('Seeks expertise you have')
-        if (values.organization_fit >= 0.5) summary.push("Seeks your organisation's competencies")
-        if (likeEngaged) summary.push('Like items you engaged with')
-        if (sharedS3.length > 0) summary.push(`In your S3 areas: ${sharedS3.join(', ')}`)
-        if (daysLeft !== null && daysLeft <= 30) summary.push(`Deadline in ${daysLeft} day${daysLeft === 1 ? '' : 's'}`)
-        all.push({
-          vector: profile,
-          rec: {
-            kind,
-            id: d.id,
-            score: round(score),
-            title: String(d.title ?? d.id),
-            ...(d.deadline ? { deadline: String(d.deadline) } : {}),
-            reasons: { matchedInterests, sharedS3Areas: sharedS3, daysToDeadline: daysLeft, likeEngaged, summary },
-            features
-          }
-        })
+        all.push({ kind, doc: d, values, daysLeft, score: round(weightedScore(values, this.weights).score), ...(profile ? { vector: profile } : {}) })
       })
     }))
-    all.sort((a, b) => b.rec.score - a.rec.score || (a.rec.id < b.rec.id ? -1 : 1))
-    return diversify(all, (x) => x.rec.score, (x) => x.vector, 0.8, 0.6, q.depth).map((x) => x.rec)
+    all.sort((a, b) => b.score - a.score || (a.doc.id < b.doc.id ? -1 : 1))
+    const depth = Math.min(q.depth ?? Infinity, all.length)
+    const served = diversify(all, (x) => x.score, (x) => x.vector, 0.8, 0.6, depth).slice(0, depth)
+
+    // Reasons for the served items: which of the person's interests each one meets, phrase by phrase.
+    const itemPhrases = (d: DocFields) => [...asList(d.competencies), ...asList(d.needs), ...asList(d.tags)]
+    const phraseVectors = q.model ? await this.cache.getMany(q.model, served.flatMap((x) => itemPhrases(x.doc).map(phraseHash))) : new Map<string, Float32Array>()
+    const results = served.map(({ kind, doc: d, values, daysLeft, score }): Recommendation => {
+      const theirs = itemPhrases(d)
+      const matchedInterests = interests.flatMap((interest) => {
+        const iv = stored.get(phraseHash(interest))
+        let best = { interest, matched: '', similarity: 0 }
+        for (const p of theirs) {
+          const s = interest.toLowerCase() === p.toLowerCase() ? 1 : pos(cos(iv, phraseVectors.get(phraseHash(p))))
+          if (s > best.similarity) best = { interest, matched: p, similarity: round(s) }
+        }
+        return best.similarity >= 0.5 ? [best] : []
+      })
+      const sharedS3 = asList(d.s3_areas).filter((a) => asList(person.s3Areas).includes(a))
+      const likeEngaged = values.engagement >= 0.6
+      const summary: string[] = []
+      if (matchedInterests.length > 0) summary.push(`Matches your interests: ${matchedInterests.slice(0, 3).map((m) => `"${m.matched}" (for "${m.interest}", ${Math.round(m.similarity * 100)}%)`).join(', ')}`)
+      else if (values.interest_fit >= 0.4) summary.push(`Close to your interests (${Math.round(values.interest_fit * 100)}%)`)
+      if (values.expertise_fit >= 0.5) summary.push('Seeks expertise you have')
+      if (values.organization_fit >= 0.5) summary.push("Seeks your organisation's competencies")
+      if (likeEngaged) summary.push('Like items you engaged with')
+      if (sharedS3.length > 0) summary.push(`In your S3 areas: ${sharedS3.join(', ')}`)
+      if (daysLeft !== null && daysLeft <= 30) summary.push(`Deadline in ${daysLeft} day${daysLeft === 1 ? '' : 's'}`)
+      return {
+        kind,
+        id: d.id,
+        score,
+        title: String(d.title ?? d.id),
+        ...(d.deadline ? { deadline: String(d.deadline) } : {}),
+        reasons: { matchedInterests, sharedS3Areas: sharedS3, daysToDeadline: daysLeft, likeEngaged, summary },
+        features: weightedScore(values, this.weights).features
+      }
+    })
+    return { results, total: all.length }
   }
 
   private async engagedProfiles (keys: readonly string[]): Promise<string[]> {
@@ -168,6 +175,21 @@ export class Recommender {
     }
     return texts
   }
+}
+
+/** An item on its way through re-ranking. */
+interface Candidate {
+  kind: OpportunityKind
+  doc: DocFields
+  values: Record<RecommendationFeature, number>
+  daysLeft: number | null
+  score: number
+  vector?: Float32Array
+}
+
+function facetKeys (d: DocFields, facets: readonly Facet[]): string[] {
+  const h = (d.facet_hashes as Record<string, string> | undefined) ?? {}
+  return facets.flatMap((f) => h[f] ? [h[f]] : [])
 }
 
 function asList (v: unknown): string[] { return Array.isArray(v) ? v.map(String) : [] }

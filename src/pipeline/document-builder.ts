@@ -57,7 +57,7 @@ export async function buildDocuments (
       const missing = [...wanted].filter(([hash, w]) => w.role === role && !stored.has(hash) && !phrasesStored.has(hash)).sort((a, b) => a[1].text.length - b[1].text.length)
       for (let i = 0; i < missing.length; i += batchSize) {
         const batch = missing.slice(i, i + batchSize)
-        const out = await embedder.embed(batch.map(([, w]) => w.text), role)
+        const out = await embedder.embed(batch.map(([, w]) => w.text), role, { background: true })
         batch.forEach(([hash], j) => fresh.set(hash, out[j] as Float32Array))
       }
     }

@@ -17,10 +17,18 @@ export interface Embedder extends HealthCheck {
   readonly dimensions: number
   /** True once a model is loaded. */
   readonly available: boolean
-  /** Embeds texts in one batch; vectors are L2-normalised. Throws EmbedderUnavailableError without a model. */
-  embed (texts: readonly string[], role: TextRole): Promise<Float32Array[]>
+  /**
+   * Embeds texts in one batch; vectors are L2-normalised. Throws EmbedderUnavailableError without a
+   * model. Batches run one at a time; `background` ones (indexing) wait behind requests a user waits for.
+   */
+  embed (texts: readonly string[], role: TextRole, options?: EmbedOptions): Promise<Float32Array[]>
   /** Releases the model session. */
   close (): Promise<void>
+}
+
+export interface EmbedOptions {
+  /** Work nobody is waiting for (indexing): it yields to user-facing calls. Default false. */
+  background?: boolean
 }
 
 export class EmbedderUnavailableError extends Error {

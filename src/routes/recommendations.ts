@@ -49,12 +49,12 @@ async function recommendationRoutes (app: FastifyInstance): Promise<void> {
       depth: offset + size
     })
     return {
-      results: ranked.slice(offset, offset + size).map((r) => {
+      results: ranked.results.slice(offset, offset + size).map((r) => {
         if (explain) return r
         const { features: _features, ...plain } = r
         return plain
       }),
-      nextCursor: offset + size < ranked.length ? encodeCursor(offset + size, print) : null
+      nextCursor: offset + size < ranked.total ? encodeCursor(offset + size, print) : null
     }
   })
 }
