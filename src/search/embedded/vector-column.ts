@@ -59,9 +59,21 @@ export class VectorColumn {
     for (let row = 0; row < this.ids.length; row++) {
       const id = this.ids[row]
       if (id === null || id === undefined) continue
-      let s = 0
+      // Four running sums: independent additions pipeline where one chain of them waits on itself.
+      let s0 = 0
+      let s1 = 0
+      let s2 = 0
+      let s3 = 0
       const base = row * dims
-      for (let i = 0; i < dims; i++) s += (data[base + i] as number) * (query[i] as number)
+      let i = 0
+      for (; i + 3 < dims; i += 4) {
+        s0 += (data[base + i] as number) * (query[i] as number)
+        s1 += (data[base + i + 1] as number) * (query[i + 1] as number)
+        s2 += (data[base + i + 2] as number) * (query[i + 2] as number)
+        s3 += (data[base + i + 3] as number) * (query[i + 3] as number)
+      }
+      for (; i < dims; i++) s0 += (data[base + i] as number) * (query[i] as number)
+      const s = s0 + s1 + s2 + s3
       if (best.length === k && !worse(best[k - 1] as Hit, s, id)) continue
       if (!accept(id)) continue
       let lo = 0
