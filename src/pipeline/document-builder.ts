@@ -4,6 +4,7 @@ import type { Kind } from '../domain/kinds.ts'
 import { contentHash, facetTexts, phraseHash, phrasesOf, type Facet } from '../domain/facets.ts'
 import type { TextRole } from '../ports/embedder.ts'
 import { indexFields } from '../../indexers/document.ts'
+import { SEARCHED_FACETS } from '../../indexers/definitions.ts'
 import type { VectorCache } from '../records/vector-cache.ts'
 
 export interface SourceRecord {
@@ -34,27 +35,36 @@ export async function buildDocuments (
 ): Promise<{ docs: IndexDocument[], stats: BuildStats }> {
   const model = embedder.available ? embedder.model : null
   const texts = records.map((r) => facetTexts(r.kind, r.body))
+  // Each facet text hashed once (long texts are not memoised by contentHash).
+  const keys = texts.map((facets) => Object.fromEntries(Object.entries(facets).map(([facet, t]) => [facet, contentHash(t)])) as Partial<Record<Facet, string>>)
   const vectors = new Map<string, Float32Array>()
   const stats: BuildStats = { reused: 0, embedded: 0 }
 
   if (model) {
     // Facet texts (passages) and phrases (symmetric labels) share one lookup and one store.
     const wanted = new Map<string, { text: string, role: TextRole }>()
-    for (const facets of texts) for (const t of Object.values(facets)) wanted.set(contentHash(t), { text: t, role: 'passage' })
-    for (const r of records) {
+    // Documents carry the vectors their kind is searched by, so those are read; for the other facets
+    // and for phrases (read by re-ranking, from the store) it is enough to know they are stored.
+    const carried = new Set<string>()
+    records.forEach((r, i) => {
+      for (const [facet, t] of Object.entries(texts[i] ?? {})) {
+        const hash = keys[i]?.[facet as Facet] as string
+        wanted.set(hash, { text: t, role: 'passage' })
+        if (SEARCHED_FACETS[r.kind].includes(facet as Facet)) carried.add(hash)
+      }
       const p = phrasesOf(r.kind, r.body)
       for (const phrase of [...p.competencies, ...p.needs]) wanted.set(phraseHash(phrase), { text: phrase.trim().toLowerCase(), role: 'phrase' })
-    }
-    // Documents carry facet vectors, so those are read; phrase vectors are only for re-ranking, so
-    // for phrases it is enough to know they are stored.
-    const byRole = (role: TextRole) => [...wanted].filter(([, w]) => w.role === role).map(([hash]) => hash)
-    const [stored, phrasesStored] = await Promise.all([cache.getMany(model, byRole('passage')), cache.present(model, byRole('phrase'))])
+    })
+    const [stored, present] = await Promise.all([
+      cache.getMany(model, [...carried]),
+      cache.present(model, [...wanted.keys()].filter((hash) => !carried.has(hash)))
+    ])
     for (const [hash, v] of stored) vectors.set(hash, v)
-    stats.reused = stored.size + phrasesStored.size
+    stats.reused = stored.size + present.size
     const fresh = new Map<string, Float32Array>()
     for (const role of ['passage', 'phrase'] as const) {
       // Similar lengths together: a batch is padded to its longest text.
-      const missing = [...wanted].filter(([hash, w]) => w.role === role && !stored.has(hash) && !phrasesStored.has(hash)).sort((a, b) => a[1].text.length - b[1].text.length)
+      const missing = [...wanted].filter(([hash, w]) => w.role === role && !stored.has(hash) && !present.has(hash)).sort((a, b) => a[1].text.length - b[1].text.length)
       for (let i = 0; i < missing.length; i += batchSize) {
         const batch = missing.slice(i, i + batchSize)
         const out = await embedder.embed(batch.map(([, w]) => w.text), role, { background: true })
@@ -68,10 +78,8 @@ export async function buildDocuments (
 
   const docs = records.map((r, i): IndexDocument => {
     const docVectors: Partial<Record<Facet, Float32Array>> = {}
-    const hashes: Partial<Record<Facet, string>> = {}
-    for (const [facet, t] of Object.entries(texts[i] ?? {})) {
-      const hash = contentHash(t)
-      hashes[facet as Facet] = hash
+    const hashes = keys[i] ?? {}
+    for (const [facet, hash] of Object.entries(hashes)) {
       const v = vectors.get(hash)
       if (v) docVectors[facet as Facet] = v
     }
