@@ -63,7 +63,7 @@ async function rawThroughput (): Promise<number> {
 async function endToEnd (label: string, env: Record<string, string>) {
   const dataDir = await mkdtemp(join(tmpdir(), 'bench-ingest-'))
   const app = await buildServer({
-    config: loadConfig({ DATA_DIR: dataDir, MODELS_DIR: config.MODELS_DIR, EMBEDDING_MODEL: MODEL, EMBEDDING_ALLOW_REMOTE: 'false', EMBEDDING_ALLOW_MAVEN: 'false', API_KEYS: `${KEY}:admin`, LOG_LEVEL: 'silent', EMBEDDING_THREADS: String(config.EMBEDDING_THREADS), ...env })
+    config: loadConfig({ DATA_DIR: dataDir, MODELS_DIR: config.MODELS_DIR, EMBEDDING_MODEL: MODEL, EMBEDDING_ALLOW_REMOTE: 'false', EMBEDDING_ALLOW_MAVEN: 'false', API_KEYS: `${KEY}:admin`, LOG_LEVEL: 'silent', DEMO_DATA: 'false', EMBEDDING_THREADS: String(config.EMBEDDING_THREADS), ...env })
   })
   await app.parts.modelReady
   const started = performance.now()

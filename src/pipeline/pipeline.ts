@@ -1,5 +1,5 @@
 import type { Parts } from '../parts.ts'
-import { VectorCache } from '../records/vector-cache.ts'
+import type { VectorCache } from '../records/vector-cache.ts'
 import { INDEX_JOB, indexJobHandler, type IndexJobData } from './index-job.ts'
 import { OutboxRelay, type OutboxRelayOptions } from './outbox-relay.ts'
 import { EmbeddedIndex } from '../search/embedded-index.ts'
@@ -8,6 +8,9 @@ import { ALERT_JOB, alertJobHandler, type AlertOptions } from './proposal-alerts
 import { CandidateFinder } from '../match/candidate-finder.ts'
 import { PartnerMatcher } from '../match/partner-matcher.ts'
 import type { Weights } from '../match/features.ts'
+
+/** Queue priority of alert jobs (index jobs have none, so they run first). */
+const ALERT_PRIORITY = 10
 
 export interface Pipeline {
   relay: OutboxRelay
@@ -28,7 +31,9 @@ export interface PipelineOptions extends OutboxRelayOptions {
 
 export async function startPipeline (parts: Parts, options: PipelineOptions = {}): Promise<Pipeline> {
   const { store, queue, searchIndex, embedder, modelReady } = parts
-  const cache = new VectorCache(store.db)
+  // The service's vector cache: vectors the pipeline writes or reads are then in memory for ranking,
+  // and alert jobs (which rank) read them from memory, not from the store.
+  const cache = parts.vectors
   // A search index that is down must not stop the service: writes are accepted and wait in the
   // outbox; the first bulk write creates the indices once it answers.
   await searchIndex.ensureIndices().catch((err: Error) => options.log?.(`search index not ready yet (${err.message}); indexing will catch up`))
@@ -40,8 +45,9 @@ export async function startPipeline (parts: Parts, options: PipelineOptions = {}
   let onNewProposals: ((ids: string[]) => Promise<void>) | undefined
   if (options.alerts) {
     const finder = new CandidateFinder(searchIndex, cache, new PartnerMatcher(parts.graph, searchIndex, cache, options.alerts.weights))
-    queue.handle<{ proposalId: string }>(ALERT_JOB, alertJobHandler(store.db, queue, embedder, finder, options.alerts))
-    onNewProposals = async (ids) => { for (const proposalId of ids) await queue.add(ALERT_JOB, { proposalId }) }
+    queue.handle<{ proposalId: string }>(ALERT_JOB, alertJobHandler(store.db, queue, embedder, finder, cache, options.alerts))
+    // Alerts wait behind indexing: their candidates come from the index, best searched once it is current.
+    onNewProposals = async (ids) => { for (const proposalId of ids) await queue.add(ALERT_JOB, { proposalId }, { priority: ALERT_PRIORITY }) }
   }
   queue.handle<IndexJobData>(INDEX_JOB, indexJobHandler({ db: store.db, embedder, searchIndex, cache, modelReady, ...(onNewProposals ? { onNewProposals } : {}) }))
   await queue.start()

@@ -4,7 +4,7 @@ import type { JobQueue } from '../ports/job-queue.ts'
 import type { Embedder } from '../ports/embedder.ts'
 import type { CandidateFinder } from '../match/candidate-finder.ts'
 import { RecordRepository } from '../records/record-repository.ts'
-import { VectorCache } from '../records/vector-cache.ts'
+import type { VectorCache } from '../records/vector-cache.ts'
 import { seekerFromRecord } from '../match/seeker.ts'
 
 export const ALERT_JOB = 'proposal-alert'
@@ -30,9 +30,8 @@ export interface AlertEvent {
  * `minScore`, publishes one event on the queue and POSTs it to the webhook. The candidates are stored
  * first, so a failed delivery is retried with the same content, and a proposal is alerted once.
  */
-export function alertJobHandler (db: Kysely<Database>, queue: JobQueue, embedder: Embedder, finder: CandidateFinder, options: AlertOptions) {
+export function alertJobHandler (db: Kysely<Database>, queue: JobQueue, embedder: Embedder, finder: CandidateFinder, cache: VectorCache, options: AlertOptions) {
   const repo = new RecordRepository(db)
-  const cache = new VectorCache(db)
   return async ({ proposalId }: { proposalId: string }): Promise<void> => {
     let alert = await db.selectFrom('alerts').selectAll().where('proposal_id', '=', proposalId).executeTakeFirst()
     if (alert?.delivered_at) return

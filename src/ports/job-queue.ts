@@ -5,6 +5,14 @@ export type JobHandler<T = unknown> = (data: T) => Promise<void>
 
 export interface QueueCounts { waiting: number, active: number, delayed: number, failed: number }
 
+export interface JobOptions {
+  /**
+   * Waiting jobs of a lower number run first (1 is the most urgent; BullMQ's convention). Jobs
+   * without one run before any with one. Default: none.
+   */
+  priority?: number
+}
+
 /** A job that exhausted its attempts. */
 export interface FailedJob { name: string, reason: string, attempts: number, failedAt: string }
 
@@ -18,7 +26,7 @@ export interface JobQueue extends HealthCheck {
   /** Registers the handler of a job name; call before `start`. */
   handle<T> (name: string, handler: JobHandler<T>): void
   /** Adds a job; resolves once the queue has accepted it. */
-  add<T> (name: string, data: T): Promise<void>
+  add<T> (name: string, data: T, options?: JobOptions): Promise<void>
   /**
    * Publishes an event for other systems: on BullMQ, a job on the `<queue>-events` queue that this
    * service never consumes; in-process, an `event` emitted on `events`.

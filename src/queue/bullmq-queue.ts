@@ -1,5 +1,5 @@
 import { Queue, Worker, type ConnectionOptions } from 'bullmq'
-import type { FailedJob, JobHandler, JobQueue, QueueCounts } from '../ports/job-queue.ts'
+import type { FailedJob, JobHandler, JobOptions, JobQueue, QueueCounts } from '../ports/job-queue.ts'
 import { probe, type PartHealth } from '../ports/health.ts'
 
 export interface BullMQQueueOptions {
@@ -53,8 +53,8 @@ export class BullMQQueue implements JobQueue {
     this.handlers.set(name, handler as JobHandler<any>)
   }
 
-  async add<T> (name: string, data: T): Promise<void> {
-    await this.queue.add(name, data)
+  async add<T> (name: string, data: T, options: JobOptions = {}): Promise<void> {
+    await this.queue.add(name, data, options.priority ? { priority: options.priority } : {})
   }
 
   async publish (topic: string, data: unknown): Promise<void> {

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events'
-import type { FailedJob, JobHandler, JobQueue, QueueCounts } from '../ports/job-queue.ts'
+import type { FailedJob, JobHandler, JobOptions, JobQueue, QueueCounts } from '../ports/job-queue.ts'
 import { probe, type PartHealth } from '../ports/health.ts'
 
 export interface InProcessQueueOptions {
@@ -16,7 +16,7 @@ export interface InProcessQueueOptions {
   concurrency?: number
 }
 
-interface Pending { name: string, data: unknown, attempt: number }
+interface Pending { name: string, data: unknown, attempt: number, priority: number }
 
 /**
  * The embedded default queue: jobs run in this process, `concurrency` at a time, with the same
@@ -49,9 +49,16 @@ export class InProcessQueue implements JobQueue {
     this.handlers.set(name, handler as JobHandler<any>)
   }
 
-  async add<T> (name: string, data: T): Promise<void> {
-    this.pending.push({ name, data, attempt: 0 })
+  async add<T> (name: string, data: T, options: JobOptions = {}): Promise<void> {
+    this.enqueue({ name, data, attempt: 0, priority: options.priority ?? 0 })
     this.pump()
+  }
+
+  /** Keeps `pending` in priority order (0, no priority, first), first in first out within one. */
+  private enqueue (job: Pending): void {
+    let at = this.pending.length
+    while (at > 0 && (this.pending[at - 1] as Pending).priority > job.priority) at--
+    this.pending.splice(at, 0, job)
   }
 
   async start (): Promise<void> {
@@ -118,7 +125,7 @@ export class InProcessQueue implements JobQueue {
     }
     const timer = setTimeout(() => {
       this.timers.delete(timer)
-      this.pending.push(job)
+      this.enqueue(job)
       this.pump()
     }, this.backoffMs * 2 ** (job.attempt - 1))
     this.timers.add(timer)

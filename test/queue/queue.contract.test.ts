@@ -75,6 +75,43 @@ for (const adapter of adapters) {
   })
 }
 
+// One job at a time, so that the order of the waiting ones is the order they run in.
+const serial: Array<{ name: string, open: (t: Test) => Promise<JobQueue | null> }> = [
+  { name: 'in-process', open: async () => new InProcessQueue({ concurrency: 1 }) },
+  {
+    name: 'bullmq',
+    open: async (t) => (await needs(t, 'Redis', services.redis))
+      ? new BullMQQueue({ url: services.redis, name: `priority-${randomUUID()}`, concurrency: 1 })
+      : null
+  }
+]
+
+for (const adapter of serial) {
+  t.test(`${adapter.name}: waiting jobs without a priority run first, then by priority, in order within one`, async (t) => {
+    const queue = await adapter.open(t)
+    if (!queue) return
+    t.teardown(() => queue.close())
+    let openGate: () => void = () => {}
+    const gate = new Promise<void>((resolve) => { openGate = resolve })
+    let gateRunning = false
+    queue.handle('gate', async () => { gateRunning = true; await gate })
+    const order: string[] = []
+    queue.handle<{ tag: string }>('tagged', async ({ tag }) => { order.push(tag) })
+    await queue.start()
+    await queue.add('gate', {})
+    await waitFor(() => gateRunning)
+    // The only worker slot is held: these wait.
+    await queue.add('tagged', { tag: 'low-1' }, { priority: 10 })
+    await queue.add('tagged', { tag: 'high' }, { priority: 1 })
+    await queue.add('tagged', { tag: 'none-1' })
+    await queue.add('tagged', { tag: 'low-2' }, { priority: 10 })
+    await queue.add('tagged', { tag: 'none-2' })
+    openGate()
+    await waitFor(() => order.length === 5)
+    t.same(order, ['none-1', 'none-2', 'high', 'low-1', 'low-2'])
+  })
+}
+
 t.test('bullmq reports down when Redis is unreachable', async (t) => {
   const queue = new BullMQQueue({ url: 'redis://127.0.0.1:1', name: 'nowhere' })
   t.teardown(() => queue.close().catch(() => {}))
