@@ -62,15 +62,20 @@ export async function buildDocuments (
     for (const [hash, v] of stored) vectors.set(hash, v)
     stats.reused = stored.size + present.size
     const fresh = new Map<string, Float32Array>()
+    // Every batch is handed to the embedder at once: it runs them one after another, so the model
+    // never waits while this job (or another) is between two batches.
+    const batches: Array<Promise<void>> = []
     for (const role of ['passage', 'phrase'] as const) {
       // Similar lengths together: a batch is padded to its longest text.
       const missing = [...wanted].filter(([hash, w]) => w.role === role && !stored.has(hash) && !present.has(hash)).sort((a, b) => a[1].text.length - b[1].text.length)
       for (let i = 0; i < missing.length; i += batchSize) {
         const batch = missing.slice(i, i + batchSize)
-        const out = await embedder.embed(batch.map(([, w]) => w.text), role, { background: true })
-        batch.forEach(([hash], j) => fresh.set(hash, out[j] as Float32Array))
+        batches.push(embedder.embed(batch.map(([, w]) => w.text), role, { background: true }).then((out) => {
+          batch.forEach(([hash], j) => fresh.set(hash, out[j] as Float32Array))
+        }))
       }
     }
+    await Promise.all(batches)
     await cache.putMany(model, fresh)
     for (const [hash, v] of fresh) vectors.set(hash, v)
     stats.embedded = fresh.size

@@ -4,13 +4,10 @@ import { INDEX_JOB, indexJobHandler, type IndexJobData } from './index-job.ts'
 import { OutboxRelay, type OutboxRelayOptions } from './outbox-relay.ts'
 import { EmbeddedIndex } from '../search/embedded-index.ts'
 import { reindexAll } from './reindex.ts'
-import { ALERT_JOB, alertJobHandler, type AlertOptions } from './proposal-alerts.ts'
+import { ALERT_JOB, ALERT_PRIORITY, alertJobHandler, type AlertJobData, type AlertOptions } from './proposal-alerts.ts'
 import { CandidateFinder } from '../match/candidate-finder.ts'
 import { PartnerMatcher } from '../match/partner-matcher.ts'
 import type { Weights } from '../match/features.ts'
-
-/** Queue priority of alert jobs (index jobs have none, so they run first). */
-const ALERT_PRIORITY = 10
 
 export interface Pipeline {
   relay: OutboxRelay
@@ -45,9 +42,9 @@ export async function startPipeline (parts: Parts, options: PipelineOptions = {}
   let onNewProposals: ((ids: string[]) => Promise<void>) | undefined
   if (options.alerts) {
     const finder = new CandidateFinder(searchIndex, cache, new PartnerMatcher(parts.graph, searchIndex, cache, options.alerts.weights))
-    queue.handle<{ proposalId: string }>(ALERT_JOB, alertJobHandler(store.db, queue, embedder, finder, cache, options.alerts))
+    queue.handle<AlertJobData>(ALERT_JOB, alertJobHandler(store.db, queue, embedder, finder, cache, options.alerts))
     // Alerts wait behind indexing: their candidates come from the index, best searched once it is current.
-    onNewProposals = async (ids) => { for (const proposalId of ids) await queue.add(ALERT_JOB, { proposalId }, { priority: ALERT_PRIORITY }) }
+    onNewProposals = async (ids) => { for (const proposalId of ids) await queue.add(ALERT_JOB, { proposalId } satisfies AlertJobData, { priority: ALERT_PRIORITY }) }
   }
   queue.handle<IndexJobData>(INDEX_JOB, indexJobHandler({ db: store.db, embedder, searchIndex, cache, modelReady, ...(onNewProposals ? { onNewProposals } : {}) }))
   await queue.start()

@@ -32,7 +32,13 @@ export interface AlertEvent {
  */
 export function alertJobHandler (db: Kysely<Database>, queue: JobQueue, embedder: Embedder, finder: CandidateFinder, cache: VectorCache, options: AlertOptions) {
   const repo = new RecordRepository(db)
-  return async ({ proposalId }: { proposalId: string }): Promise<void> => {
+  return async ({ proposalId, deferrals = 0 }: AlertJobData): Promise<void> => {
+    // While records wait to be indexed (an import), candidates would come from a partial index and
+    // the search would take the cores indexing needs: the alert waits, backing off up to a minute.
+    if (await indexingBacklog(db)) {
+      await queue.add(ALERT_JOB, { proposalId, deferrals: deferrals + 1 } satisfies AlertJobData, { priority: ALERT_PRIORITY, delayMs: Math.min(60_000, 500 * 2 ** deferrals) })
+      return
+    }
     let alert = await db.selectFrom('alerts').selectAll().where('proposal_id', '=', proposalId).executeTakeFirst()
     if (alert?.delivered_at) return
     if (!alert) {
@@ -61,4 +67,14 @@ export function alertJobHandler (db: Kysely<Database>, queue: JobQueue, embedder
       throw err
     }
   }
+}
+
+export interface AlertJobData { proposalId: string, deferrals?: number }
+
+/** Queue priority of alert jobs: index jobs have none, so waiting ones run first. */
+export const ALERT_PRIORITY = 10
+
+async function indexingBacklog (db: Kysely<Database>): Promise<boolean> {
+  const row = await db.selectFrom('outbox').select('seq').where('done_at', 'is', null).limit(1).executeTakeFirst()
+  return row !== undefined
 }

@@ -11,6 +11,8 @@ export interface JobOptions {
    * without one run before any with one. Default: none.
    */
   priority?: number
+  /** Milliseconds before the job may run. Default 0. */
+  delayMs?: number
 }
 
 /** A job that exhausted its attempts. */

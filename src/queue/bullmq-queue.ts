@@ -54,7 +54,7 @@ export class BullMQQueue implements JobQueue {
   }
 
   async add<T> (name: string, data: T, options: JobOptions = {}): Promise<void> {
-    await this.queue.add(name, data, options.priority ? { priority: options.priority } : {})
+    await this.queue.add(name, data, { ...(options.priority ? { priority: options.priority } : {}), ...(options.delayMs ? { delay: options.delayMs } : {}) })
   }
 
   async publish (topic: string, data: unknown): Promise<void> {

@@ -50,8 +50,19 @@ export class InProcessQueue implements JobQueue {
   }
 
   async add<T> (name: string, data: T, options: JobOptions = {}): Promise<void> {
-    this.enqueue({ name, data, attempt: 0, priority: options.priority ?? 0 })
+    const job = { name, data, attempt: 0, priority: options.priority ?? 0 }
+    if (options.delayMs) return this.later(job, options.delayMs)
+    this.enqueue(job)
     this.pump()
+  }
+
+  private later (job: Pending, ms: number): void {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer)
+      this.enqueue(job)
+      this.pump()
+    }, ms)
+    this.timers.add(timer)
   }
 
   /** Keeps `pending` in priority order (0, no priority, first), first in first out within one. */
@@ -123,11 +134,6 @@ export class InProcessQueue implements JobQueue {
       this.options.onFailed?.(job.name, job.data, err)
       return
     }
-    const timer = setTimeout(() => {
-      this.timers.delete(timer)
-      this.enqueue(job)
-      this.pump()
-    }, this.backoffMs * 2 ** (job.attempt - 1))
-    this.timers.add(timer)
+    this.later(job, this.backoffMs * 2 ** (job.attempt - 1))
   }
 }

@@ -87,7 +87,7 @@ const serial: Array<{ name: string, open: (t: Test) => Promise<JobQueue | null> 
 ]
 
 for (const adapter of serial) {
-  t.test(`${adapter.name}: waiting jobs without a priority run first, then by priority, in order within one`, async (t) => {
+  t.test(`${adapter.name}: waiting jobs without a priority run first, then by priority, in order within one; delays`, async (t) => {
     const queue = await adapter.open(t)
     if (!queue) return
     t.teardown(() => queue.close())
@@ -109,6 +109,12 @@ for (const adapter of serial) {
     openGate()
     await waitFor(() => order.length === 5)
     t.same(order, ['none-1', 'none-2', 'high', 'low-1', 'low-2'])
+    const added = Date.now()
+    await queue.add('tagged', { tag: 'later' }, { delayMs: 400 })
+    await queue.add('tagged', { tag: 'now' })
+    await waitFor(() => order.includes('later'))
+    t.ok(Date.now() - added >= 380, 'a delayed job waits its delay')
+    t.same(order.slice(5), ['now', 'later'], 'and jobs added after it go first')
   })
 }
 
