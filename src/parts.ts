@@ -55,11 +55,9 @@ export async function openParts (config: Config, log: PartsLogger): Promise<Part
     allowMaven: config.EMBEDDING_ALLOW_MAVEN,
     threads: config.EMBEDDING_THREADS,
     log: (m) => log.info(m)
-  }).then(async (model) => {
+  }).then((model) => {
     embedder.use(model)
-    // Inference off the main thread: a batch must not freeze requests, the store and indexing.
-    await embedder.moveToThread().catch((err: Error) => log.warn(`embedding stays on the main thread: ${err.message}`))
-    log.info(`embedding model ${spec.name} loaded from ${model.origin} ${model.location} in ${model.loadMs} ms${embedder.threaded ? ', running in a worker thread' : ''}`)
+    log.info(`embedding model ${spec.name} loaded from ${model.origin} ${model.location} in ${model.loadMs} ms`)
   }, (err: Error) => {
     embedder.disable(err.message)
     log.warn(`semantic matching is OFF, matching falls back to lexical: ${err.message}`)

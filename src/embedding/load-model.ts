@@ -1,7 +1,7 @@
 import { access } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
 import type { ModelSpec } from './model-catalog.ts'
-import { openModel, type LoadedModel, type ModelOrigin, type OpenModelOptions } from './transformers-embedder.ts'
+import { openModel, type LoadedModel, type ModelOrigin } from './transformers-embedder.ts'
 import { hasMaven, isProvisioned, modelFolder, provisionFromMaven } from './maven-provisioner.ts'
 
 export interface LoadModelOptions {
@@ -33,16 +33,15 @@ export async function loadModel (options: LoadModelOptions): Promise<LoadedModel
   const { spec, log } = options
   const attempts: string[] = []
   const started = performance.now()
-  const done = (extractor: LoadedModel['extractor'], origin: ModelOrigin, location: string, open: OpenModelOptions): LoadedModel =>
-    ({ spec, extractor, origin, location, open, loadMs: Math.round(performance.now() - started) })
+  const done = (extractor: LoadedModel['extractor'], origin: ModelOrigin, location: string): LoadedModel =>
+    ({ spec, extractor, origin, location, loadMs: Math.round(performance.now() - started) })
   const threads = options.threads ?? 0
 
   if (options.modelPath) {
     const folder = resolve(options.modelPath)
     try {
       await access(join(folder, 'config.json'))
-      const open = { localModelPath: dirname(folder), modelId: basename(folder), threads }
-      return done(await openModel(spec, open), 'path', folder, open)
+      return done(await openModel(spec, { localModelPath: dirname(folder), modelId: basename(folder), threads }), 'path', folder)
     } catch (err) {
       attempts.push(`EMBEDDING_MODEL_PATH ${folder}: ${short(err)}`)
     }
@@ -51,8 +50,7 @@ export async function loadModel (options: LoadModelOptions): Promise<LoadedModel
   const provisioned = resolve(modelFolder(options.modelsDir, spec))
   if (await isProvisioned(provisioned)) {
     try {
-      const open = { localModelPath: resolve(options.modelsDir), modelId: spec.hubId, threads }
-      return done(await openModel(spec, open), 'models-dir', provisioned, open)
+      return done(await openModel(spec, { localModelPath: resolve(options.modelsDir), modelId: spec.hubId, threads }), 'models-dir', provisioned)
     } catch (err) {
       attempts.push(`${provisioned}: ${short(err)}`)
     }
@@ -63,8 +61,8 @@ export async function loadModel (options: LoadModelOptions): Promise<LoadedModel
   if (options.allowRemote) {
     try {
       log(`fetching ${spec.hubId} from the Hugging Face hub`)
-      const open = { modelId: spec.hubId, cacheDir: join(resolve(options.modelsDir), '.hub-cache'), threads }
-      return done(await openModel(spec, open), 'hub', spec.hubId, open)
+      const extractor = await openModel(spec, { modelId: spec.hubId, cacheDir: join(resolve(options.modelsDir), '.hub-cache'), threads })
+      return done(extractor, 'hub', spec.hubId)
     } catch (err) {
       attempts.push(`hub ${spec.hubId}: ${short(err)}`)
     }
@@ -77,8 +75,7 @@ export async function loadModel (options: LoadModelOptions): Promise<LoadedModel
         await provisionFromMaven(spec, options.modelsDir, (line) => {
           if (/Download(ed|ing) from/.test(line) && line.includes(spec.maven?.artifactId ?? '')) log(line.replace(/^\[INFO\]\s*/, ''))
         })
-        const open = { localModelPath: resolve(options.modelsDir), modelId: spec.hubId, threads }
-        return done(await openModel(spec, open), 'maven', provisioned, open)
+        return done(await openModel(spec, { localModelPath: resolve(options.modelsDir), modelId: spec.hubId, threads }), 'maven', provisioned)
       } catch (err) {
         attempts.push(`Maven Central: ${short(err)}`)
       }

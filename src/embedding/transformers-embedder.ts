@@ -4,7 +4,6 @@ import { EmbedderUnavailableError } from '../ports/embedder.ts'
 import type { PartHealth } from '../ports/health.ts'
 import type { ModelSpec } from './model-catalog.ts'
 import { InferenceLane } from './inference-lane.ts'
-import { InferenceWorker } from './inference-worker.ts'
 
 /** Where the loaded model came from, for /ready and logs. */
 export type ModelOrigin = 'path' | 'models-dir' | 'hub' | 'maven'
@@ -16,8 +15,6 @@ export interface LoadedModel {
   /** Folder or hub id it was loaded from. */
   location: string
   loadMs: number
-  /** How it was opened, so that a worker thread can open the same model. */
-  open: OpenModelOptions
 }
 
 export interface OpenModelOptions {
@@ -61,7 +58,6 @@ export class TransformersEmbedder implements Embedder {
   private reason = 'loading the embedding model'
   /** One batch through the model at a time; queries (matching, search) before indexing batches. */
   private readonly lane = new InferenceLane()
-  private thread: InferenceWorker | null = null
 
   get model (): string | null { return this.loaded?.spec.name ?? null }
   get dimensions (): number { return this.loaded?.spec.dimensions ?? 384 }
@@ -72,22 +68,6 @@ export class TransformersEmbedder implements Embedder {
   /** Makes a loaded model the one in use. */
   use (model: LoadedModel): void {
     this.loaded = model
-  }
-
-  /**
-   * Moves inference to a worker thread (the service does; benchmarks and tests may stay in-process).
-   * The in-process session is released once the thread answers.
-   */
-  async moveToThread (): Promise<void> {
-    const model = this.loaded
-    if (!model || this.thread) return
-    this.thread = await InferenceWorker.start(model.spec, model.open)
-    await model.extractor.dispose()
-  }
-
-  /** Whether inference runs in a worker thread. */
-  get threaded (): boolean {
-    return this.thread !== null
   }
 
   /** Records that no model could be loaded: semantic matching is off, and why. */
@@ -102,8 +82,6 @@ export class TransformersEmbedder implements Embedder {
     if (texts.length === 0) return []
     const prefix = role === 'query' ? model.spec.queryPrefix : role === 'phrase' ? model.spec.phrasePrefix : model.spec.passagePrefix
     const inputs = prefix ? texts.map((t) => prefix + t) : texts.slice()
-    const thread = this.thread
-    if (thread) return this.lane.run(() => thread.embed(inputs), !options.background)
     return this.lane.run(async () => {
       const output = await model.extractor(inputs, { pooling: model.spec.pooling, normalize: true })
       const data = output.data as Float32Array
@@ -135,11 +113,8 @@ export class TransformersEmbedder implements Embedder {
 
   async close (): Promise<void> {
     const model = this.loaded
-    const thread = this.thread
     this.loaded = null
-    this.thread = null
     this.disable('closed')
-    if (thread) await thread.close()
-    else await model?.extractor.dispose()
+    await model?.extractor.dispose()
   }
 }
