@@ -7,7 +7,11 @@ import { validatorCompiler } from './validation.ts'
 export function serverOptions (logger: FastifyServerOptions['logger']): FastifyServerOptions {
   return {
     logger,
-    bodyLimit: 10 * 1024 * 1024
+    bodyLimit: 10 * 1024 * 1024,
+    // Start-up runs migrations, refills the embedded index from the store and may load the demo set:
+    // work that grows with the data (and with a busy machine), not a hang. Fastify's 10 s default
+    // failed a start on a loaded host; a dependency that never answers still fails after 5 minutes.
+    pluginTimeout: 300_000
   }
 }
 

@@ -58,20 +58,27 @@ export async function seekerFromRecord (kind: Kind, id: string, body: Record<str
   }
 }
 
-/** Free text (what is sought) and optional wanted competencies: the only case that calls the model. */
-export async function seekerFromText (text: string, wanted: readonly string[], embedder: Embedder): Promise<Seeker> {
+/**
+ * Free text (what is sought) and optional wanted competencies: the only case that calls the model.
+ * A wanted competency already stored as a phrase (the same label on some profile, keyed by model and
+ * phrase hash) is read, not embedded: the stored vector is what the model would return for it.
+ */
+export async function seekerFromText (text: string, wanted: readonly string[], embedder: Embedder, cache?: VectorCache): Promise<Seeker> {
   const seeks = wanted.map((w) => w.trim()).filter(Boolean)
   const all = [text, ...seeks].join('. ')
   const vectors: Partial<Record<Facet, Float32Array>> = {}
   let seekPhrases: Phrase[] = seeks.map((s) => ({ text: s }))
-  if (embedder.available) {
-    const [query] = await embedder.embed([all], 'query')
+  const model = embedder.available ? embedder.model : null
+  if (model) {
+    const [[query], stored] = await Promise.all([
+      embedder.embed([all], 'query'),
+      cache && seeks.length > 0 ? cache.getMany(model, seeks.map(phraseHash)) : new Map<string, Float32Array>()
+    ])
     vectors.needs = query
     vectors.profile = query
-    if (seeks.length > 0) {
-      const pv = await embedder.embed(seeks.map((s) => s.toLowerCase()), 'phrase')
-      seekPhrases = seeks.map((s, i) => ({ text: s, vector: pv[i] as Float32Array }))
-    }
+    const unseen = seeks.filter((s) => !stored.has(phraseHash(s)))
+    const fresh = unseen.length > 0 ? await embedder.embed(unseen.map((s) => s.toLowerCase()), 'phrase') : []
+    seekPhrases = seeks.map((s) => ({ text: s, vector: stored.get(phraseHash(s)) ?? fresh[unseen.indexOf(s)] as Float32Array }))
   }
   return { kind: 'text', id: null, organizationId: null, vectors, texts: { needs: all, profile: all }, offers: [], seeks: seekPhrases, s3Areas: [], sectors: [], countriesSought: [] }
 }

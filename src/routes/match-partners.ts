@@ -50,7 +50,7 @@ async function matchPartnerRoutes (app: FastifyInstance): Promise<void> {
     const model = app.parts.embedder.available ? app.parts.embedder.model : null
     let seeker
     if (b.text) {
-      seeker = await seekerFromText(b.text, b.competencies ?? [], app.parts.embedder)
+      seeker = await seekerFromText(b.text, b.competencies ?? [], app.parts.embedder, cache)
     } else {
       const kind = b.organizationId ? 'organizations' as const : 'proposals' as const
       const id = (b.organizationId ?? b.proposalId) as string
