@@ -22,6 +22,7 @@ export const ConfigSchema = Type.Object({
   EMBEDDING_ALLOW_MAVEN: Type.Boolean({ default: true, description: 'Fetch the model from Maven Central with mvn when no other source works.' }),
   EMBEDDING_THREADS: Type.Integer({ default: 0, minimum: 0, description: 'onnxruntime intra-op threads; 0 = onnxruntime default.' }),
   VECTOR_CACHE_MB: Type.Integer({ default: 256, minimum: 0, description: 'Megabytes of stored vectors kept in memory for ranking (least recently used out first); 0 reads every vector from the store.' }),
+  VECTOR_CACHE_WARM: Type.Boolean({ default: true, description: 'Fill the vector cache from the store in the background at start (organisations first, up to 90% of VECTOR_CACHE_MB), so first requests find their vectors in memory.' }),
   API_KEYS: Type.Optional(Type.String({
     pattern: '^[A-Za-z0-9._~-]{16,}:(read|write|admin)(,[A-Za-z0-9._~-]{16,}:(read|write|admin))*$',
     description: 'Comma-separated key:scope pairs (scope read, write or admin; admin includes write, write includes read). Keys have 16+ characters. Unset: no key is needed, and only a loopback HOST is allowed.'

@@ -15,6 +15,7 @@ import feedbackRoutes from './routes/feedback.ts'
 import proposalCandidateRoutes from './routes/proposal-candidates.ts'
 import searchRoutes from './routes/search.ts'
 import demoData from './plugins/demo-data.ts'
+import vectorWarmup from './plugins/vector-warmup.ts'
 
 export type AppOptions = PartsPluginOptions
 
@@ -25,6 +26,7 @@ async function app (fastify: FastifyInstance, options: AppOptions): Promise<void
   await fastify.register(parts, options)
   await fastify.register(auth)
   await fastify.register(pipeline)
+  await fastify.register(vectorWarmup)
   await fastify.register(healthRoutes)
   await fastify.register(recordRoutes)
   await fastify.register(bulkRoutes)

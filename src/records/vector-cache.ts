@@ -41,14 +41,35 @@ export class VectorCache {
     this.stats.memoryHits += found.size
     if (missing.length === 0) return found
     this.stats.storeReads += missing.length
+    await this.read(model, missing, found)
+    return found
+  }
+
+  /**
+   * Reads into memory the stored vectors among `hashes` that it does not hold yet, without counting
+   * them as lookups (warming up before anyone asks). Returns how many it read.
+   */
+  async preload (model: string, hashes: readonly string[]): Promise<number> {
+    if (!this.memory) return 0
+    const missing = [...new Set(hashes)].filter((hash) => !this.memory?.has(`${model}\u0000${hash}`))
+    const read = new Map<string, Float32Array>()
+    for (let i = 0; i < missing.length; i += 2000) await this.read(model, missing.slice(i, i + 2000), read)
+    return read.size
+  }
+
+  /** Share of the memory budget in use (1 when there is no memory layer). */
+  fill (): number {
+    return this.memory ? this.memory.calculatedSize / this.memory.maxSize : 1
+  }
+
+  private async read (model: string, hashes: readonly string[], into: Map<string, Float32Array>): Promise<void> {
     const rows = await this.db.selectFrom('vectors').select(['content_hash', 'vector'])
-      .where('model', '=', model).where('content_hash', 'in', missing).execute()
+      .where('model', '=', model).where('content_hash', 'in', hashes).execute()
     for (const row of rows) {
       const v = toFloat32(row.vector)
-      found.set(row.content_hash, v)
+      into.set(row.content_hash, v)
       this.memory?.set(`${model}\u0000${row.content_hash}`, v)
     }
-    return found
   }
 
   /** Which of `hashes` have a stored vector, without reading the vectors. */

@@ -27,7 +27,18 @@ async function statusRoutes (app: FastifyInstance): Promise<void> {
           store: Type.String(),
           model: Type.Union([Type.String(), Type.Null()]),
           semanticMatching: Type.Boolean(),
-          vectorCache: Type.Object({ memoryHits: Type.Integer(), storeReads: Type.Integer(), vectorsInMemory: Type.Integer(), megabytesInMemory: Type.Number() }, { description: 'Vector lookups for ranking since start, answered from memory or read from the store.' })
+          vectorCache: Type.Object({
+            memoryHits: Type.Integer(),
+            storeReads: Type.Integer(),
+            vectorsInMemory: Type.Integer(),
+            megabytesInMemory: Type.Number(),
+            warmup: Type.Object({
+              state: Type.Union([Type.Literal('off'), Type.Literal('waiting'), Type.Literal('running'), Type.Literal('done'), Type.Literal('failed')]),
+              vectors: Type.Integer(),
+              records: Type.Integer(),
+              ms: Type.Integer()
+            }, { description: 'Filling the cache from the store at start (VECTOR_CACHE_WARM): waiting for the model, running, done (budget reached or every record read), or failed.' })
+          }, { description: 'Vector lookups for ranking since start, answered from memory or read from the store.' })
         })
       }
     }
@@ -53,7 +64,7 @@ async function statusRoutes (app: FastifyInstance): Promise<void> {
       store: store.adapter,
       model: embedder.model,
       semanticMatching: embedder.available,
-      vectorCache: app.parts.vectors.usage()
+      vectorCache: { ...app.parts.vectors.usage(), warmup: { ...app.vectorWarmup } }
     }
   })
 }

@@ -87,5 +87,5 @@ t.test('GET /v1/status shows the index catching up with the store', async (t) =>
   }, 60_000, 'communities in sync')
   const s = (await app.inject({ method: 'GET', url: '/v1/status', headers: auth('admin') })).json()
   t.match(s.kinds.find((k: { kind: string }) => k.kind === 'communities'), { rows: 50, documents: 50, pendingOutbox: 0, inSync: true })
-  t.match(s, { queue: { adapter: 'in-process', failed: 0 }, store: 'pglite', searchIndex: 'embedded', model: 'all-minilm-l6-v2', semanticMatching: true, vectorCache: { storeReads: Number, memoryHits: Number } })
+  t.match(s, { queue: { adapter: 'in-process', failed: 0 }, store: 'pglite', searchIndex: 'embedded', model: 'all-minilm-l6-v2', semanticMatching: true, vectorCache: { storeReads: Number, memoryHits: Number, warmup: { state: /^(waiting|running|done)$/, vectors: Number } } })
 })
