@@ -66,7 +66,8 @@ const log = (m: string) => console.error(`[latency] ${m}`)
 
 type Endpoint = 'partners: profile' | 'partners: free text' | 'recommendations'
 interface Request { endpoint: Endpoint, method: 'GET' | 'POST', path: string, body?: unknown }
-interface Captured { request: Request, retrievals: RetrievalQuery[] }
+/** A request and its round trips to the index, each a group of retrievals sent together. */
+interface Captured { request: Request, retrievals: RetrievalQuery[][] }
 
 log('loading the model')
 const embedder = new TransformersEmbedder()
@@ -92,10 +93,11 @@ async function requestsFor (db: Kysely<Database>, pass: string, n: number): Prom
 
 /** Runs the service's own matching code on `index` and records every retrieval each request makes. */
 async function capture (db: Kysely<Database>, index: SearchIndex, requests: readonly Request[]): Promise<Captured[]> {
-  let current: RetrievalQuery[] = []
+  let current: RetrievalQuery[][] = []
   const spy = new Proxy(index, {
     get (target, prop) {
-      if (prop === 'retrieve') return (q: RetrievalQuery) => { current.push(q); return target.retrieve(q) }
+      if (prop === 'retrieve') return (q: RetrievalQuery) => { current.push([q]); return target.retrieve(q) }
+      if (prop === 'retrieveMany') return (qs: readonly RetrievalQuery[]) => { current.push([...qs]); return target.retrieveMany(qs) }
       const v = (target as any)[prop]
       return typeof v === 'function' ? v.bind(target) : v
     }
@@ -250,9 +252,10 @@ async function elasticsearchRun (): Promise<{ rows: Row[], load: Record<string, 
   log('captured; starting the server')
   await store.close()
   const bodies = new Map<Captured, unknown[][]>()
-  for (const list of [warm, ...byConcurrency.values()]) for (const c of list) bodies.set(c, c.retrievals.map((q) => es.retrievalRequests(q)))
+  for (const list of [warm, ...byConcurrency.values()]) for (const c of list) bodies.set(c, c.retrievals.map((group) => group.flatMap((q) => es.retrievalRequests(q))))
   const bare = async (c: Captured) => {
-    // The requests of one service call go one after another, as the service sends them.
+    // The round trips of one service call go one after another, as the service sends them; each is
+    // one multi-search holding every search of its retrievals, as the service sends it.
     for (const searches of bodies.get(c) ?? []) {
       const res = await es.client.msearch({ searches: searches as any })
       if (res.responses.some((r) => 'error' in r)) throw new Error('bare search failed')
@@ -278,7 +281,7 @@ async function embeddedRun (): Promise<Row[]> {
     await index.refresh()
     const { warm, byConcurrency } = await sets(store.db, index)
     await store.close()
-    const bare = async (c: Captured) => { for (const q of c.retrievals) await index.retrieve(q) }
+    const bare = async (c: Captured) => { for (const group of c.retrievals) await index.retrieveMany(group) }
     const server = await spawnServer({ DATA_DIR: dir, RUN_WORKERS: 'true', DEMO_DATA: 'false', LOG_LEVEL: 'warn', EMBEDDING_MODEL: MODEL })
     try {
       // The server refills its in-memory index from the store at start; wait until it answers.
@@ -311,7 +314,7 @@ await report(`match-latency${BACKEND === 'both' ? '' : `-${BACKEND}`}`, rows, {
   model: MODEL,
   corpus: { elasticsearch: ES_SIZE, embedded: EMBEDDED_SIZE },
   requestsPerPass: REQUESTS,
-  bare: 'the retrievals each request makes, captured by running the service\'s matcher code here, replayed in order: Elasticsearch multi-search bodies through the same client, or retrieve() on an embedded index with the same documents',
+  bare: 'the retrievals each request makes, captured by running the service\'s matcher code here, replayed round trip by round trip as the service sends them: one Elasticsearch multi-search per round trip through the same client, or retrieveMany() on an embedded index with the same documents',
   service: 'HTTP API of a server process (RUN_WORKERS=false for Elasticsearch), fetch with keep-alive, measured once its vector-cache warm-up has ended',
   targets: 'service adds at most 25% to bare p50 and p99; profile-based p99 under 50 ms at concurrency 8',
   serverVectorCache: vectorCaches,

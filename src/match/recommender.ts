@@ -7,7 +7,7 @@ import type { PersonFeedback } from '../records/feedback-store.ts'
 import { contentHash, facetTexts, phraseHash, phrasesOf, type Facet } from '../domain/facets.ts'
 import type { Kind } from '../domain/kinds.ts'
 import { reciprocalRankFusion } from '../search/fusion.ts'
-import type { DocFields, Filter, RetrievalQuery, SemanticQuery } from '../search/retrieval.ts'
+import type { DocFields, Filter, RetrievalQuery, RetrievalResult, SemanticQuery } from '../search/retrieval.ts'
 import { dot, diversify, jaccard, weightedScore, type RecommendationFeature } from './features.ts'
 
 export type OpportunityKind = 'proposals' | 'communities' | 'content'
@@ -74,8 +74,8 @@ export class Recommender {
       .filter((k) => k.startsWith(`${kind}/`)).map((k) => k.slice(kind.length + 1))
     const all: Candidate[] = []
 
-    // The kinds are independent: their retrievals and vector reads run side by side.
-    await Promise.all(q.kinds.map(async (kind) => {
+    // The kinds are independent: their retrievals go in one round trip, their vectors in one read.
+    const retrievals = q.kinds.map((kind): RetrievalQuery => {
       const filter: Filter = {
         noneOf: { id: excluded(kind), visibility: ['private'], author_person_id: [q.personId], ...(org ? { author_organization_id: [org.id] } : {}) },
         ...(kind === 'proposals' ? { anyOf: { status: ['open'] }, dates: { deadline: { gte: today, orMissing: true } } } : {})
@@ -85,23 +85,27 @@ export class Recommender {
       add('knn:interests', 'profile', interestVec)
       add('knn:engaged', 'profile', taste)
       if (kind === 'proposals') { add('knn:expertise', 'needs', expertiseVec); add('knn:organization', 'needs', orgVec) }
-      const retrieval: RetrievalQuery = {
+      return {
         kind,
         filter,
         ...(lexicalText ? { lexical: { text: lexicalText, fields: { title: 2, text: 1, needs_text: 1 } } } : {}),
         semantic,
         size: POOL
       }
-      const found = await this.index.retrieve(retrieval)
-      const fused = reciprocalRankFusion(Object.values(found.lists))
-      if (fused.length === 0) return
+    })
+    const found = await this.index.retrieveMany(retrievals)
+    const perKind = q.kinds.map((kind, k) => {
+      const lists = (found[k] as RetrievalResult).lists
+      const fused = reciprocalRankFusion(Object.values(lists))
+      return { kind, lists, fused, docs: fused.map((f) => (found[k] as RetrievalResult).docs.get(f.id) as DocFields) }
+    })
+    // Scoring compares whole items (profile and needs facets); phrases are read only for the items served.
+    const itemVectors = q.model ? await this.cache.getMany(q.model, perKind.flatMap((p) => p.docs.flatMap((d) => facetKeys(d, ['profile', 'needs'])))) : new Map<string, Float32Array>()
+    for (const { kind, lists, fused, docs } of perKind) {
+      if (fused.length === 0) continue
       const bestFusion = fused[0]?.score ?? 1
-      const bm25 = new Map((found.lists.bm25 ?? []).map((h) => [h.id, h.score]))
+      const bm25 = new Map((lists.bm25 ?? []).map((h) => [h.id, h.score]))
       const bestBm25 = Math.max(0, ...bm25.values()) || 1
-      const docs = fused.map((f) => found.docs.get(f.id) as DocFields)
-      // Scoring compares whole items (profile and needs facets); phrases are read only for the items served.
-      const itemVectors = q.model ? await this.cache.getMany(q.model, docs.flatMap((d) => facetKeys(d, ['profile', 'needs']))) : new Map<string, Float32Array>()
-
       fused.forEach((f, i) => {
         const d = docs[i] as DocFields
         const h = (d.facet_hashes as Record<string, string> | undefined) ?? {}
@@ -123,7 +127,7 @@ export class Recommender {
         }
         all.push({ kind, doc: d, values, daysLeft, score: round(weightedScore(values, this.weights).score), ...(profile ? { vector: profile } : {}) })
       })
-    }))
+    }
     all.sort((a, b) => b.score - a.score || (a.doc.id < b.doc.id ? -1 : 1))
     const depth = Math.min(q.depth ?? Infinity, all.length)
     const served = diversify(all, (x) => x.score, (x) => x.vector, 0.8, 0.6, depth).slice(0, depth)

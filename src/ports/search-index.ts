@@ -36,6 +36,8 @@ export interface SearchIndex extends HealthCheck {
   versionOf (kind: Kind, id: string): Promise<number | null>
   /** Filtered BM25 and kNN candidate lists, with the candidates' fields, in one round trip. */
   retrieve (query: RetrievalQuery): Promise<RetrievalResult>
+  /** Several retrievals (e.g. one per kind) in one round trip; results in the order of the queries. */
+  retrieveMany (queries: readonly RetrievalQuery[]): Promise<RetrievalResult[]>
   /**
    * Value counts per field over every document that matches the filter and, when given, any term of
    * the text (not just the retrieved top): the numbers a faceted search shows.

@@ -144,24 +144,32 @@ export class ElasticsearchIndex implements SearchIndex {
   }
 
   async retrieve (q: RetrievalQuery): Promise<RetrievalResult> {
-    const included = Object.entries(q.include ?? {})
-    const names = [...(q.lexical ? ['bm25'] : []), ...(q.semantic ?? []).map(listName), ...included.map(([name]) => name)]
-    const result: RetrievalResult = { lists: {}, docs: new Map() }
-    if (names.length === 0) return result
-    const res = await this.client.msearch({ searches: this.retrievalRequests(q) as any })
-    res.responses.forEach((r, i) => {
-      const name = names[i] as string
-      if ('error' in r) throw new Error(`${name} search failed: ${r.error.type}: ${r.error.reason}`)
-      // Cosine kNN scores come back as (1 + cos) / 2: turn them back into cosine similarities.
-      const knn = name.startsWith('knn:')
-      result.lists[name] = r.hits.hits.map((h) => {
-        if (!result.docs.has(h._id as string)) result.docs.set(h._id as string, q.withTexts ? h._source as DocFields : fromDocValues((h.fields ?? {}) as Record<string, unknown[]>))
-        return { id: h._id as string, score: knn ? 2 * (h._score ?? 0) - 1 : (h._score ?? 0) }
-      })
+    return (await this.retrieveMany([q]))[0] as RetrievalResult
+  }
+
+  /** Every search of every retrieval in one multi-search: Elasticsearch runs them side by side. */
+  async retrieveMany (queries: readonly RetrievalQuery[]): Promise<RetrievalResult[]> {
+    const searches = queries.flatMap((q) => this.retrievalRequests(q))
+    const res = searches.length > 0 ? await this.client.msearch({ searches: searches as any }) : { responses: [] }
+    let at = 0
+    return queries.map((q) => {
+      const included = Object.entries(q.include ?? {})
+      const names = [...(q.lexical ? ['bm25'] : []), ...(q.semantic ?? []).map(listName), ...included.map(([name]) => name)]
+      const result: RetrievalResult = { lists: {}, docs: new Map() }
+      for (const name of names) {
+        const r = res.responses[at++]
+        if (!r || 'error' in r) throw new Error(`${name} search failed: ${r ? `${r.error.type}: ${r.error.reason}` : 'no response'}`)
+        // Cosine kNN scores come back as (1 + cos) / 2: turn them back into cosine similarities.
+        const knn = name.startsWith('knn:')
+        result.lists[name] = r.hits.hits.map((h) => {
+          if (!result.docs.has(h._id as string)) result.docs.set(h._id as string, q.withTexts ? h._source as DocFields : fromDocValues((h.fields ?? {}) as Record<string, unknown[]>))
+          return { id: h._id as string, score: knn ? 2 * (h._score ?? 0) - 1 : (h._score ?? 0) }
+        })
+      }
+      // Included lists keep their own order and scores; only the documents that passed the filter stay.
+      for (const [name, hits] of included) result.lists[name] = hits.filter((h) => result.docs.has(h.id) && (result.lists[name] ?? []).some((x) => x.id === h.id))
+      return result
     })
-    // Included lists keep their own order and scores; only the documents that passed the filter stay.
-    for (const [name, hits] of included) result.lists[name] = hits.filter((h) => result.docs.has(h.id) && (result.lists[name] ?? []).some((x) => x.id === h.id))
-    return result
   }
 
   async facets (q: FacetQuery): Promise<FacetCounts> {

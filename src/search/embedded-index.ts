@@ -115,6 +115,12 @@ export class EmbeddedIndex implements SearchIndex {
     return result
   }
 
+  async retrieveMany (queries: readonly RetrievalQuery[]): Promise<RetrievalResult[]> {
+    const out: RetrievalResult[] = []
+    for (const q of queries) out.push(await this.retrieve(q))
+    return out
+  }
+
   async facets (q: FacetQuery): Promise<FacetCounts> {
     const index = this.kinds.get(q.kind) as KindIndex
     let ids: Iterable<string>

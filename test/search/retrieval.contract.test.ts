@@ -76,6 +76,30 @@ t.test('both backends return the same candidates for the same retrieval', async 
   }
 })
 
+t.test('several retrievals in one round trip give what each gives alone, in order', async (t) => {
+  const ctx = await setUp(t)
+  if (!ctx) return
+  const { embedder, backends } = ctx
+  const [needVec] = await embedder.embed(['sensors to monitor the condition of factory machines'], 'query')
+  const queries: RetrievalQuery[] = [
+    { kind: 'organizations', filter: {}, lexical: { text: 'batterie riciclo', fields: { text: 1, competencies_text: 1 } }, semantic: [{ facet: 'competencies', vector: needVec! }], size: 3 },
+    { kind: 'organizations', filter: { anyOf: { country: ['IT'] } }, semantic: [{ facet: 'profile', vector: needVec! }], size: 2, include: { network: [{ id: 'o1', score: 1 }, { id: 'o5', score: 0.5 }] } },
+    { kind: 'organizations', filter: {}, size: 3 },
+    { kind: 'people', filter: {}, lexical: { text: 'machine', fields: { text: 1 } }, size: 3 }
+  ]
+  for (const [backend, index] of backends) {
+    const many = await index.retrieveMany(queries)
+    t.equal(many.length, queries.length, `${backend}: one result per query`)
+    for (const [i, q] of queries.entries()) {
+      const alone = await index.retrieve(q)
+      t.same(many[i]!.lists, alone.lists, `${backend}: query ${i} lists as alone`)
+      t.same([...many[i]!.docs.keys()].sort(), [...alone.docs.keys()].sort(), `${backend}: query ${i} documents as alone`)
+    }
+    t.ok(Object.values(many[0]!.lists).some((l) => l.length > 0), `${backend}: the first query finds something`)
+    t.same(await index.retrieveMany([]), [], `${backend}: no query, no round trip`)
+  }
+})
+
 t.test('both backends count facets alike, over every match', async (t) => {
   const ctx = await setUp(t)
   if (!ctx) return
