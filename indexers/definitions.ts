@@ -2,7 +2,7 @@ import type { Kind } from '../src/domain/kinds.ts'
 import type { Facet } from '../src/domain/facets.ts'
 
 /** Bump when a mapping changes: `reindex` then builds `<alias>-v<N>` and swaps the alias. */
-export const MAPPING_VERSION = 4
+export const MAPPING_VERSION = 5
 export const FACETS: readonly Facet[] = ['profile', 'competencies', 'needs']
 
 /**
@@ -21,9 +21,10 @@ export const SEARCHED_FACETS: Readonly<Record<Kind, readonly Facet[]>> = {
 }
 
 /**
- * What ranking reads of a retrieved document, returned from the index's columnar doc values rather
- * than its stored source: loading and decompressing stored documents was a third of a retrieval's
- * time. Multi-valued fields come back as lists; the others as single values.
+ * What ranking reads of a retrieved document (with its facet hashes), kept as one binary doc value,
+ * `ranking`, and returned from it rather than from the stored source or one doc value per field:
+ * loading and decompressing stored documents was a third of a retrieval's time, and fetching these
+ * fields as 25 doc values took half of a profile match's Elasticsearch time (bench/match-latency.ts).
  */
 export const RANKING_FIELDS = {
   single: ['id', 'kind', 'title', 'org_kind', 'country', 'region', 'organization_id', 'status', 'type', 'updated_at', 'deadline', 'date'],
@@ -33,8 +34,6 @@ export const RANKING_FIELDS = {
 /** Text analysed both ways: English on the field, Italian on `.it`; queries search both. */
 const bilingual = { type: 'text', analyzer: 'english', fields: { it: { type: 'text', analyzer: 'italian' } } } as const
 const keyword = { type: 'keyword' } as const
-/** Read by ranking, never searched: doc values only. */
-const stored = { type: 'keyword', index: false } as const
 
 /** One mapping shape serves every kind (a kind leaves the fields it lacks empty); vectors differ per kind. */
 export function mapping (dims: number, kind: Kind) {
@@ -51,8 +50,7 @@ export function mapping (dims: number, kind: Kind) {
       version: { type: 'long' },
       visibility: keyword,
       updated_at: { type: 'date' },
-      // The title as written, in doc values, for ranking and display (see RANKING_FIELDS).
-      title: { ...bilingual, fields: { ...bilingual.fields, raw: { ...stored, ignore_above: 8000 } } },
+      title: bilingual,
       text: bilingual,
       competencies_text: bilingual,
       needs_text: bilingual,
@@ -79,8 +77,9 @@ export function mapping (dims: number, kind: Kind) {
       participants: keyword,
       opt_out: { type: 'boolean' },
       model: keyword,
-      // Keys of the facet vectors in the store's vector table: re-ranking reads them from there.
-      ...Object.fromEntries(FACETS.map((f) => [`hash_${f}`, stored])),
+      // RANKING_FIELDS and the facet hashes (keys of the facet vectors in the store's vector table:
+      // re-ranking reads them from there) as JSON, one doc value per document.
+      ranking: { type: 'binary', doc_values: true },
       ...Object.fromEntries(SEARCHED_FACETS[kind].map((f) => [`vec_${f}`, vector]))
     }
   } as const

@@ -3,7 +3,7 @@ import type { BulkResult, IndexOperation, SearchIndex } from '../ports/search-in
 import { probe, type PartHealth } from '../ports/health.ts'
 import { KINDS, type Kind } from '../domain/kinds.ts'
 import { INDEX_SETTINGS, aliasName, indexName, mapping } from '../../indexers/definitions.ts'
-import { RANKING_DOCVALUES, fromDocValues, toSource } from './index-source.ts'
+import { RANKING_DOCVALUE, fromDocValues, toSource } from './index-source.ts'
 import { listName, type DocFields, type FacetCounts, type FacetQuery, type RetrievalQuery, type RetrievalResult } from './retrieval.ts'
 import { esFilter, esKnn, esLexical } from './elasticsearch-query.ts'
 
@@ -132,8 +132,8 @@ export class ElasticsearchIndex implements SearchIndex {
   /** The bare Elasticsearch requests a retrieval issues (one multi-search); benchmarks replay them. */
   retrievalRequests (q: RetrievalQuery): Array<Record<string, unknown>> {
     const index = this.alias(q.kind)
-    // Ranking reads doc values only; search shows the whole document (it highlights the texts).
-    const fields = q.withTexts ? { _source: { excludes: ['vec_*', 'hash_*'] } } : { _source: false, docvalue_fields: RANKING_DOCVALUES }
+    // Ranking reads one doc value; search shows the whole document (it highlights the texts).
+    const fields = q.withTexts ? { _source: { excludes: ['vec_*', RANKING_DOCVALUE] } } : { _source: false, docvalue_fields: [RANKING_DOCVALUE] }
     const searches: Array<Record<string, unknown>> = []
     if (q.lexical) searches.push({ index }, { query: esLexical(q.lexical, q.filter), size: q.size, ...fields, track_total_hits: false })
     for (const s of q.semantic ?? []) searches.push({ index }, { knn: esKnn(s, q.filter, q.size), size: q.size, ...fields, track_total_hits: false })

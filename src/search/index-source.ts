@@ -1,9 +1,10 @@
 import type { IndexDocument } from '../ports/search-index.ts'
 import type { DocFields } from './retrieval.ts'
-import { FACETS, RANKING_FIELDS, SEARCHED_FACETS } from '../../indexers/definitions.ts'
+import { RANKING_FIELDS, SEARCHED_FACETS } from '../../indexers/definitions.ts'
 
 /**
- * The stored form of a document: its fields, its facet hashes as `hash_<facet>`, and one
+ * The stored form of a document: its fields, what ranking reads with the facet hashes as `ranking`
+ * (base64 JSON, a binary doc value), and one
  * `vec_<facet>` per facet its kind is searched by, each sent as base64 of its big-endian float32
  * bytes (Elasticsearch 9.3+ reads that form): a third of the JSON, and no float-to-decimal
  * printing, which dominated the cost of bulk indexing.
@@ -11,7 +12,7 @@ import { FACETS, RANKING_FIELDS, SEARCHED_FACETS } from '../../indexers/definiti
 export function toSource (doc: IndexDocument): Record<string, unknown> {
   const { facet_hashes: hashes, ...fields } = doc.fields as Record<string, unknown> & { facet_hashes?: Record<string, string> }
   const source: Record<string, unknown> = fields
-  for (const [facet, hash] of Object.entries(hashes ?? {})) source[`hash_${facet}`] = hash
+  source.ranking = rankingValue(fields, hashes)
   for (const facet of SEARCHED_FACETS[doc.kind]) {
     const v = doc.vectors[facet]
     if (v) source[`vec_${facet}`] = base64BigEndian(v)
@@ -19,30 +20,27 @@ export function toSource (doc: IndexDocument): Record<string, unknown> {
   return source
 }
 
-/** Doc-value fields a ranking retrieval asks for, with the formats that give back what was sent. */
-export const RANKING_DOCVALUES: ReadonlyArray<string | { field: string, format: string }> = [
-  ...RANKING_FIELDS.single.filter((f) => f !== 'title' && f !== 'updated_at' && f !== 'deadline' && f !== 'date'),
-  'title.raw',
-  { field: 'updated_at', format: 'strict_date_time' },
-  { field: 'deadline', format: 'strict_date' },
-  { field: 'date', format: 'strict_date' },
-  ...RANKING_FIELDS.multi,
-  ...FACETS.map((f) => `hash_${f}`)
-]
+/** The doc value a ranking retrieval asks for (see RANKING_FIELDS). */
+export const RANKING_DOCVALUE = 'ranking'
 
-const SINGLE = new Set<string>(RANKING_FIELDS.single)
+const RANKED: readonly string[] = [...RANKING_FIELDS.single, ...RANKING_FIELDS.multi]
 
-/** A hit's doc values as the document fields ranking reads (the shape the embedded index returns). */
-export function fromDocValues (values: Record<string, unknown[]>): DocFields {
-  const doc: Record<string, unknown> = {}
-  const hashes: Record<string, string> = {}
-  for (const [name, list] of Object.entries(values)) {
-    if (name === 'title.raw') doc.title = list[0]
-    else if (name.startsWith('hash_')) hashes[name.slice(5)] = String(list[0])
-    else doc[name] = SINGLE.has(name) ? list[0] : list
+/** What ranking reads of a document's fields, as the base64 JSON the `ranking` binary doc value holds. */
+function rankingValue (fields: Record<string, unknown>, hashes: Record<string, string> | undefined): string {
+  const picked: Record<string, unknown> = {}
+  for (const name of RANKED) {
+    const v = fields[name]
+    if (v !== undefined && v !== null) picked[name] = v
   }
-  doc.facet_hashes = hashes
-  return doc as DocFields
+  picked.facet_hashes = hashes ?? {}
+  return Buffer.from(JSON.stringify(picked)).toString('base64')
+}
+
+/** A hit's `ranking` doc value as the document fields ranking reads (the shape the embedded index returns). */
+export function fromDocValues (values: Record<string, unknown[]>): DocFields {
+  const value = values[RANKING_DOCVALUE]?.[0]
+  if (typeof value !== 'string') throw new Error('a ranking retrieval hit has no ranking doc value (index built before mapping v5: run reindex)')
+  return JSON.parse(Buffer.from(value, 'base64').toString('utf8')) as DocFields
 }
 
 const littleEndian = new Uint8Array(new Float32Array([1]).buffer)[3] === 0x3f

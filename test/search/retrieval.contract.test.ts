@@ -65,6 +65,14 @@ t.test('both backends return the same candidates for the same retrieval', async 
         list.forEach((h, i) => t.ok(Math.abs(h.score - (other[i]?.score ?? NaN)) < 1e-3, `${what}: cosine ${h.score.toFixed(4)} on both`))
       }
     }
+    // Ranking reads the same fields from both: Elasticsearch's one doc value holds them as sent.
+    for (const [id, doc] of es!.docs) {
+      const other = embedded!.docs.get(id)
+      if (!other) continue
+      const keys = Object.keys(doc)
+      t.ok(keys.includes('competencies') && keys.includes('facet_hashes') && keys.includes('title'), `${what}: ${id} has the fields ranking reads`)
+      t.same(doc, Object.fromEntries(keys.map((k) => [k, other[k]])), `${what}: ${id}'s ranking fields are the embedded index's`)
+    }
     for (const [backend] of backends) {
       const r = results[backends.findIndex(([b]) => b === backend)]!
       const first = Object.values(r.lists)[0] ?? []
