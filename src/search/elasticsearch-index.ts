@@ -167,7 +167,10 @@ export class ElasticsearchIndex implements SearchIndex {
         })
       }
       // Included lists keep their own order and scores; only the documents that passed the filter stay.
-      for (const [name, hits] of included) result.lists[name] = hits.filter((h) => result.docs.has(h.id) && (result.lists[name] ?? []).some((x) => x.id === h.id))
+      for (const [name, hits] of included) {
+        const passed = new Set((result.lists[name] ?? []).map((x) => x.id))
+        result.lists[name] = hits.filter((h) => passed.has(h.id))
+      }
       return result
     })
   }

@@ -104,6 +104,7 @@ t.test('several retrievals in one round trip give what each gives alone, in orde
       t.same([...many[i]!.docs.keys()].sort(), [...alone.docs.keys()].sort(), `${backend}: query ${i} documents as alone`)
     }
     t.ok(Object.values(many[0]!.lists).some((l) => l.length > 0), `${backend}: the first query finds something`)
+    t.same(many[1]!.lists.network?.map((h) => h.id), ['o1'], `${backend}: an included list keeps its order and drops what the filter refuses (o5 is French)`)
     t.same(await index.retrieveMany([]), [], `${backend}: no query, no round trip`)
   }
 })
