@@ -1,8 +1,11 @@
 // End-to-end ingestion: 10k fixture records from `POST /v1/bulk` to searchable, on the embedded
 // default and on Postgres + Redis + Elasticsearch, side by side with the raw embedding throughput
 // of the same model on the same texts (a bare onnxruntime session, batches of 32 sorted by length).
+// The model runs in its own process (EMBEDDING_PROCESS=separate, the default); the embedded default
+// also runs with the model inside the API process (EMBEDDING_PROCESS=inline) for comparison.
 // Then: reindex from stored vectors into a new Elasticsearch index (docs/s).
-// Usage: npm run bench:ingest   (env: BENCH_RECORDS=10000, BENCH_MODEL=all-minilm-l6-v2)
+// Usage: npm run bench:ingest   (env: BENCH_RECORDS=10000, BENCH_MODEL=all-minilm-l6-v2,
+// BENCH_INLINE=0 to skip the inline run)
 import { resolve } from 'node:path'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -104,14 +107,16 @@ const row = (r: { label: string, seconds: number, acceptSeconds: number, embedde
   'e2e/raw': Math.round((r.embedded / r.seconds / rawTexts) * 1000) / 1000
 })
 
-const embedded = await endToEnd('embedded (PGlite, in-process queue, embedded index)', {})
-row(embedded)
-await embedded.app.close()
-await rm(embedded.dataDir, { recursive: true, force: true })
+for (const [label, where] of [['model process', 'separate'], ...(process.env.BENCH_INLINE === '0' ? [] : [['model in the API process', 'inline']])] as const) {
+  const embedded = await endToEnd(`embedded (PGlite, in-process queue, embedded index), ${label}`, { EMBEDDING_PROCESS: where })
+  row(embedded)
+  await embedded.app.close()
+  await rm(embedded.dataDir, { recursive: true, force: true })
+}
 
 const db = await freshDatabase('bench')
 const prefix = `bench-${Date.now()}-`
-const distributed = await endToEnd('Postgres + BullMQ/Redis + Elasticsearch', { DATABASE_URL: db.url, REDIS_URL: REDIS, ELASTICSEARCH_URL: ES, INDEX_PREFIX: prefix, QUEUE_NAME: `bench-${Date.now()}` })
+const distributed = await endToEnd('Postgres + BullMQ/Redis + Elasticsearch, model process', { DATABASE_URL: db.url, REDIS_URL: REDIS, ELASTICSEARCH_URL: ES, INDEX_PREFIX: prefix, QUEUE_NAME: `bench-${Date.now()}` })
 row(distributed)
 
 // Reindex from stored vectors into fresh Elasticsearch indices.
@@ -126,7 +131,7 @@ await es.client.indices.delete({ index: `${prefix}*` }).catch(() => {})
 await db.drop()
 
 await report('ingest', rows, {
-  description: 'From POST /v1/bulk to every record searchable; texts/s counts distinct facet texts embedded by the pipeline. Raw: the same texts through a bare onnxruntime session in length-sorted batches of 32.',
+  description: 'From POST /v1/bulk to every record searchable; texts/s counts distinct facet texts embedded by the pipeline. Raw: the same texts through a bare onnxruntime session in length-sorted batches of 32, in the benchmark process. "model process": EMBEDDING_PROCESS=separate (default); "model in the API process": EMBEDDING_PROCESS=inline.',
   model: MODEL,
   reindex: reindexRow
 })

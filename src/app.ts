@@ -16,11 +16,13 @@ import proposalCandidateRoutes from './routes/proposal-candidates.ts'
 import searchRoutes from './routes/search.ts'
 import demoData from './plugins/demo-data.ts'
 import vectorWarmup from './plugins/vector-warmup.ts'
+import serverTiming from './plugins/server-timing.ts'
 
 export type AppOptions = PartsPluginOptions
 
 /** The whole service as one plugin: the server and the tests register exactly this. */
 async function app (fastify: FastifyInstance, options: AppOptions): Promise<void> {
+  await fastify.register(serverTiming)
   await fastify.register(errorHandler)
   await fastify.register(openapi)
   await fastify.register(parts, options)

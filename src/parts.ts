@@ -9,7 +9,9 @@ import { InProcessQueue } from './queue/in-process-queue.ts'
 import { BullMQQueue } from './queue/bullmq-queue.ts'
 import { ElasticsearchIndex } from './search/elasticsearch-index.ts'
 import { EmbeddedIndex } from './search/embedded-index.ts'
+import type { Embedder } from './ports/embedder.ts'
 import { TransformersEmbedder } from './embedding/transformers-embedder.ts'
+import { ModelProcessEmbedder } from './embedding/model-process-embedder.ts'
 import { loadModel } from './embedding/load-model.ts'
 import { modelSpec } from './embedding/model-catalog.ts'
 import { VectorCache } from './records/vector-cache.ts'
@@ -20,7 +22,7 @@ export interface Parts {
   store: Store<Database>
   queue: JobQueue
   searchIndex: SearchIndex
-  embedder: TransformersEmbedder
+  embedder: Embedder
   /** Stored vectors, the most recently used in memory: what ranking reads. */
   vectors: VectorCache
   /** The collaboration history in memory, following the store's project changes. */
@@ -45,23 +47,36 @@ export async function openParts (config: Config, log: PartsLogger): Promise<Part
   const searchIndex: SearchIndex = config.ELASTICSEARCH_URL
     ? new ElasticsearchIndex({ url: config.ELASTICSEARCH_URL, prefix: config.INDEX_PREFIX })
     : new EmbeddedIndex()
-  const embedder = new TransformersEmbedder()
   const spec = modelSpec(config.EMBEDDING_MODEL)
-  const modelReady = loadModel({
+  const options = {
     spec,
     modelPath: config.EMBEDDING_MODEL_PATH,
     modelsDir: config.MODELS_DIR,
     allowRemote: config.EMBEDDING_ALLOW_REMOTE,
     allowMaven: config.EMBEDDING_ALLOW_MAVEN,
-    threads: config.EMBEDDING_THREADS,
-    log: (m) => log.info(m)
-  }).then((model) => {
-    embedder.use(model)
-    log.info(`embedding model ${spec.name} loaded from ${model.origin} ${model.location} in ${model.loadMs} ms`)
-  }, (err: Error) => {
-    embedder.disable(err.message)
-    log.warn(`semantic matching is OFF, matching falls back to lexical: ${err.message}`)
-  })
+    threads: config.EMBEDDING_THREADS
+  }
+  const loaded = (model: { origin: string, location: string, loadMs: number }, where: string): void =>
+    log.info(`embedding model ${spec.name} loaded from ${model.origin} ${model.location} in ${model.loadMs} ms, ${where}`)
+  const failed = (err: Error): void => log.warn(`semantic matching is OFF, matching falls back to lexical: ${err.message}`)
+  let embedder: Embedder
+  let modelReady: Promise<void>
+  if (config.EMBEDDING_PROCESS === 'separate') {
+    const separate = new ModelProcessEmbedder(log)
+    // The model process shares the cores with this one: its idle threads must not spin.
+    modelReady = separate.start({ ...options, spinning: false }).then((model) => loaded(model, `in model process ${separate.pid}`), failed)
+    embedder = separate
+  } else {
+    const inline = new TransformersEmbedder()
+    modelReady = loadModel({ ...options, log: (m) => log.info(m) }).then((model) => {
+      inline.use(model)
+      loaded(model, 'in this process')
+    }, (err: Error) => {
+      inline.disable(err.message)
+      failed(err)
+    })
+    embedder = inline
+  }
   const vectors = new VectorCache(store.db, { memoryBytes: config.VECTOR_CACHE_MB * 2 ** 20 })
   const graph = await CollaborationGraph.open(store)
   return { store, queue, searchIndex, embedder, vectors, graph, modelReady }

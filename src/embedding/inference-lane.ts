@@ -29,7 +29,9 @@ export class InferenceLane {
     this.busy = true
     task().finally(() => {
       this.busy = false
-      this.next()
+      // Let the event loop turn before picking the next task: requests that arrived while the model
+      // held the thread (in a model process, IPC messages not yet read) then get their place first.
+      setImmediate(() => this.next())
     })
   }
 }

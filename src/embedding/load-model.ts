@@ -13,6 +13,8 @@ export interface LoadModelOptions {
   allowRemote: boolean
   allowMaven: boolean
   threads?: number
+  /** Let idle onnxruntime threads spin-wait (default true; false where the model shares the cores with other work). */
+  spinning?: boolean
   /** Progress and fallbacks, one line each. */
   log: (message: string) => void
 }
@@ -36,12 +38,13 @@ export async function loadModel (options: LoadModelOptions): Promise<LoadedModel
   const done = (extractor: LoadedModel['extractor'], origin: ModelOrigin, location: string): LoadedModel =>
     ({ spec, extractor, origin, location, loadMs: Math.round(performance.now() - started) })
   const threads = options.threads ?? 0
+  const spinning = options.spinning ?? true
 
   if (options.modelPath) {
     const folder = resolve(options.modelPath)
     try {
       await access(join(folder, 'config.json'))
-      return done(await openModel(spec, { localModelPath: dirname(folder), modelId: basename(folder), threads }), 'path', folder)
+      return done(await openModel(spec, { localModelPath: dirname(folder), modelId: basename(folder), threads, spinning }), 'path', folder)
     } catch (err) {
       attempts.push(`EMBEDDING_MODEL_PATH ${folder}: ${short(err)}`)
     }
@@ -50,7 +53,7 @@ export async function loadModel (options: LoadModelOptions): Promise<LoadedModel
   const provisioned = resolve(modelFolder(options.modelsDir, spec))
   if (await isProvisioned(provisioned)) {
     try {
-      return done(await openModel(spec, { localModelPath: resolve(options.modelsDir), modelId: spec.hubId, threads }), 'models-dir', provisioned)
+      return done(await openModel(spec, { localModelPath: resolve(options.modelsDir), modelId: spec.hubId, threads, spinning }), 'models-dir', provisioned)
     } catch (err) {
       attempts.push(`${provisioned}: ${short(err)}`)
     }
@@ -61,7 +64,7 @@ export async function loadModel (options: LoadModelOptions): Promise<LoadedModel
   if (options.allowRemote) {
     try {
       log(`fetching ${spec.hubId} from the Hugging Face hub`)
-      const extractor = await openModel(spec, { modelId: spec.hubId, cacheDir: join(resolve(options.modelsDir), '.hub-cache'), threads })
+      const extractor = await openModel(spec, { modelId: spec.hubId, cacheDir: join(resolve(options.modelsDir), '.hub-cache'), threads, spinning })
       return done(extractor, 'hub', spec.hubId)
     } catch (err) {
       attempts.push(`hub ${spec.hubId}: ${short(err)}`)
@@ -75,7 +78,7 @@ export async function loadModel (options: LoadModelOptions): Promise<LoadedModel
         await provisionFromMaven(spec, options.modelsDir, (line) => {
           if (/Download(ed|ing) from/.test(line) && line.includes(spec.maven?.artifactId ?? '')) log(line.replace(/^\[INFO\]\s*/, ''))
         })
-        return done(await openModel(spec, { localModelPath: resolve(options.modelsDir), modelId: spec.hubId, threads }), 'maven', provisioned)
+        return done(await openModel(spec, { localModelPath: resolve(options.modelsDir), modelId: spec.hubId, threads, spinning }), 'maven', provisioned)
       } catch (err) {
         attempts.push(`Maven Central: ${short(err)}`)
       }

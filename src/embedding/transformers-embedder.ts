@@ -4,6 +4,7 @@ import { EmbedderUnavailableError } from '../ports/embedder.ts'
 import type { PartHealth } from '../ports/health.ts'
 import type { ModelSpec } from './model-catalog.ts'
 import { InferenceLane } from './inference-lane.ts'
+import { embedderHealth } from './embedder-health.ts'
 
 /** Where the loaded model came from, for /ready and logs. */
 export type ModelOrigin = 'path' | 'models-dir' | 'hub' | 'maven'
@@ -25,6 +26,8 @@ export interface OpenModelOptions {
   cacheDir?: string
   /** onnxruntime intra-op threads; 0 = onnxruntime's default. */
   threads?: number
+  /** Let idle intra-op threads spin-wait (onnxruntime's default, true). */
+  spinning?: boolean
 }
 
 /**
@@ -44,7 +47,12 @@ export async function openModel (spec: ModelSpec, options: OpenModelOptions): Pr
   }
   return await createPipeline('feature-extraction', options.modelId, {
     dtype: 'q8',
-    ...(options.threads ? { session_options: { intraOpNumThreads: options.threads, interOpNumThreads: 1 } } : {})
+    session_options: {
+      ...(options.threads ? { intraOpNumThreads: options.threads, interOpNumThreads: 1 } : {}),
+      // Idle intra-op threads spin-wait for the next op by default: fastest alone, but the spinning
+      // takes the cores from whatever shares them (bench/ingest.ts: the model process beside the API).
+      ...(options.spinning === false ? { extra: { 'session.intra_op.allow_spinning': '0' } } : {})
+    }
   })
 }
 
@@ -54,8 +62,9 @@ const createPipeline = pipeline as unknown as (task: 'feature-extraction', model
 /** The Embedder port over transformers.js; starts empty and becomes available once a model is set. */
 export class TransformersEmbedder implements Embedder {
   private loaded: LoadedModel | null = null
-  private state: 'loading' | 'off' = 'loading'
-  private reason = 'loading the embedding model'
+  /** Without a model: still loading, or off (and `reason` says why). */
+  state: 'loading' | 'off' = 'loading'
+  reason = 'loading the embedding model'
   /** One batch through the model at a time; queries (matching, search) before indexing batches. */
   private readonly lane = new InferenceLane()
 
@@ -93,22 +102,8 @@ export class TransformersEmbedder implements Embedder {
     }, !options.background)
   }
 
-  async health (): Promise<PartHealth> {
-    const model = this.loaded
-    if (!model) return { part: 'embedder', adapter: 'transformers.js', status: this.state, latencyMs: 0, detail: this.reason }
-    const started = performance.now()
-    try {
-      await this.embed(['health check'], 'query')
-      return {
-        part: 'embedder',
-        adapter: 'transformers.js',
-        status: 'up',
-        latencyMs: Math.round((performance.now() - started) * 100) / 100,
-        detail: `${model.spec.name} (${model.spec.dimensions}-d) from ${model.origin} ${model.location}, loaded in ${model.loadMs} ms`
-      }
-    } catch (err) {
-      return { part: 'embedder', adapter: 'transformers.js', status: 'down', latencyMs: performance.now() - started, detail: (err as Error).message }
-    }
+  health (): Promise<PartHealth> {
+    return embedderHealth(this, this.loaded, this)
   }
 
   async close (): Promise<void> {

@@ -6,6 +6,7 @@ import type { DocFields, Filter, RetrievalQuery, SemanticQuery } from '../search
 import type { CollaborationGraph } from './collaboration-graph.ts'
 import { divisions, dot, jaccard, weightedScore, type Feature, type Weights } from './features.ts'
 import type { Seeker, Phrase } from './seeker.ts'
+import type { PhaseMarks } from './phase-marks.ts'
 
 export type PartnerMode = 'similar' | 'complementary' | 'reciprocal'
 
@@ -54,6 +55,8 @@ export interface PartnerQuery {
   programme?: string
   /** Results wanted (offset + limit of the page served); the ranking of the rest is not worked out. */
   depth?: number
+  /** Marks the phases as they end (retrieve, vectors, rank): the route's Server-Timing header. */
+  timing?: PhaseMarks
 }
 
 /**
@@ -127,6 +130,7 @@ export class PartnerMatcher {
       }
     }
     const found = await this.index.retrieve(retrieval)
+    q.timing?.mark('retrieve')
     const names = Object.keys(found.lists)
     const fused = reciprocalRankFusion(names.map((n) => found.lists[n] ?? []))
     if (fused.length === 0) return { results: [], total: 0 }
@@ -138,6 +142,7 @@ export class PartnerMatcher {
     // Only the vectors this mode compares: a candidate's other facets would be read for nothing.
     const facets: Facet[] = mode === 'similar' ? ['profile'] : mode === 'complementary' ? ['competencies'] : ['competencies', 'needs']
     const { facets: vectors, phrases } = await this.candidateVectors(candidates, q.model, mode === 'reciprocal', facets)
+    q.timing?.mark('vectors')
     const signals = graph.signals(seeker.organizationId, candidates.map((c) => c.id))
 
     const mine = keyed(mode === 'similar' ? seeker.offers : seeker.seeks)
@@ -219,6 +224,7 @@ export class PartnerMatcher {
         features: weightedScore(values, w).features
       }
     })
+    q.timing?.mark('rank')
     return { results, total: scored.length }
   }
 

@@ -9,6 +9,7 @@ import type { Kind } from '../domain/kinds.ts'
 import { reciprocalRankFusion } from '../search/fusion.ts'
 import type { DocFields, Filter, RetrievalQuery, RetrievalResult, SemanticQuery } from '../search/retrieval.ts'
 import { dot, diversify, jaccard, weightedScore, type RecommendationFeature } from './features.ts'
+import type { PhaseMarks } from './phase-marks.ts'
 
 export type OpportunityKind = 'proposals' | 'communities' | 'content'
 
@@ -32,6 +33,8 @@ export interface RecommendQuery {
   now: Date
   /** How many results are served (offset + limit): only these are diversified one by one. */
   depth?: number
+  /** Marks the phases as they end (seeker, retrieve, rank): the route's Server-Timing header. */
+  timing?: PhaseMarks
 }
 
 const POOL = 60
@@ -93,7 +96,9 @@ export class Recommender {
         size: POOL
       }
     })
+    q.timing?.mark('seeker')
     const found = await this.index.retrieveMany(retrievals)
+    q.timing?.mark('retrieve')
     const perKind = q.kinds.map((kind, k) => {
       const lists = (found[k] as RetrievalResult).lists
       const fused = reciprocalRankFusion(Object.values(lists))
@@ -166,6 +171,7 @@ export class Recommender {
         features: weightedScore(values, this.weights).features
       }
     })
+    q.timing?.mark('rank')
     return { results, total: all.length }
   }
 

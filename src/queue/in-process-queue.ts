@@ -123,6 +123,11 @@ export class InProcessQueue implements JobQueue {
       } finally {
         this.active--
       }
+      // The next job starts after a turn of the event loop. A job whose awaits all settle at once
+      // (the embedded store and index answer without I/O) would otherwise chain into the next: a
+      // run of them (a burst of alerts after an import) starved requests, timers and the model
+      // process's replies for tens of seconds.
+      if (this.pending.length > 0) await new Promise<void>((resolve) => setImmediate(resolve))
     }
   }
 

@@ -51,18 +51,21 @@ async function matchPartnerRoutes (app: FastifyInstance): Promise<void> {
     let seeker
     if (b.text) {
       seeker = await seekerFromText(b.text, b.competencies ?? [], app.parts.embedder, cache)
+      request.timing.mark('embed')
     } else {
       const kind = b.organizationId ? 'organizations' as const : 'proposals' as const
       const id = (b.organizationId ?? b.proposalId) as string
       const record = await repo.get(kind, id)
       if (!record) throw Object.assign(new Error(`${kind}/${id} does not exist`), { statusCode: 404 })
+      request.timing.mark('record')
       seeker = await seekerFromRecord(kind, id, record.body, model, cache)
+      request.timing.mark('seeker')
     }
     const { cursor, limit, explain, ...rest } = b
     const print = fingerprint(rest)
     const offset = decodeCursor(cursor, print)
     const size = limit ?? 10
-    const ranked = await matcher.match({ seeker, mode, filters: b.filters ?? {}, excludePastPartners: b.excludePastPartners ?? false, model, depth: offset + size, ...(b.programme ? { programme: b.programme } : {}) })
+    const ranked = await matcher.match({ seeker, mode, filters: b.filters ?? {}, excludePastPartners: b.excludePastPartners ?? false, model, depth: offset + size, timing: request.timing, ...(b.programme ? { programme: b.programme } : {}) })
     const page = ranked.results.slice(offset, offset + size).map((r) => {
       if (explain) return r
       const { features: _features, ...plain } = r

@@ -33,6 +33,7 @@ async function recommendationRoutes (app: FastifyInstance): Promise<void> {
   }, async (request) => {
     const person = await repo.get('people', request.params.id)
     if (!person) throw Object.assign(new Error(`people/${request.params.id} does not exist`), { statusCode: 404 })
+    request.timing.mark('record')
     const { cursor, limit, explain, ...rest } = request.query
     const print = fingerprint({ id: request.params.id, ...rest })
     const offset = decodeCursor(cursor, print)
@@ -42,11 +43,12 @@ async function recommendationRoutes (app: FastifyInstance): Promise<void> {
       personId: person.id,
       person: person.body,
       kinds: (request.query.kinds ?? ['proposals', 'communities', 'content']) as OpportunityKind[],
-      feedback: await feedback.forPerson(person.id),
+      feedback: await feedback.forPerson(person.id).finally(() => request.timing.mark('feedback')),
       excludeShown: request.query.excludeShown ?? false,
       model,
       now: new Date(),
-      depth: offset + size
+      depth: offset + size,
+      timing: request.timing
     })
     return {
       results: ranked.results.slice(offset, offset + size).map((r) => {

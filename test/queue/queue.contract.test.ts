@@ -150,3 +150,24 @@ t.test('in-process queue runs up to `concurrency` jobs at once, and waits for th
     t.equal(done, 7, 'close waits for the job in hand')
   }
 })
+
+t.test('in-process queue: jobs that settle without I/O still let the event loop turn between them', async (t) => {
+  const queue = new InProcessQueue({ concurrency: 2 })
+  t.teardown(() => queue.close())
+  let done = 0
+  // Each job is 2 ms of work whose awaits settle at once (as the embedded store's and index's do).
+  queue.handle('busy', async () => {
+    const until = performance.now() + 2
+    while (performance.now() < until);
+    await Promise.resolve()
+    done++
+  })
+  let ticks = 0
+  const timer = setInterval(() => { ticks++ }, 1)
+  await queue.start()
+  await Promise.all(Array.from({ length: 300 }, () => queue.add('busy', {})))
+  await waitFor(() => done === 300)
+  clearInterval(timer)
+  // Without a turn between jobs the timer could not fire until all 600 ms of them had run.
+  t.ok(ticks >= 20, `the 1 ms timer fired ${ticks} times during 300 jobs of 2 ms`)
+})

@@ -28,6 +28,25 @@ t.test('POST /v1/match/partners on the embedded default', async (t) => {
     t.notOk('features' in body.results[0], 'no feature breakdown unless asked')
   })
 
+  t.test('a Server-Timing header says where the time went, phase by phase', async (t) => {
+    const timing = (res: { headers: Record<string, unknown> }) => Object.fromEntries(String(res.headers['server-timing']).split(', ').map((p) => {
+      const [name, dur] = p.split(';dur=')
+      return [name as string, Number(dur)]
+    }))
+    const profile = timing(await match({ organizationId: 'r1', mode: 'reciprocal', limit: 3 }))
+    t.same(Object.keys(profile), ['record', 'seeker', 'retrieve', 'vectors', 'rank', 'total'])
+    const text = timing(await match({ text: 'sensors to monitor the condition of our machines', limit: 3 }))
+    t.same(Object.keys(text), ['embed', 'retrieve', 'vectors', 'rank', 'total'])
+    for (const phases of [profile, text]) {
+      const { total, ...rest } = phases
+      t.ok(Object.values(phases).every((ms) => Number.isFinite(ms) && ms >= 0), 'durations in ms')
+      t.ok((total as number) >= Object.values(rest).reduce((s, ms) => s + ms, 0) - 0.05, 'the phases fit in the total')
+    }
+    const missing = await match({ organizationId: 'nobody' })
+    t.equal(missing.statusCode, 404)
+    t.same(Object.keys(timing(missing)), ['total'], 'an error has the total only')
+  })
+
   t.test('a proposal finds organisations with what it seeks, in both languages', async (t) => {
     const body = (await match({ proposalId: 'q1', limit: 3 })).json()
     t.same(body.results.slice(0, 2).map((r: { id: string }) => r.id).sort(), ['o5', 'o6'])

@@ -54,6 +54,13 @@ t.test('GET /v1/people/:id/recommendations and POST /v1/feedback', async (t) => 
   }
   const feedback = (events: object[]) => app.inject({ method: 'POST', url: '/v1/feedback', payload: { events }, headers: auth('write') })
 
+  t.test('a Server-Timing header names each phase', async (t) => {
+    const res = await app.inject({ method: 'GET', url: '/v1/people/g1/recommendations', headers: auth('read') })
+    const phases = String(res.headers['server-timing']).split(', ').map((p) => p.split(';dur='))
+    t.same(phases.map(([name]) => name), ['record', 'feedback', 'seeker', 'retrieve', 'rank', 'total'])
+    t.ok(phases.every(([, dur]) => Number(dur) >= 0), 'durations in ms')
+  })
+
   t.test('open opportunities only, never your own, with reasons', async (t) => {
     const list = await recs()
     const ids = list.map((r) => r.id)

@@ -1,0 +1,173 @@
+import { fork, type ChildProcess } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import type { EmbedOptions, Embedder, TextRole } from '../ports/embedder.ts'
+import { EmbedderUnavailableError } from '../ports/embedder.ts'
+import type { PartHealth } from '../ports/health.ts'
+import type { LoadModelOptions } from './load-model.ts'
+import type { ModelInfo, ModelReply, ModelRequest } from './model-protocol.ts'
+import { embedderHealth } from './embedder-health.ts'
+
+export interface ModelProcessLog {
+  info (line: string): void
+  warn (line: string): void
+}
+
+const ENTRY = fileURLToPath(new URL('./model-process.ts', import.meta.url))
+/** The model process runs TypeScript through the same loader as the service. */
+const LOADER = import.meta.resolve('tsx')
+
+/** One model process and the calls waiting for it. */
+class ModelChild {
+  readonly process: ChildProcess
+  /** Resolves once the model has loaded there; rejects when it cannot load or the process dies first. */
+  readonly ready: Promise<ModelInfo>
+  alive = true
+  private readonly pending = new Map<number, { resolve: (v: Float32Array[]) => void, reject: (e: Error) => void }>()
+  private nextId = 1
+
+  constructor (options: Omit<LoadModelOptions, 'log'>, log: ModelProcessLog, onExit: (child: ModelChild, reason: string) => void) {
+    this.process = fork(ENTRY, [], { execArgv: ['--import', LOADER], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+    this.ready = new Promise<ModelInfo>((resolve, reject) => {
+      this.process.on('message', (m: ModelReply) => {
+        if (m.type === 'log') log.info(m.line)
+        else if (m.type === 'loaded') resolve(m.model)
+        else if (m.type === 'load-failed') reject(new Error(m.message))
+        else {
+          const call = this.pending.get(m.id)
+          this.pending.delete(m.id)
+          if (m.type === 'vectors') call?.resolve(m.vectors)
+          else call?.reject(new Error(m.message))
+        }
+      })
+      // A process that cannot start fails the load; one that fails later has its exit reported below.
+      this.process.once('error', reject)
+      this.process.once('exit', (code, signal) => {
+        this.alive = false
+        const reason = `the model process (pid ${this.process.pid}) exited with ${signal ?? `code ${code}`}`
+        const err = new Error(reason)
+        reject(err)
+        for (const call of this.pending.values()) call.reject(err)
+        this.pending.clear()
+        onExit(this, reason)
+      })
+    })
+    this.send({ type: 'load', options })
+  }
+
+  embed (texts: readonly string[], role: TextRole, background: boolean): Promise<Float32Array[]> {
+    return new Promise((resolve, reject) => {
+      const id = this.nextId++
+      this.pending.set(id, { resolve, reject })
+      this.send({ type: 'embed', id, texts, role, background })
+    })
+  }
+
+  /** Closes the channel (the process then exits on its own) and waits, killing it after `graceMs`. */
+  async stop (graceMs: number): Promise<void> {
+    if (!this.alive) return
+    const exited = new Promise<void>((resolve) => this.process.once('exit', () => resolve()))
+    if (this.process.connected) this.process.disconnect()
+    const timer = setTimeout(() => this.process.kill('SIGKILL'), graceMs)
+    await exited
+    clearTimeout(timer)
+  }
+
+  private send (message: ModelRequest): void {
+    this.process.send(message, (err) => {
+      // The process is gone: its exit rejects what waits for it.
+      if (err && this.alive) this.process.kill('SIGKILL')
+    })
+  }
+}
+
+/**
+ * The Embedder port over a model in its own process (the default): onnxruntime-node's inference holds
+ * the thread that calls it, so in the API process every batch would hold up every request (and
+ * indexing batches, hundreds of ms each, would stall the store and the index). Batches still run one
+ * at a time there, user-facing ones first. A process that dies fails the calls it held; the next call
+ * starts a new one.
+ */
+export class ModelProcessEmbedder implements Embedder {
+  private info: ModelInfo | null = null
+  private child: ModelChild | null = null
+  private starting: Promise<ModelChild> | null = null
+  private options: Omit<LoadModelOptions, 'log'> | null = null
+  /** Without a model: still loading, or off (and `reason` says why). */
+  state: 'loading' | 'off' = 'loading'
+  reason = 'loading the embedding model'
+  private closed = false
+  /** Model processes started since this embedder was made (1 unless one died). */
+  starts = 0
+
+  constructor (private readonly log: ModelProcessLog = { info: () => {}, warn: () => {} }) {}
+
+  get model (): string | null { return this.info?.spec.name ?? null }
+  get dimensions (): number { return this.info?.spec.dimensions ?? 384 }
+  get available (): boolean { return this.info !== null }
+  /** Details of the model in use, or null. */
+  get current (): ModelInfo | null { return this.info }
+  /** The running model process's pid, if one runs. */
+  get pid (): number | undefined { return this.child?.alive ? this.child.process.pid : undefined }
+
+  /** Starts the model process and loads the model there; rejects, turning semantic matching off, when no source has it. */
+  async start (options: Omit<LoadModelOptions, 'log'>): Promise<ModelInfo> {
+    this.options = options
+    try {
+      const child = await this.spawn()
+      if (this.closed) throw new EmbedderUnavailableError('no embedding model: closed')
+      this.info = await child.ready
+      return this.info
+    } catch (err) {
+      this.disable((err as Error).message)
+      throw err
+    }
+  }
+
+  /** Records that no model could be loaded: semantic matching is off, and why. */
+  disable (reason: string): void {
+    this.info = null
+    this.state = 'off'
+    this.reason = reason
+  }
+
+  async embed (texts: readonly string[], role: TextRole, options: EmbedOptions = {}): Promise<Float32Array[]> {
+    if (!this.info) throw new EmbedderUnavailableError(`no embedding model: ${this.reason}`)
+    if (texts.length === 0) return []
+    const child = this.child?.alive ? this.child : await this.spawn()
+    return child.embed(texts, role, options.background ?? false)
+  }
+
+  health (): Promise<PartHealth> {
+    return embedderHealth(this, this.info, this, `, in model process ${this.pid ?? '(restarting)'}`)
+  }
+
+  async close (): Promise<void> {
+    this.closed = true
+    this.disable('closed')
+    const child = this.child ?? await this.starting?.catch(() => null)
+    this.child = null
+    await child?.stop(5000)
+  }
+
+  /** The running model process, or a new one once its model has loaded (one start at a time). */
+  private spawn (): Promise<ModelChild> {
+    if (this.closed || !this.options) return Promise.reject(new EmbedderUnavailableError('no embedding model: closed'))
+    const options = this.options
+    this.starting ??= (async () => {
+      this.starts++
+      const child = new ModelChild(options, this.log, (c, reason) => {
+        if (this.child === c) this.child = null
+        if (!this.closed) this.log.warn(`${reason}; the next embedding starts a new one`)
+      })
+      try {
+        await child.ready
+      } catch (err) {
+        await child.stop(1000)
+        throw err
+      }
+      this.child = child
+      return child
+    })().finally(() => { this.starting = null })
+    return this.starting
+  }
+}
