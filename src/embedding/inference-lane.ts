@@ -29,9 +29,7 @@ export class InferenceLane {
     this.busy = true
     task().finally(() => {
       this.busy = false
-      // Let the event loop turn before picking the next task: requests that arrived while the model
-      // held the thread (in a model process, IPC messages not yet read) then get their place first.
-      setImmediate(() => this.next())
+      this.next()
     })
   }
 }

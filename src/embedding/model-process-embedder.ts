@@ -104,8 +104,6 @@ export class ModelProcessEmbedder implements Embedder {
   get model (): string | null { return this.info?.spec.name ?? null }
   get dimensions (): number { return this.info?.spec.dimensions ?? 384 }
   get available (): boolean { return this.info !== null }
-  /** Details of the model in use, or null. */
-  get current (): ModelInfo | null { return this.info }
   /** The running model process's pid, if one runs. */
   get pid (): number | undefined { return this.child?.alive ? this.child.process.pid : undefined }
 
