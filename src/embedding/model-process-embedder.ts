@@ -16,6 +16,9 @@ const ENTRY = fileURLToPath(new URL('./model-process.ts', import.meta.url))
 /** The model process runs TypeScript through the same loader as the service. */
 const LOADER = import.meta.resolve('tsx')
 
+const FIRST_RESTART_BACKOFF_MS = 1000
+const MAX_RESTART_BACKOFF_MS = 60_000
+
 /** One model process and the calls waiting for it. */
 class ModelChild {
   readonly process: ChildProcess
@@ -85,7 +88,9 @@ class ModelChild {
  * the thread that calls it, so in the API process every batch would hold up every request (and
  * indexing batches, hundreds of ms each, would stall the store and the index). Batches still run one
  * at a time there, user-facing ones first. A process that dies fails the calls it held; the next call
- * starts a new one.
+ * starts a new one. A replacement that cannot load its model (its files gone, memory short) is not
+ * retried at every call: calls fail at once, saying why, until a back-off (1 s, doubling to 60 s) has
+ * passed.
  */
 export class ModelProcessEmbedder implements Embedder {
   private info: ModelInfo | null = null
@@ -98,6 +103,8 @@ export class ModelProcessEmbedder implements Embedder {
   private closed = false
   /** Model processes started since this embedder was made (1 unless one died). */
   starts = 0
+  /** After a replacement failed to start: why, when the next may start, and the back-off after that. */
+  private failedRestart: { reason: string, retryAt: number, backoffMs: number } | null = null
 
   constructor (private readonly log: ModelProcessLog = { info: () => {}, warn: () => {} }) {}
 
@@ -131,8 +138,27 @@ export class ModelProcessEmbedder implements Embedder {
   async embed (texts: readonly string[], role: TextRole, options: EmbedOptions = {}): Promise<Float32Array[]> {
     if (!this.info) throw new EmbedderUnavailableError(`no embedding model: ${this.reason}`)
     if (texts.length === 0) return []
-    const child = this.child?.alive ? this.child : await this.spawn()
+    const child = this.child?.alive ? this.child : await this.restart()
     return child.embed(texts, role, options.background ?? false)
+  }
+
+  /** A new model process after one died, unless the last attempt failed less than its back-off ago. */
+  private async restart (): Promise<ModelChild> {
+    const failed = this.failedRestart
+    if (failed && Date.now() < failed.retryAt && !this.starting) {
+      throw new EmbedderUnavailableError(`the model process could not be restarted (${failed.reason}); next attempt in ${Math.ceil((failed.retryAt - Date.now()) / 1000)} s`)
+    }
+    try {
+      const child = await this.spawn()
+      this.failedRestart = null
+      return child
+    } catch (err) {
+      if (this.closed) throw err
+      const backoffMs = failed ? Math.min(failed.backoffMs * 2, MAX_RESTART_BACKOFF_MS) : FIRST_RESTART_BACKOFF_MS
+      this.failedRestart = { reason: (err as Error).message, retryAt: Date.now() + backoffMs, backoffMs }
+      this.log.warn(`the model process could not be restarted: ${(err as Error).message}; next attempt in ${backoffMs / 1000} s`)
+      throw new EmbedderUnavailableError(`the model process could not be restarted: ${(err as Error).message}`)
+    }
   }
 
   health (): Promise<PartHealth> {

@@ -1,5 +1,6 @@
 import t from 'tap'
-import { resolve } from 'node:path'
+import { cp, rename } from 'node:fs/promises'
+import { join, resolve } from 'node:path'
 import { modelSpec } from '../../src/embedding/model-catalog.ts'
 import { isProvisioned, modelFolder } from '../../src/embedding/maven-provisioner.ts'
 import { loadModel } from '../../src/embedding/load-model.ts'
@@ -108,4 +109,32 @@ t.test('a model no source has: start fails, saying why, and semantic matching is
   const health = await separate.health()
   t.equal(health.status, 'off')
   t.match(health.detail, /not provisioned/)
+})
+
+t.test('a replacement that cannot load its model: calls fail at once, saying why, until the back-off has passed', async (t) => {
+  if (!requires(t, await isProvisioned(resolve(modelFolder(modelsDir, spec))), `${spec.name} is not provisioned (npm run models:provision)`)) return
+  // A models folder of its own, whose files this test takes away while the model process runs.
+  const dir = await tempDir(t)
+  await cp(resolve(modelFolder(modelsDir, spec)), modelFolder(dir, spec), { recursive: true })
+  const separate = new ModelProcessEmbedder()
+  t.teardown(() => separate.close())
+  await separate.start({ ...options, modelsDir: dir })
+  await rename(modelFolder(dir, spec), join(dir, 'moved-away'))
+  process.kill(separate.pid as number, 'SIGKILL')
+  await new Promise((resolve) => setTimeout(resolve, 200))
+
+  const first = await separate.embed(['x'], 'passage').then(() => null, (e: unknown) => e)
+  t.ok(first instanceof EmbedderUnavailableError, 'the call fails as unavailable')
+  t.match((first as Error).message, /could not be restarted: .*not provisioned/)
+  t.equal(separate.starts, 2, 'one replacement was tried')
+  const second = await separate.embed(['x'], 'passage').then(() => null, (e: unknown) => e)
+  t.match((second as Error).message, /could not be restarted .* next attempt in 1 s/)
+  t.equal(separate.starts, 2, 'within the back-off no process is started')
+  t.equal((await separate.health()).status, 'down')
+
+  await rename(join(dir, 'moved-away'), modelFolder(dir, spec))
+  await new Promise((resolve) => setTimeout(resolve, 1100))
+  const [v] = await separate.embed(['the files are back'], 'passage')
+  t.equal(v?.length, 384, 'after the back-off the next call starts a process that loads')
+  t.equal(separate.starts, 3)
 })
