@@ -67,6 +67,8 @@ const POOL = 50
 /** Past partners always join the pool, up to this many: a coordinator may have hundreds. */
 const MAX_PAST_PARTNERS = 200
 const PHRASE_THRESHOLD = 0.5
+/** Candidates whose phrases are read in one store lookup while the served depth is worked out. */
+const PHRASE_CHUNK = 16
 
 /**
  * Ranks organisations for a seeker: retrieve (filtered BM25 + kNN on the facets the mode compares),
@@ -141,7 +143,7 @@ export class PartnerMatcher {
     const candidates = fused.map((f) => found.docs.get(f.id) as DocFields)
     // Only the vectors this mode compares: a candidate's other facets would be read for nothing.
     const facets: Facet[] = mode === 'similar' ? ['profile'] : mode === 'complementary' ? ['competencies'] : ['competencies', 'needs']
-    const { facets: vectors, phrases } = await this.candidateVectors(candidates, q.model, mode === 'reciprocal', facets)
+    const vectors = await this.facetVectors(candidates, q.model, facets)
     q.timing?.mark('vectors')
     const signals = graph.signals(seeker.organizationId, candidates.map((c) => c.id))
 
@@ -186,14 +188,25 @@ export class PartnerMatcher {
     scored.sort((a, b) => b.bound - a.bound)
     const depth = Math.min(q.depth ?? Infinity, scored.length)
     const best: Scored[] = []
-    for (const c of scored) {
-      if (best.length >= depth && c.bound < (best[depth - 1] as Scored).score) break
-      c.matched = matchPhrases(mine, asList(c.doc.competencies), phrases)
-      c.values.phrase_match = mine.length > 0 ? c.matched.reduce((s, m) => s + m.similarity, 0) / mine.length : 0
-      c.score = round(weightedScore(c.values, w).score)
-      insertRanked(best, c)
+    // The candidates' phrases (and their vectors) are read chunk by chunk, only for the candidates
+    // that can still enter the served depth: most of the pool never needs them.
+    const phrases: PhraseTable = new Map()
+    const out = (c: Scored) => best.length >= depth && c.bound < (best[depth - 1] as Scored).score
+    const chunkSize = Math.max(PHRASE_CHUNK, depth)
+    for (let at = 0; at < scored.length && !out(scored[at] as Scored);) {
+      const chunk: Scored[] = []
+      for (; at < scored.length && chunk.length < chunkSize && !out(scored[at] as Scored); at++) chunk.push(scored[at] as Scored)
+      await this.readPhrases(chunk.map((c) => asList(c.doc.competencies)), q.model, phrases)
+      for (const c of chunk) {
+        if (out(c)) break
+        c.matched = matchPhrases(mine, asList(c.doc.competencies), phrases)
+        c.values.phrase_match = mine.length > 0 ? c.matched.reduce((s, m) => s + m.similarity, 0) / mine.length : 0
+        c.score = round(weightedScore(c.values, w).score)
+        insertRanked(best, c)
+      }
     }
     const offers = mode === 'reciprocal' ? keyed(seeker.offers) : []
+    if (mode === 'reciprocal') await this.readPhrases(best.slice(0, depth).map((c) => asList(c.doc.needs)), q.model, phrases)
     const results = best.slice(0, depth).map((c): PartnerResult => {
       const { doc, values, matched } = c
       const matchedBack = mode === 'reciprocal' ? matchPhrases(offers, asList(doc.needs), phrases).filter((m) => m.similarity >= PHRASE_THRESHOLD) : []
@@ -228,34 +241,36 @@ export class PartnerMatcher {
     return { results, total: scored.length }
   }
 
-  /**
-   * The candidates' vectors of the given facets (by content hash) and their phrases (by text as
-   * written, each with its normalised form and vector), in one store lookup: every phrase is hashed
-   * once per request. Needs phrases only when asked (reciprocal mode compares them).
-   */
-  private async candidateVectors (docs: readonly DocFields[], model: string | null, withNeeds: boolean, facets: readonly Facet[]): Promise<{ facets: Map<string, Float32Array>, phrases: PhraseTable }> {
-    const phrases: PhraseTable = new Map()
+  /** The candidates' vectors of the given facets, by content hash (one store lookup). */
+  private async facetVectors (docs: readonly DocFields[], model: string | null, facets: readonly Facet[]): Promise<Map<string, Float32Array>> {
+    if (!model) return new Map()
     const hashes: string[] = []
-    const phraseHashes = new Map<string, string>()
     for (const d of docs) {
       const own = (d.facet_hashes as Record<string, string> | undefined) ?? {}
       for (const f of facets) if (own[f]) hashes.push(own[f])
-      for (const p of withNeeds ? [...asList(d.competencies), ...asList(d.needs)] : asList(d.competencies)) {
-        if (phrases.has(p)) continue
-        phrases.set(p, { key: p.trim().toLowerCase() })
-        if (model) {
-          const h = phraseHash(p)
-          phraseHashes.set(p, h)
-          hashes.push(h)
-        }
+    }
+    return this.cache.getMany(model, hashes)
+  }
+
+  /**
+   * Adds to `table` the phrases of `lists` it does not hold yet, each with its normalised form and
+   * vector (one store lookup for all of them): every phrase is hashed and read once per request.
+   */
+  private async readPhrases (lists: ReadonlyArray<readonly string[]>, model: string | null, table: PhraseTable): Promise<void> {
+    const added = new Map<string, string>()
+    for (const list of lists) {
+      for (const p of list) {
+        if (table.has(p)) continue
+        table.set(p, { key: p.trim().toLowerCase() })
+        if (model) added.set(p, phraseHash(p))
       }
     }
-    const found = model ? await this.cache.getMany(model, hashes) : new Map<string, Float32Array>()
-    for (const [p, h] of phraseHashes) {
+    if (added.size === 0 || !model) return
+    const found = await this.cache.getMany(model, [...added.values()])
+    for (const [p, h] of added) {
       const v = found.get(h)
-      if (v) (phrases.get(p) as { vector?: Float32Array }).vector = v
+      if (v) (table.get(p) as { vector?: Float32Array }).vector = v
     }
-    return { facets: found, phrases }
   }
 }
 
