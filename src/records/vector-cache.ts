@@ -11,9 +11,14 @@ export interface VectorCacheOptions {
  * Vectors stored next to their source, keyed by (model, content hash), with the most recently used
  * kept in memory. A key's vector never changes (the hash is of the text), so the memory layer needs
  * no invalidation: ranking reads the same vectors it would read from the store, without the round trip.
+ * The memory layer holds one model's vectors, keyed by hash alone: the first model it is asked for
+ * (a process serves one model at a time); another model's lookups go to the store. Re-ranking looks
+ * up a thousand vectors per request, and a composite key cost a third of each lookup.
  */
 export class VectorCache {
   private readonly memory: LRUCache<string, Float32Array> | null
+  /** The model whose vectors the memory layer holds (set by the first lookup or preload). */
+  private memoryModel: string | null = null
 
   constructor (private readonly db: Kysely<Database>, options: VectorCacheOptions = {}) {
     const bytes = options.memoryBytes ?? 0
@@ -32,9 +37,10 @@ export class VectorCache {
   async getMany (model: string, hashes: readonly string[]): Promise<Map<string, Float32Array>> {
     const found = new Map<string, Float32Array>()
     if (hashes.length === 0) return found
+    const memory = this.memoryFor(model)
     const missing: string[] = []
     for (const hash of new Set(hashes)) {
-      const v = this.memory?.get(`${model}\u0000${hash}`)
+      const v = memory?.get(hash)
       if (v) found.set(hash, v)
       else missing.push(hash)
     }
@@ -50,8 +56,9 @@ export class VectorCache {
    * them as lookups (warming up before anyone asks). Returns how many it read.
    */
   async preload (model: string, hashes: readonly string[]): Promise<number> {
-    if (!this.memory) return 0
-    const missing = [...new Set(hashes)].filter((hash) => !this.memory?.has(`${model}\u0000${hash}`))
+    const memory = this.memoryFor(model)
+    if (!memory) return 0
+    const missing = [...new Set(hashes)].filter((hash) => !memory.has(hash))
     const read = new Map<string, Float32Array>()
     for (let i = 0; i < missing.length; i += 2000) await this.read(model, missing.slice(i, i + 2000), read)
     return read.size
@@ -62,13 +69,21 @@ export class VectorCache {
     return this.memory ? this.memory.calculatedSize / this.memory.maxSize : 1
   }
 
+  /** The memory layer, if it holds (or may now hold) `model`'s vectors. */
+  private memoryFor (model: string): LRUCache<string, Float32Array> | null {
+    if (!this.memory) return null
+    this.memoryModel ??= model
+    return this.memoryModel === model ? this.memory : null
+  }
+
   private async read (model: string, hashes: readonly string[], into: Map<string, Float32Array>): Promise<void> {
+    const memory = this.memoryFor(model)
     const rows = await this.db.selectFrom('vectors').select(['content_hash', 'vector'])
       .where('model', '=', model).where('content_hash', 'in', hashes).execute()
     for (const row of rows) {
       const v = toFloat32(row.vector)
       into.set(row.content_hash, v)
-      this.memory?.set(`${model}\u0000${row.content_hash}`, v)
+      memory?.set(row.content_hash, v)
     }
   }
 
@@ -76,8 +91,9 @@ export class VectorCache {
   async present (model: string, hashes: readonly string[]): Promise<Set<string>> {
     const found = new Set<string>()
     const missing: string[] = []
+    const memory = this.memoryFor(model)
     for (const hash of new Set(hashes)) {
-      if (this.memory?.has(`${model}\u0000${hash}`)) found.add(hash)
+      if (memory?.has(hash)) found.add(hash)
       else missing.push(hash)
     }
     for (let i = 0; i < missing.length; i += 5000) {

@@ -5,11 +5,12 @@ import { contentHash, facetTexts, phraseHash, phrasesOf } from '../domain/facets
 import type { VectorCache } from './vector-cache.ts'
 
 /**
- * Kinds in the order their vectors are preloaded: partner matching (the hot path) ranks organisations,
- * recommendations rank proposals, communities and content, candidates rank people too. Projects are
- * never ranked by vector.
+ * Kinds in the order their vectors are preloaded, most requested first: partner matching ranks
+ * organisations, a person's recommendations (every visit) rank proposals, communities and content,
+ * and a proposal's candidates (once per proposal) rank people too. When the budget runs out before
+ * the last kinds, it is the rarest path that meets the store. Projects are never ranked by vector.
  */
-export const WARM_ORDER: readonly Kind[] = ['organizations', 'proposals', 'people', 'communities', 'content']
+export const WARM_ORDER: readonly Kind[] = ['organizations', 'proposals', 'communities', 'content', 'people']
 
 export interface WarmupOptions {
   /** Stop once this share of the memory budget is in use, leaving room for what requests bring in. Default 0.9. */

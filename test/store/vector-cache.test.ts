@@ -27,6 +27,15 @@ t.test('vector cache: memory layer in front of the store', async (t) => {
   t.same(cache.stats, { memoryHits: 3, storeReads: 4 }, 'a second lookup is answered from memory')
   t.same([...again.get('h2') as Float32Array], [...vector(2)])
   t.equal((await cache.getMany('other-model', ['h0'])).size, 0, 'the model is part of the key')
+  // Another model's vectors under the same hashes: read from the store, never from the first model's memory.
+  await new VectorCache(store.db).putMany('other-model', new Map([['h1', vector(100)]]))
+  const readsBefore = cache.stats.storeReads
+  for (let i = 0; i < 2; i++) {
+    const other = await cache.getMany('other-model', ['h1'])
+    t.same([...other.get('h1') as Float32Array], [...vector(100)], 'the other model gets its own vector')
+  }
+  t.equal(cache.stats.storeReads, readsBefore + 2, 'the memory layer holds one model: the other one is read from the store each time')
+  t.same([...(await cache.getMany('m', ['h1'])).get('h1') as Float32Array], [...vector(1)], 'and the first model still gets its vector')
 
   await cache.getMany('m', ['h3', 'h4', 'h5', 'h6'])
   const before = cache.stats.storeReads
