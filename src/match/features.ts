@@ -53,14 +53,42 @@ export function parseWeights (json: string | undefined): Weights {
   return weights
 }
 
+/**
+ * Inner product (the cosine of unit vectors). Four running sums: the additions no longer wait on one
+ * another, about twice as fast as one sum here (re-ranking computes thousands per request).
+ */
 export function dot (a: Float32Array, b: Float32Array): number {
-  let s = 0
-  for (let i = 0; i < a.length; i++) s += (a[i] as number) * (b[i] as number)
-  return s
+  const n = a.length
+  let s0 = 0
+  let s1 = 0
+  let s2 = 0
+  let s3 = 0
+  let i = 0
+  for (; i + 3 < n; i += 4) {
+    s0 += (a[i] as number) * (b[i] as number)
+    s1 += (a[i + 1] as number) * (b[i + 1] as number)
+    s2 += (a[i + 2] as number) * (b[i + 2] as number)
+    s3 += (a[i + 3] as number) * (b[i + 3] as number)
+  }
+  for (; i < n; i++) s0 += (a[i] as number) * (b[i] as number)
+  return s0 + s1 + s2 + s3
 }
 
 export function jaccard (a: readonly string[], b: readonly string[]): number {
   if (a.length === 0 || b.length === 0) return 0
+  // Taxonomy lists are short: comparing them pairwise beats building two sets (ranking does it per candidate).
+  if (a.length <= 8 && b.length <= 8) {
+    let ua = 0
+    let ub = 0
+    let both = 0
+    for (let i = 0; i < a.length; i++) {
+      if (a.indexOf(a[i] as string) !== i) continue
+      ua++
+      if (b.includes(a[i] as string)) both++
+    }
+    for (let j = 0; j < b.length; j++) if (b.indexOf(b[j] as string) === j) ub++
+    return both / (ua + ub - both)
+  }
   const sa = new Set(a)
   const sb = new Set(b)
   let both = 0
@@ -169,6 +197,13 @@ export const PERSON_CANDIDATE_WEIGHTS = {
 export interface FeatureTerm { value: number, weight: number, contribution: number }
 
 /** Σ weight × value, with every term kept for `explain=true` (values rounded to 4 decimals for display). */
+/** The score alone (Σ weight × feature, in the same order as weightedScore): ranking a pool needs no terms. */
+export function weightedSum<F extends string> (values: Record<F, number>, weights: Record<F, number>): number {
+  let score = 0
+  for (const name in values) score += values[name] * weights[name]
+  return score
+}
+
 export function weightedScore<F extends string> (values: Record<F, number>, weights: Record<F, number>): { score: number, features: Record<F, FeatureTerm> } {
   const r4 = (x: number) => Math.round(x * 10_000) / 10_000
   let score = 0

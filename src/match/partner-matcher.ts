@@ -4,7 +4,7 @@ import { phraseHash, type Facet } from '../domain/facets.ts'
 import { reciprocalRankFusion } from '../search/fusion.ts'
 import type { DocFields, Filter, RetrievalQuery, SemanticQuery } from '../search/retrieval.ts'
 import type { CollaborationGraph } from './collaboration-graph.ts'
-import { divisions, dot, jaccard, weightedScore, type Feature, type Weights } from './features.ts'
+import { divisions, dot, jaccard, weightedScore, weightedSum, type Feature, type Weights } from './features.ts'
 import type { Seeker, Phrase } from './seeker.ts'
 import type { PhaseMarks } from './phase-marks.ts'
 
@@ -201,7 +201,7 @@ export class PartnerMatcher {
         if (out(c)) break
         c.matched = matchPhrases(mine, asList(c.doc.competencies), phrases)
         c.values.phrase_match = mine.length > 0 ? c.matched.reduce((s, m) => s + m.similarity, 0) / mine.length : 0
-        c.score = round(weightedScore(c.values, w).score)
+        c.score = round(weightedSum(c.values, w))
         insertRanked(best, c)
       }
     }

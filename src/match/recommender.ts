@@ -8,7 +8,7 @@ import { contentHash, facetTexts, phraseHash, phrasesOf, type Facet } from '../d
 import type { Kind } from '../domain/kinds.ts'
 import { reciprocalRankFusion } from '../search/fusion.ts'
 import type { DocFields, Filter, RetrievalQuery, RetrievalResult, SemanticQuery } from '../search/retrieval.ts'
-import { dot, diversify, jaccard, weightedScore, type RecommendationFeature } from './features.ts'
+import { dot, diversify, jaccard, weightedScore, weightedSum, type RecommendationFeature } from './features.ts'
 import type { PhaseMarks } from './phase-marks.ts'
 
 export type OpportunityKind = 'proposals' | 'communities' | 'content'
@@ -76,6 +76,7 @@ export class Recommender {
     const excluded = (kind: Kind) => [...q.feedback.dismissed, ...(q.excludeShown ? q.feedback.shown : [])]
       .filter((k) => k.startsWith(`${kind}/`)).map((k) => k.slice(kind.length + 1))
     const all: Candidate[] = []
+    const personS3 = asList(person.s3Areas)
 
     // The kinds are independent: their retrievals go in one round trip, their vectors in one read.
     const retrievals = q.kinds.map((kind): RetrievalQuery => {
@@ -126,11 +127,11 @@ export class Recommender {
           engagement: pos(cos(taste, profile)),
           lexical: (bm25.get(d.id) ?? 0) / bestBm25,
           fusion: f.score / bestFusion,
-          shared_s3: jaccard(asList(person.s3Areas), asList(d.s3_areas)),
+          shared_s3: jaccard(personS3, asList(d.s3_areas)),
           deadline: daysLeft !== null && daysLeft >= 0 && daysLeft <= 30 ? 1 - daysLeft / 30 : 0,
           freshness: kind === 'proposals' ? 0 : Math.exp(-ageDays / 90)
         }
-        all.push({ kind, doc: d, values, daysLeft, score: round(weightedScore(values, this.weights).score), ...(profile ? { vector: profile } : {}) })
+        all.push({ kind, doc: d, values, daysLeft, score: round(weightedSum(values, this.weights)), vector: profile })
       })
     }
     all.sort((a, b) => b.score - a.score || (a.doc.id < b.doc.id ? -1 : 1))
@@ -194,7 +195,7 @@ interface Candidate {
   values: Record<RecommendationFeature, number>
   daysLeft: number | null
   score: number
-  vector?: Float32Array
+  vector: Float32Array | undefined
 }
 
 function facetKeys (d: DocFields, facets: readonly Facet[]): string[] {
