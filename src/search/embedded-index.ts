@@ -1,5 +1,6 @@
 import type { BulkResult, IndexDocument, IndexOperation, SearchIndex } from '../ports/search-index.ts'
 import { probe, type PartHealth } from '../ports/health.ts'
+import { takeTurn } from './embedded/loop-turns.ts'
 import { KINDS, type Kind } from '../domain/kinds.ts'
 import type { Facet } from '../domain/facets.ts'
 import { listName, type DocFields, type FacetCounts, type FacetQuery, type Hit, type RetrievalQuery, type RetrievalResult, type TextField } from './retrieval.ts'
@@ -83,6 +84,8 @@ export class EmbeddedIndex implements SearchIndex {
   }
 
   async retrieve (q: RetrievalQuery): Promise<RetrievalResult> {
+    // Milliseconds of CPU on the API's thread: one retrieval per turn of the event loop (loop-turns.ts).
+    await takeTurn()
     const index = this.kinds.get(q.kind) as KindIndex
     const result: RetrievalResult = { lists: {}, docs: new Map() }
     const passes = new Map<string, boolean>()
@@ -122,6 +125,7 @@ export class EmbeddedIndex implements SearchIndex {
   }
 
   async facets (q: FacetQuery): Promise<FacetCounts> {
+    await takeTurn()
     const index = this.kinds.get(q.kind) as KindIndex
     let ids: Iterable<string>
     if (q.lexical) {
