@@ -7,6 +7,7 @@ import type { CollaborationGraph } from './collaboration-graph.ts'
 import { divisions, dot, jaccard, weightedScore, weightedSum, type Feature, type Weights } from './features.ts'
 import type { Seeker, Phrase } from './seeker.ts'
 import type { PhaseMarks } from './phase-marks.ts'
+import { takeTurn } from '../loop-turns.ts'
 
 export type PartnerMode = 'similar' | 'complementary' | 'reciprocal'
 
@@ -132,6 +133,8 @@ export class PartnerMatcher {
       }
     }
     const found = await this.index.retrieve(retrieval)
+    // Re-ranking is CPU on this thread: it waits for a turn of the loop of its own (loop-turns.ts).
+    await takeTurn()
     q.timing?.mark('retrieve')
     const names = Object.keys(found.lists)
     const fused = reciprocalRankFusion(names.map((n) => found.lists[n] ?? []))

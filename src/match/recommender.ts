@@ -10,6 +10,7 @@ import { reciprocalRankFusion } from '../search/fusion.ts'
 import type { DocFields, Filter, RetrievalQuery, RetrievalResult, SemanticQuery } from '../search/retrieval.ts'
 import { dot, diversify, jaccard, weightedScore, weightedSum, type RecommendationFeature } from './features.ts'
 import type { PhaseMarks } from './phase-marks.ts'
+import { takeTurn } from '../loop-turns.ts'
 
 export type OpportunityKind = 'proposals' | 'communities' | 'content'
 
@@ -99,6 +100,8 @@ export class Recommender {
     })
     q.timing?.mark('seeker')
     const found = await this.index.retrieveMany(retrievals)
+    // Re-ranking is CPU on this thread: it waits for a turn of the loop of its own (loop-turns.ts).
+    await takeTurn()
     q.timing?.mark('retrieve')
     const perKind = q.kinds.map((kind, k) => {
       const lists = (found[k] as RetrievalResult).lists

@@ -1,6 +1,6 @@
 import type { BulkResult, IndexDocument, IndexOperation, SearchIndex } from '../ports/search-index.ts'
 import { probe, type PartHealth } from '../ports/health.ts'
-import { takeTurn } from './embedded/loop-turns.ts'
+import { takeTurn } from '../loop-turns.ts'
 import { KINDS, type Kind } from '../domain/kinds.ts'
 import type { Facet } from '../domain/facets.ts'
 import { listName, type DocFields, type FacetCounts, type FacetQuery, type Hit, type RetrievalQuery, type RetrievalResult, type TextField } from './retrieval.ts'

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { takeTurn } from '../../../src/search/embedded/loop-turns.ts'
+import { takeTurn } from '../src/loop-turns.ts'
 
 t.test('takeTurn: takers resume first come first served, one per turn of the event loop', async (t) => {
   const order: string[] = []
