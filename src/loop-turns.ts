@@ -5,8 +5,8 @@
  * the API's thread. When every request in flight continues in the same turn of the loop (after a
  * plain `setImmediate`, or when several search responses arrive together, all of them do), a turn
  * lasts as long as all their work together, and Node reads one new connection per turn: a burst of 24
- * new connections behind 8 busy ones waited 2.2 s for their first byte on the embedded backend (a
- * 5 s p99 at 32 in flight). With one taker per turn the loop comes back to its sockets between two
+ * new connections behind 8 busy ones waited up to 3.1 s for their first byte on the embedded backend
+ * (a 5 s p99 at 32 in flight). With one taker per turn the loop comes back to its sockets between two
  * pieces of work, and the same burst is answered within 0.4 s.
  */
 const waiting: Array<() => void> = []

@@ -196,7 +196,6 @@ export const PERSON_CANDIDATE_WEIGHTS = {
 
 export interface FeatureTerm { value: number, weight: number, contribution: number }
 
-/** Σ weight × value, with every term kept for `explain=true` (values rounded to 4 decimals for display). */
 /** The score alone (Σ weight × feature, in the same order as weightedScore): ranking a pool needs no terms. */
 export function weightedSum<F extends string> (values: Record<F, number>, weights: Record<F, number>): number {
   let score = 0
@@ -204,6 +203,7 @@ export function weightedSum<F extends string> (values: Record<F, number>, weight
   return score
 }
 
+/** Σ weight × value, with every term kept for `explain=true` (values rounded to 4 decimals for display). */
 export function weightedScore<F extends string> (values: Record<F, number>, weights: Record<F, number>): { score: number, features: Record<F, FeatureTerm> } {
   const r4 = (x: number) => Math.round(x * 10_000) / 10_000
   let score = 0
