@@ -30,35 +30,60 @@ export async function reindexAll (options: ReindexOptions): Promise<ReindexStats
   const pageSize = options.pageSize ?? 500
   const inFlight = Math.max(1, options.concurrency ?? 2)
   const stats: ReindexStats = { documents: 0, reusedVectors: 0, embeddedVectors: 0, ms: 0 }
-  for (const kind of options.kinds ?? KINDS) {
+  const kinds = options.kinds ?? KINDS
+  const totals = new Map<Kind, number>()
+  for (const kind of kinds) {
     const totalRow = await options.db.selectFrom('records').select((eb) => eb.fn.countAll<string>().as('n'))
       .where('kind', '=', kind).where('deleted', '=', false).executeTakeFirst()
-    const total = Number(totalRow?.n ?? 0)
-    let done = 0
-    // Reading and building the next page overlaps the bulks in flight: one bulk keeps one of
-    // Elasticsearch's write threads busy, so a single one at a time leaves the others idle.
-    const pending: Array<Promise<void>> = []
-    for await (const rows of pages(options.db, kind, pageSize)) {
-      const { docs, stats: s } = await buildDocuments(rows.map((r) => ({
-        kind, id: r.id, version: Number(r.version), body: r.body as Record<string, unknown>, updatedAt: new Date(r.updated_at).toISOString()
-      })), options.embedder, options.cache)
-      stats.reusedVectors += s.reused
-      stats.embeddedVectors += s.embedded
-      pending.push(options.target.bulk(docs.map((doc) => ({ op: 'upsert' as const, doc }))).then((result) => {
-        if (result.failed.length > 0) throw new Error(`reindex of ${kind} failed: ${result.failed[0]?.reason}`)
-        done += rows.length
-        stats.documents += rows.length
-        options.onProgress?.({ kind, done, total })
-      }))
-      // A failed bulk must not be left unobserved while the next page is read.
-      pending[pending.length - 1]?.catch(() => {})
-      if (pending.length >= inFlight) await pending.shift()
-    }
-    await Promise.all(pending)
+    totals.set(kind, Number(totalRow?.n ?? 0))
   }
-  await options.target.refresh()
+  const done = new Map<Kind, number>()
+  // One stream of pages across kinds, so the bulks in flight never drain between two kinds. Each
+  // page is built before waiting for a free slot: one bulk keeps one of Elasticsearch's write
+  // threads busy, and a page built only once a slot is free left a thread idle while it was built.
+  const pending: Array<Promise<void>> = []
+  // A kind's index is refreshed as soon as its last bulk is in, while the next kind is indexed:
+  // a refresh writes the kind's segments (vector graphs included) on one thread, and all of them
+  // at the end left the other core idle for seconds.
+  const refreshes: Array<Promise<void>> = []
+  let kindBulks: Array<Promise<void>> = []
+  let current: Kind | null = null
+  const refreshWhenIndexed = (kind: Kind, bulks: Array<Promise<void>>) => {
+    refreshes.push(Promise.all(bulks).then(() => options.target.refresh([kind])))
+    refreshes[refreshes.length - 1]?.catch(() => {})
+  }
+  for await (const { kind, rows } of pagesOfKinds(options.db, kinds, pageSize)) {
+    if (current !== kind) {
+      if (current) refreshWhenIndexed(current, kindBulks)
+      current = kind
+      kindBulks = []
+    }
+    const { docs, stats: s } = await buildDocuments(rows.map((r) => ({
+      kind, id: r.id, version: Number(r.version), body: r.body as Record<string, unknown>, updatedAt: new Date(r.updated_at).toISOString()
+    })), options.embedder, options.cache)
+    stats.reusedVectors += s.reused
+    stats.embeddedVectors += s.embedded
+    if (pending.length >= inFlight) await pending.shift()
+    pending.push(options.target.bulk(docs.map((doc) => ({ op: 'upsert' as const, doc }))).then((result) => {
+      if (result.failed.length > 0) throw new Error(`reindex of ${kind} failed: ${result.failed[0]?.reason}`)
+      done.set(kind, (done.get(kind) ?? 0) + rows.length)
+      stats.documents += rows.length
+      options.onProgress?.({ kind, done: done.get(kind) ?? 0, total: totals.get(kind) ?? 0 })
+    }))
+    kindBulks.push(pending[pending.length - 1] as Promise<void>)
+    // A failed bulk must not be left unobserved while the next page is read.
+    pending[pending.length - 1]?.catch(() => {})
+  }
+  if (current) refreshWhenIndexed(current, kindBulks)
+  await Promise.all(pending)
+  await Promise.all(refreshes)
   stats.ms = Math.round(performance.now() - started)
   return stats
+}
+
+/** The pages of each kind in turn. */
+async function * pagesOfKinds (db: Kysely<Database>, kinds: readonly Kind[], pageSize: number) {
+  for (const kind of kinds) for await (const rows of pages(db, kind, pageSize)) yield { kind, rows }
 }
 
 /**

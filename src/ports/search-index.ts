@@ -43,8 +43,8 @@ export interface SearchIndex extends HealthCheck {
    * the text (not just the retrieved top): the numbers a faceted search shows.
    */
   facets (query: FacetQuery): Promise<FacetCounts>
-  /** Makes every applied operation visible to search. */
-  refresh (): Promise<void>
+  /** Makes every applied operation visible to search (of the given kinds; default all). */
+  refresh (kinds?: readonly Kind[]): Promise<void>
   /** Releases clients and memory. */
   close (): Promise<void>
 }
