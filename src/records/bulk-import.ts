@@ -59,13 +59,16 @@ export async function importNdjson (db: Kysely<Database>, input: Readable, optio
     if (batch.length === 0) return
     const lines = batch
     batch = []
+    // The lines of a batch are distinct records, so their upserts go in as one set and the
+    // deletes (rare) one by one, in the same transaction.
     const outcomes = await db.transaction().execute(async (tx) => {
-      const out: WriteOutcome[] = []
-      for (const l of lines) {
-        out.push(l.op === 'upsert'
-          ? (await repo.putIn(tx, l.kind, l.id, RecordRepository.versionOf(l.record), { ...l.record, id: l.id, version: RecordRepository.versionOf(l.record) })).outcome
-          : (await repo.deleteIn(tx, l.kind, l.id, l.version)).outcome)
-      }
+      const upserts = lines.flatMap((l) => {
+        if (l.op !== 'upsert') return []
+        const version = RecordRepository.versionOf(l.record)
+        return [{ kind: l.kind, id: l.id, version, body: { ...l.record, id: l.id, version } }]
+      })
+      const out = (await repo.putManyIn(tx, upserts)).map((r) => r.outcome)
+      for (const l of lines) if (l.op === 'delete') out.push((await repo.deleteIn(tx, l.kind, l.id, l.version)).outcome)
       return out
     })
     outcomes.forEach(count)
