@@ -61,18 +61,22 @@ async function baseline (): Promise<number> {
   return RECORDS / seconds
 }
 
-async function throughApi (): Promise<{ rate: number, peakRssMiB: number, summary: Record<string, unknown> }> {
+async function throughApi (): Promise<{ rate: number, peakRssMiB: number, summary: Record<string, unknown>, timeline: Array<{ s: number, rssMiB: number }> }> {
   const db = BACKEND === 'postgres' ? await freshDatabase('accept_api') : null
   const env: Record<string, string> = { RUN_WORKERS: 'false', API_KEYS: `${KEY}:write`, LOG_LEVEL: 'warn', DATA_DIR: join(work, 'data'), EMBEDDING_ALLOW_REMOTE: 'false', EMBEDDING_ALLOW_MAVEN: 'false' }
   if (db) env.DATABASE_URL = db.url
   const server = await spawnServer(env)
+  const t0 = performance.now()
   let peak = 0
+  // RSS every 100 ms; one point per 5 s kept as a timeline (does it grow with the import or level off?).
+  const timeline: Array<{ s: number, rssMiB: number }> = []
   const sampler = setInterval(async () => {
     const status = await readFile(`/proc/${server.pid}/status`, 'utf8').catch(() => '')
     const rss = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024
     if (rss > peak) peak = rss
+    const s = Math.round((performance.now() - t0) / 1000)
+    if (s >= (timeline.length ? (timeline.at(-1) as { s: number }).s + 5 : 0)) timeline.push({ s, rssMiB: Math.round(rss) })
   }, 100)
-  const t0 = performance.now()
   const summary = await new Promise<Record<string, unknown>>((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port: server.port, method: 'POST', path: '/v1/bulk', headers: { 'content-type': 'application/x-ndjson', authorization: `Bearer ${KEY}` } }, (res) => {
       let body = ''
@@ -87,7 +91,7 @@ async function throughApi (): Promise<{ rate: number, peakRssMiB: number, summar
   const hwm = Number(/VmHWM:\s+(\d+)/.exec(await readFile(`/proc/${server.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024
   await server.stop()
   await db?.drop()
-  return { rate: RECORDS / seconds, peakRssMiB: Math.max(peak, hwm), summary }
+  return { rate: RECORDS / seconds, peakRssMiB: Math.max(peak, hwm), summary, timeline }
 }
 
 started = performance.now()
@@ -101,5 +105,5 @@ await report(`accept-${BACKEND}`, [{
   'bare insert records/s': Number.isNaN(base) ? 'n/a' : Math.round(base),
   'api/bare': Number.isNaN(base) ? 'n/a' : Math.round((api.rate / base) * 1000) / 1000,
   'api peak RSS MiB': Math.round(api.peakRssMiB)
-}], { summary: api.summary, note: 'API started with RUN_WORKERS=false: embedding catches up later in worker processes.' })
+}], { summary: api.summary, rssTimeline: api.timeline, note: 'API started with RUN_WORKERS=false: embedding catches up later in worker processes.' })
 await rm(work, { recursive: true, force: true })

@@ -3,9 +3,8 @@
 // of the same model on the same texts (a bare onnxruntime session, batches of 32 sorted by length).
 // The model runs in its own process (EMBEDDING_PROCESS=separate, the default); the embedded default
 // also runs with the model inside the API process (EMBEDDING_PROCESS=inline) for comparison.
-// Then: reindex from stored vectors into a new Elasticsearch index (docs/s).
 // Usage: npm run bench:ingest   (env: BENCH_RECORDS=10000, BENCH_MODEL=all-minilm-l6-v2,
-// BENCH_INLINE=0 to skip the inline run)
+// BENCH_RUNS=embedded,inline,distributed: the runs to make, all by default)
 import { resolve } from 'node:path'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -20,7 +19,6 @@ import type { Kind } from '../src/domain/kinds.ts'
 import { KINDS } from '../src/domain/kinds.ts'
 import { ElasticsearchIndex } from '../src/search/elasticsearch-index.ts'
 import { VectorCache } from '../src/records/vector-cache.ts'
-import { reindexAll } from '../src/pipeline/reindex.ts'
 import { generateRecords } from '../fixtures/generate.ts'
 import { RawOnnxModel } from './lib/raw-onnx.ts'
 import { report } from './lib/report.ts'
@@ -31,6 +29,7 @@ const REDIS = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
 const ES = process.env.TEST_ELASTICSEARCH_URL ?? 'http://127.0.0.1:9200'
 const KEY = 'bench-admin-key-0123456789'
 const config = loadConfig()
+const RUNS = new Set((process.env.BENCH_RUNS ?? 'embedded,inline,distributed').split(','))
 
 const lines: string[] = []
 // Exactly what the pipeline embeds: facet texts (passages) and phrases, each distinct text once.
@@ -79,8 +78,10 @@ async function endToEnd (label: string, env: Record<string, string>) {
     const o = JSON.parse(l)
     live.set(o.kind, (live.get(o.kind) ?? 0) + (o.op === 'upsert' ? 1 : 0))
   }
+  // Searchable means found by a search as the index stands, without forcing a refresh: a refresh of
+  // every index at each poll, as this loop once did, cost Elasticsearch a new segment (and a vector
+  // graph to merge) each time, CPU the model then lacked.
   for (;;) {
-    await app.parts.searchIndex.refresh()
     let ok = true
     for (const kind of KINDS) if ((await app.parts.searchIndex.count(kind)) < (live.get(kind) ?? 0)) ok = false
     if (ok) break
@@ -107,31 +108,24 @@ const row = (r: { label: string, seconds: number, acceptSeconds: number, embedde
   'e2e/raw': Math.round((r.embedded / r.seconds / rawTexts) * 1000) / 1000
 })
 
-for (const [label, where] of [['model process', 'separate'], ...(process.env.BENCH_INLINE === '0' ? [] : [['model in the API process', 'inline']])] as const) {
+for (const [label, where] of ([['model process', 'separate', 'embedded'], ['model in the API process', 'inline', 'inline']] as const).filter(([, , run]) => RUNS.has(run))) {
   const embedded = await endToEnd(`embedded (PGlite, in-process queue, embedded index), ${label}`, { EMBEDDING_PROCESS: where })
   row(embedded)
   await embedded.app.close()
   await rm(embedded.dataDir, { recursive: true, force: true })
 }
 
-const db = await freshDatabase('bench')
-const prefix = `bench-${Date.now()}-`
-const distributed = await endToEnd('Postgres + BullMQ/Redis + Elasticsearch, model process', { DATABASE_URL: db.url, REDIS_URL: REDIS, ELASTICSEARCH_URL: ES, INDEX_PREFIX: prefix, QUEUE_NAME: `bench-${Date.now()}` })
-row(distributed)
-
-// Reindex from stored vectors into fresh Elasticsearch indices.
-const es = distributed.app.parts.searchIndex as ElasticsearchIndex
-const targets: Partial<Record<Kind, string>> = {}
-for (const kind of KINDS) targets[kind] = await es.createIndex(kind, `reindex${Date.now()}`)
-const stats = await reindexAll({ db: distributed.app.parts.store.db, embedder: distributed.app.parts.embedder, cache: new VectorCache(distributed.app.parts.store.db), target: es.writingTo(targets) })
-const reindexRow = { documents: stats.documents, seconds: Math.round(stats.ms / 100) / 10, 'docs/s': Math.round(stats.documents / (stats.ms / 1000)), 'vectors reused': stats.reusedVectors, 'vectors embedded': stats.embeddedVectors }
-console.table([reindexRow])
-await distributed.app.close()
-await es.client.indices.delete({ index: `${prefix}*` }).catch(() => {})
-await db.drop()
+if (RUNS.has('distributed')) {
+  const db = await freshDatabase('bench')
+  const prefix = `bench-${Date.now()}-`
+  const distributed = await endToEnd('Postgres + BullMQ/Redis + Elasticsearch, model process', { DATABASE_URL: db.url, REDIS_URL: REDIS, ELASTICSEARCH_URL: ES, INDEX_PREFIX: prefix, QUEUE_NAME: `bench-${Date.now()}` })
+  row(distributed)
+  await distributed.app.close()
+  await new ElasticsearchIndex({ url: ES }).client.indices.delete({ index: `${prefix}*` }).catch(() => {})
+  await db.drop()
+}
 
 await report('ingest', rows, {
   description: 'From POST /v1/bulk to every record searchable; texts/s counts distinct facet texts embedded by the pipeline. Raw: the same texts through a bare onnxruntime session in length-sorted batches of 32, in the benchmark process. "model process": EMBEDDING_PROCESS=separate (default); "model in the API process": EMBEDDING_PROCESS=inline.',
-  model: MODEL,
-  reindex: reindexRow
+  model: MODEL
 })

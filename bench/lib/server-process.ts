@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process'
 import { createServer } from 'node:net'
+import { readFile } from 'node:fs/promises'
 
 /** A free loopback port. */
 export function freePort (): Promise<number> {
@@ -13,12 +14,14 @@ export function freePort (): Promise<number> {
   })
 }
 
-/** Starts `src/server.ts` as its own process (as `npm start` does) and waits until it answers. */
+/** Starts the server with package.json's own start command, as `npm start` does, and waits until it answers. */
 export async function spawnServer (env: Record<string, string>) {
   const port = await freePort()
   // BENCH_SERVER_PROFILE=<dir>: the server writes a V8 CPU profile there when it stops.
-  const profile = process.env.BENCH_SERVER_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_SERVER_PROFILE}`] : []
-  const child = spawn(process.execPath, [...profile, '--import=tsx', 'src/server.ts'], { env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' }, stdio: ['ignore', 'inherit', 'inherit'] })
+  const profile = process.env.BENCH_SERVER_PROFILE ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.BENCH_SERVER_PROFILE}` } : {}
+  // The start command execs node (same flags, same heap limit), so the child's pid is the server's.
+  const start = (JSON.parse(await readFile('package.json', 'utf8')) as { scripts: { start: string } }).scripts.start
+  const child = spawn('sh', ['-c', start], { env: { ...process.env, ...profile, ...env, PORT: String(port), HOST: '127.0.0.1' }, stdio: ['ignore', 'inherit', 'inherit'] })
   const deadline = Date.now() + 120_000
   for (;;) {
     try {
