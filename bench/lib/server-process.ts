@@ -18,10 +18,12 @@ export function freePort (): Promise<number> {
 export async function spawnServer (env: Record<string, string>) {
   const port = await freePort()
   // BENCH_SERVER_PROFILE=<dir>: the server writes a V8 CPU profile there when it stops.
-  const profile = process.env.BENCH_SERVER_PROFILE ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.BENCH_SERVER_PROFILE}` } : {}
+  // (Node refuses --cpu-prof in NODE_OPTIONS: it goes on the command line.)
+  const profile = process.env.BENCH_SERVER_PROFILE ? ` --cpu-prof --cpu-prof-dir=${process.env.BENCH_SERVER_PROFILE}` : ''
   // The start command execs node (same flags, same heap limit), so the child's pid is the server's.
   const start = (JSON.parse(await readFile('package.json', 'utf8')) as { scripts: { start: string } }).scripts.start
-  const child = spawn('sh', ['-c', start], { env: { ...process.env, ...profile, ...env, PORT: String(port), HOST: '127.0.0.1' }, stdio: ['ignore', 'inherit', 'inherit'] })
+  if (!/^exec node /.test(start)) throw new Error(`package.json's start command should begin with "exec node ": ${start}`)
+  const child = spawn('sh', ['-c', start.replace(/^exec node /, `exec node${profile} `)], { env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' }, stdio: ['ignore', 'inherit', 'inherit'] })
   const deadline = Date.now() + 120_000
   for (;;) {
     try {

@@ -85,6 +85,8 @@ export class RecordRepository {
     const keys = new Set(writes.map((w) => `${w.kind}/${w.id}`))
     if (keys.size < writes.length) throw new Error('putManyIn: the same record twice in one batch')
     const input = JSON.stringify(writes.map((w) => ({ kind: w.kind, id: w.id, version: w.version, visibility: String(w.body.visibility ?? 'public'), body: w.body })))
+    // Rows are locked in key order: two imports upserting the same records wait for each other
+    // rather than deadlock.
     // The final select reads `records` as it was before this statement: for an ignored write, the
     // stored row it lost to; a written row is reported by the insert itself.
     const result = await sql<{ kind: string, id: string, written: boolean, inserted: boolean | null, stored_version: string | number | null, deleted: boolean | null, same: boolean | null }>`
@@ -92,7 +94,7 @@ export class RecordRepository {
         select * from jsonb_to_recordset(${input}::jsonb) as x(kind text, id text, version bigint, visibility text, body jsonb)
       ), written as (
         insert into records (kind, id, version, visibility, deleted, body, updated_at)
-        select kind, id, version, visibility, false, body, now() from input
+        select kind, id, version, visibility, false, body, now() from input order by kind, id
         on conflict (kind, id) do update
           set version = excluded.version, visibility = excluded.visibility, deleted = false,
               body = excluded.body, updated_at = now()
