@@ -1,6 +1,5 @@
 import t from 'tap'
 import { sql } from 'kysely'
-import type { Test } from 'tap'
 import { createStore } from '../../src/store/create-store.ts'
 import { migrateToLatest } from '../../src/store/migrate.ts'
 import type { Store } from '../../src/ports/store.ts'
@@ -8,17 +7,10 @@ import type { Database } from '../../src/store/schema.ts'
 import { RecordRepository } from '../../src/records/record-repository.ts'
 import { CollaborationGraph } from '../../src/match/collaboration-graph.ts'
 import { Rng } from '../../fixtures/lib/prng.ts'
+import { storeAdapters } from '../helpers/stores.ts'
 import { freshDatabase, needs, services, tempDir } from '../helpers/services.ts'
 
-const adapters: Array<{ name: string, open: (t: Test) => Promise<Store<Database> | null> }> = [
-  { name: 'pglite', open: async (t) => createStore<Database>({ dataDir: await tempDir(t) }) },
-  {
-    name: 'postgres',
-    open: async (t) => (await needs(t, 'Postgres', services.postgres))
-      ? createStore<Database>({ databaseUrl: await freshDatabase(t), dataDir: await tempDir(t) })
-      : null
-  }
-]
+const adapters = storeAdapters
 
 /** Polls until `ok` holds: notifications arrive after their commit, not with it. */
 async function eventually (ok: () => boolean, ms = 5000): Promise<boolean> {

@@ -1,24 +1,12 @@
 import t from 'tap'
-import type { Test } from 'tap'
-import { createStore } from '../../src/store/create-store.ts'
 import { migrateToLatest } from '../../src/store/migrate.ts'
-import type { Store } from '../../src/ports/store.ts'
-import type { Database } from '../../src/store/schema.ts'
 import { RecordRepository, type RecordWrite } from '../../src/records/record-repository.ts'
 import { PROJECT_CHANGES } from '../../src/match/collaboration-graph.ts'
-import { freshDatabase, needs, services, tempDir } from '../helpers/services.ts'
+import { storeAdapters } from '../helpers/stores.ts'
 
 // A batch written with putManyIn must come out exactly as the same writes one by one with putIn:
 // outcomes, stored rows, outbox rows, participants and notifications. On both store adapters.
-const adapters: Array<{ name: string, open: (t: Test) => Promise<Store<Database> | null> }> = [
-  { name: 'pglite', open: async (t) => createStore<Database>({ dataDir: await tempDir(t) }) },
-  {
-    name: 'postgres',
-    open: async (t) => (await needs(t, 'Postgres', services.postgres))
-      ? createStore<Database>({ databaseUrl: await freshDatabase(t), dataDir: await tempDir(t) })
-      : null
-  }
-]
+const adapters = storeAdapters
 
 const org = (id: string, version: number, name = `Org ${id}`): RecordWrite =>
   ({ kind: 'organizations', id, version, body: { id, version, name, kind: 'company', country: 'IT' } })
