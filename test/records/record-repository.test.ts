@@ -4,8 +4,8 @@ import { RecordRepository, type RecordWrite } from '../../src/records/record-rep
 import { PROJECT_CHANGES } from '../../src/match/collaboration-graph.ts'
 import { storeAdapters } from '../helpers/stores.ts'
 
-// A batch written with putManyIn must come out exactly as the same writes one by one with putIn:
-// outcomes, stored rows, outbox rows, participants and notifications. On both store adapters.
+// A batch through putManyIn (putIn is a batch of one): outcomes, stored rows, outbox rows,
+// participants and notifications, on both store adapters.
 const adapters = storeAdapters
 
 const org = (id: string, version: number, name = `Org ${id}`): RecordWrite =>
@@ -14,7 +14,7 @@ const project = (id: string, version: number, members: string[]): RecordWrite =>
   ({ kind: 'projects', id, version, body: { id, version, title: `Project ${id}`, programme: 'H2020', participants: members.map((m, i) => ({ organizationId: m, role: i === 0 ? 'coordinator' : 'participant' })) } })
 
 for (const adapter of adapters) {
-  t.test(`putManyIn is putIn for a batch: ${adapter.name}`, async (t) => {
+  t.test(`putManyIn writes a batch as single writes would: ${adapter.name}`, async (t) => {
     const store = await adapter.open(t)
     if (!store) return
     t.teardown(() => store.close())
