@@ -266,7 +266,7 @@ async function elasticsearchRun (): Promise<{ rows: Row[], load: Record<string, 
     // The round trips of one service call go one after another, as the service sends them; each is
     // one multi-search holding every search of its retrievals, as the service sends it.
     for (const searches of bodies.get(c) ?? []) {
-      const res = await es.client.msearch({ searches: searches as any })
+      const res = await es.multiSearch(searches)
       if (res.responses.some((r) => 'error' in r)) throw new Error('bare search failed')
     }
   }

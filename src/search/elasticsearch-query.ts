@@ -33,15 +33,31 @@ export function esLexical (q: LexicalQuery, filter: Filter): Record<string, unkn
   return { bool: { filter: esFilter(filter), should, minimum_should_match: 1 } }
 }
 
-/** A filtered approximate kNN search on one facet vector. */
-export function esKnn (q: SemanticQuery, filter: Filter, size: number): Record<string, unknown> {
-  return {
+/**
+ * Ids a kNN search leaves out after the search rather than in its filter, up to this many: a filter
+ * that differs per request (the seeker itself, items already dismissed) cannot be cached, and
+ * Elasticsearch then walks every document of the index to build the graph search's filter bits,
+ * which made a profile match's kNN half again as costly (bench/match-latency.ts). The search asks
+ * for as many more neighbours as it leaves out, so the list stays exact.
+ */
+export const MAX_POST_FILTERED_IDS = 100
+
+/** The request body of a filtered approximate kNN search on one facet vector, `size` hits. */
+export function esKnn (q: SemanticQuery, filter: Filter, size: number): { query: Record<string, unknown>, size: number, post_filter?: Record<string, unknown> } {
+  const ids = filter.noneOf?.id ?? []
+  const late = ids.length > 0 && ids.length <= MAX_POST_FILTERED_IDS
+  const { id: _id, ...others } = filter.noneOf ?? {}
+  const k = size + (late ? ids.length : 0)
+  // As a query, not the request's top-level `knn`: that one runs a phase of its own first (to merge
+  // neighbours across shards), a second search for every kNN list.
+  const knn = {
     field: `vec_${q.facet}`,
     query_vector: Array.from(q.vector),
-    k: size,
-    num_candidates: Math.max(size * 2, 100),
+    k,
+    num_candidates: Math.max(k * 2, 100),
     // The graph is int8-quantised: rescore twice k on the float vectors for exact cosine scores.
     rescore_vector: { oversample: 2 },
-    filter: esFilter(filter)
+    filter: esFilter(late ? { ...filter, noneOf: others } : filter)
   }
+  return { query: { knn }, size: k, ...(late ? { post_filter: { bool: { must_not: { terms: { id: ids } } } } } : {}) }
 }

@@ -52,6 +52,7 @@ t.test('both backends return the same candidates for the same retrieval', async 
     ['English BM25 across inflections', { kind: 'organizations', filter: {}, lexical: { text: 'recycled battery', fields: { title: 2, text: 1, competencies_text: 1 } }, size: 3 }, ['o5']],
     ['BM25 with a filter', { kind: 'organizations', filter: { anyOf: { country: ['IT'] } }, lexical: { text: 'batterie riciclo', fields: { text: 1, competencies_text: 1 } }, size: 3 }, ['o6']],
     ['kNN on competencies', { kind: 'organizations', filter: {}, semantic: [{ facet: 'competencies', vector: needVec! }], size: 3 }, ['o3']],
+    ['kNN leaving out its best neighbour still lists as many', { kind: 'organizations', filter: { noneOf: { id: ['o3', 'o9'] } }, semantic: [{ facet: 'competencies', vector: needVec! }], size: 3 }, []],
     ['kNN with filters', { kind: 'organizations', filter: { anyOf: { country: ['IT'] }, noneOf: { id: ['o6'] } }, semantic: [{ facet: 'profile', vector: batteryVec! }], size: 2 }, []],
     ['no candidate passes', { kind: 'organizations', filter: { anyOf: { org_kind: ['association'] } }, lexical: { text: 'batterie', fields: { text: 1 } }, semantic: [{ facet: 'profile', vector: batteryVec! }], size: 5 }, []]
   ]
@@ -79,7 +80,8 @@ t.test('both backends return the same candidates for the same retrieval', async 
       if (top.length > 0) t.same(first.slice(0, top.length).map((h) => h.id), top, `${backend} ${what}: expected top hit`)
       for (const list of Object.values(r.lists)) for (const h of list) t.ok(r.docs.has(h.id), `${backend} ${what}: fields of ${h.id} returned`)
       if (query.filter.anyOf?.country) for (const d of r.docs.values()) t.equal(d.country, 'IT', `${backend} ${what}: filter holds`)
-      if (query.filter.noneOf?.id) t.notOk(r.docs.has('o6'), `${backend} ${what}: excluded id absent`)
+      for (const id of query.filter.noneOf?.id ?? []) t.notOk(r.docs.has(id), `${backend} ${what}: excluded ${id} absent`)
+      if (query.semantic && !query.filter.anyOf) for (const list of Object.values(r.lists)) t.equal(list.length, Math.min(query.size, ORGS.length - (query.filter.noneOf?.id?.filter((id) => ORGS.some(([o]) => o === id)).length ?? 0)), `${backend} ${what}: ${query.size} hits when that many pass`)
     }
   }
 })
