@@ -37,7 +37,8 @@ export function esLexical (q: LexicalQuery, filter: Filter): Record<string, unkn
  * Ids a kNN search leaves out after the search rather than in its filter, up to this many: a filter
  * that differs per request (the seeker itself, items already dismissed) cannot be cached, and
  * Elasticsearch then walks every document of the index to build the graph search's filter bits,
- * which made a profile match's kNN half again as costly (bench/match-latency.ts). The search asks
+ * which made a profile match's kNN search run at 274 req/s instead of 488 at 8 in flight (a
+ * side-by-side replay of captured requests, README). The search asks
  * for as many more neighbours as it leaves out, so the list stays exact.
  */
 export const MAX_POST_FILTERED_IDS = 100
