@@ -54,7 +54,8 @@ export async function openParts (config: Config, log: PartsLogger): Promise<Part
     modelsDir: config.MODELS_DIR,
     allowRemote: config.EMBEDDING_ALLOW_REMOTE,
     allowMaven: config.EMBEDDING_ALLOW_MAVEN,
-    threads: config.EMBEDDING_THREADS
+    threads: config.EMBEDDING_THREADS,
+    spinning: config.EMBEDDING_SPINNING
   }
   const loaded = (model: { origin: string, location: string, loadMs: number }, where: string): void =>
     log.info(`embedding model ${spec.name} loaded from ${model.origin} ${model.location} in ${model.loadMs} ms, ${where}`)
@@ -63,8 +64,7 @@ export async function openParts (config: Config, log: PartsLogger): Promise<Part
   let modelReady: Promise<void>
   if (config.EMBEDDING_PROCESS === 'separate') {
     const separate = new ModelProcessEmbedder(log)
-    // The model process shares the cores with this one: its idle threads must not spin.
-    modelReady = separate.start({ ...options, spinning: false }).then((model) => loaded(model, `in model process ${separate.pid}`), failed)
+    modelReady = separate.start(options).then((model) => loaded(model, `in model process ${separate.pid}`), failed)
     embedder = separate
   } else {
     const inline = new TransformersEmbedder()

@@ -13,7 +13,7 @@ export interface LoadModelOptions {
   allowRemote: boolean
   allowMaven: boolean
   threads?: number
-  /** Let idle onnxruntime threads spin-wait (default true; false where the model shares the cores with other work). */
+  /** Let idle onnxruntime threads spin-wait (default true, onnxruntime's; EMBEDDING_SPINNING). */
   spinning?: boolean
   /** Progress and fallbacks, one line each. */
   log: (message: string) => void

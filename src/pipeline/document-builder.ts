@@ -24,14 +24,13 @@ export interface BuildStats {
 
 /**
  * Turns stored records into index documents. Each facet text is looked up by (model, content hash)
- * first; only the texts never seen are embedded, in batches, and their vectors stored for next time.
+ * first; only the texts never seen are embedded, and their vectors stored for next time.
  * Without a model the documents carry no vectors and matching on them is lexical.
  */
 export async function buildDocuments (
   records: readonly SourceRecord[],
   embedder: Embedder,
-  cache: VectorCache,
-  batchSize = 32
+  cache: VectorCache
 ): Promise<{ docs: IndexDocument[], stats: BuildStats }> {
   const model = embedder.available ? embedder.model : null
   const texts = records.map((r) => facetTexts(r.kind, r.body))
@@ -62,20 +61,13 @@ export async function buildDocuments (
     for (const [hash, v] of stored) vectors.set(hash, v)
     stats.reused = stored.size + present.size
     const fresh = new Map<string, Float32Array>()
-    // Every batch is handed to the embedder at once: it runs them one after another, so the model
-    // never waits while this job (or another) is between two batches.
-    const batches: Array<Promise<void>> = []
-    for (const role of ['passage', 'phrase'] as const) {
-      // Similar lengths together: a batch is padded to its longest text.
-      const missing = [...wanted].filter(([hash, w]) => w.role === role && !stored.has(hash) && !present.has(hash)).sort((a, b) => a[1].text.length - b[1].text.length)
-      for (let i = 0; i < missing.length; i += batchSize) {
-        const batch = missing.slice(i, i + batchSize)
-        batches.push(embedder.embed(batch.map(([, w]) => w.text), role, { background: true }).then((out) => {
-          batch.forEach(([hash], j) => fresh.set(hash, out[j] as Float32Array))
-        }))
-      }
-    }
-    await Promise.all(batches)
+    // Each role's texts go to the embedder in one call: it batches them by token length and runs the
+    // batches back to back, so the model never waits while this job (or another) is between two.
+    await Promise.all((['passage', 'phrase'] as const).map(async (role) => {
+      const missing = [...wanted].filter(([hash, w]) => w.role === role && !stored.has(hash) && !present.has(hash))
+      const out = await embedder.embed(missing.map(([, w]) => w.text), role, { background: true })
+      missing.forEach(([hash], j) => fresh.set(hash, out[j] as Float32Array))
+    }))
     await cache.putMany(model, fresh)
     for (const [hash, v] of fresh) vectors.set(hash, v)
     stats.embedded = fresh.size

@@ -18,8 +18,10 @@ export interface Embedder extends HealthCheck {
   /** True once a model is loaded. */
   readonly available: boolean
   /**
-   * Embeds texts in one batch; vectors are L2-normalised. Throws EmbedderUnavailableError without a
-   * model. Batches run one at a time; `background` ones (indexing) wait behind requests a user waits for.
+   * Embeds texts, any number of them, in the input order; vectors are L2-normalised. Throws
+   * EmbedderUnavailableError without a model. The embedder cuts a long list into batches of texts of
+   * similar token length; batches run one at a time, and `background` ones (indexing) wait behind
+   * requests a user waits for.
    */
   embed (texts: readonly string[], role: TextRole, options?: EmbedOptions): Promise<Float32Array[]>
   /** Releases the model session. */

@@ -56,6 +56,21 @@ for (const spec of mavenModels()) {
       t.ok(dot(alone!, batch[1]!) > 0.98, 'padding barely changes the vector')
     })
 
+    t.test('a long list is cut into batches by token count and comes back in the input order', async (t) => {
+      // 70 texts (three batches) of lengths that sort differently by characters and by tokens.
+      const texts = Array.from({ length: 70 }, (_, i) => i % 3 === 0
+        ? `progettazione ${i} di sistemi elettromeccanici interconnessi`.repeat(1 + (i % 5))
+        : `graphene ${i} sensors`.repeat(1 + (i % 7)))
+      const all = await embedder.embed(texts, 'passage')
+      t.equal(all.length, texts.length)
+      for (const i of [0, 1, 2, 33, 47, 69]) {
+        const [alone] = await embedder.embed([texts[i]!], 'passage')
+        t.ok(dot(alone!, all[i]!) > 0.98, `text ${i} has its own vector`)
+      }
+      // A vector put back at the wrong place would be another text's: texts 1 and 3 differ.
+      t.ok(dot(all[1]!, all[3]!) < 0.98, 'different texts, different vectors')
+    })
+
     t.test('prefixes follow the model', async (t) => {
       const [q] = await embedder.embed(['graphene sensors'], 'query')
       const [p] = await embedder.embed(['graphene sensors'], 'passage')
