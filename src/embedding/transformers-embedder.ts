@@ -49,9 +49,9 @@ export async function openModel (spec: ModelSpec, options: OpenModelOptions): Pr
     dtype: 'q8',
     session_options: {
       ...(options.threads ? { intraOpNumThreads: options.threads, interOpNumThreads: 1 } : {}),
-      // Idle intra-op threads spin-wait for the next op by default. Sleeping instead cost the model
-      // process about a tenth of its indexing throughput beside the API (bench/ingest.ts: 141 against
-      // 128 texts/s at 4,000 records); EMBEDDING_SPINNING=false leaves those cycles to other work.
+      // Idle intra-op threads spin-wait for the next op by default. Sleeping instead gave the model
+      // process 128 texts/s against 141 beside the API in one pair of bench/ingest.ts runs at 4,000
+      // records (at 10,000, runs of either differ as much); EMBEDDING_SPINNING=false leaves the cycles.
       ...(options.spinning === false ? { extra: { 'session.intra_op.allow_spinning': '0' } } : {})
     }
   })
