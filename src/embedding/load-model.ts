@@ -13,7 +13,7 @@ export interface LoadModelOptions {
   allowRemote: boolean
   allowMaven: boolean
   threads?: number
-  /** Let idle onnxruntime threads spin-wait (default true, onnxruntime's; EMBEDDING_SPINNING). */
+  /** Let idle onnxruntime threads spin-wait (onnxruntime's default, true; the service passes EMBEDDING_SPINNING). */
   spinning?: boolean
   /** Progress and fallbacks, one line each. */
   log: (message: string) => void

@@ -49,9 +49,8 @@ export async function openModel (spec: ModelSpec, options: OpenModelOptions): Pr
     dtype: 'q8',
     session_options: {
       ...(options.threads ? { intraOpNumThreads: options.threads, interOpNumThreads: 1 } : {}),
-      // Idle intra-op threads spin-wait for the next op by default. Sleeping instead gave the model
-      // process 128 texts/s against 141 beside the API in one pair of bench/ingest.ts runs at 4,000
-      // records (at 10,000, runs of either differ as much); EMBEDDING_SPINNING=false leaves the cycles.
+      // Idle intra-op threads spin-wait for the next op unless told not to (EMBEDDING_SPINNING, off by
+      // default: the spinning takes the cores from the API beside the model process).
       ...(options.spinning === false ? { extra: { 'session.intra_op.allow_spinning': '0' } } : {})
     }
   })
