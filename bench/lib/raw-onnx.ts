@@ -3,11 +3,12 @@ import * as ort from 'onnxruntime-node'
 import { AutoTokenizer, type PreTrainedTokenizer } from '@huggingface/transformers'
 import type { ModelSpec } from '../../src/embedding/model-catalog.ts'
 import { QUANTIZED_ONNX } from '../../src/embedding/maven-provisioner.ts'
+import { poolAndNormalize } from '../../src/embedding/pooling.ts'
 
 /**
  * The reference the engine's embedder is measured against: the same ONNX file run by a bare
- * onnxruntime session, with pooling and normalisation written out here. No transformers.js
- * pipeline in the loop; the tokenizer is only used to prepare inputs.
+ * onnxruntime session, pooled and normalised by the engine's own function. No transformers.js
+ * model or pipeline in the loop; the tokenizer is only used to prepare inputs.
  */
 export class RawOnnxModel {
   private constructor (
@@ -43,30 +44,7 @@ export class RawOnnxModel {
     const out = await this.session.run(feeds)
     const hidden = out[this.session.outputNames[0] as string] as ort.Tensor
     const [batch, seq, dim] = hidden.dims as [number, number, number]
-    const data = hidden.data as Float32Array
-    const mask = (feeds.attention_mask as ort.Tensor).data as BigInt64Array
-    const vectors: Float32Array[] = []
-    for (let b = 0; b < batch; b++) {
-      const v = new Float32Array(dim)
-      if (this.spec.pooling === 'cls') {
-        v.set(data.subarray(b * seq * dim, b * seq * dim + dim))
-      } else {
-        let count = 0
-        for (let s = 0; s < seq; s++) {
-          if (mask[b * seq + s] === 0n) continue
-          count++
-          const base = (b * seq + s) * dim
-          for (let d = 0; d < dim; d++) v[d] = (v[d] as number) + (data[base + d] as number)
-        }
-        for (let d = 0; d < dim; d++) v[d] = (v[d] as number) / Math.max(count, 1)
-      }
-      let norm = 0
-      for (let d = 0; d < dim; d++) norm += (v[d] as number) ** 2
-      norm = Math.sqrt(norm) || 1
-      for (let d = 0; d < dim; d++) v[d] = (v[d] as number) / norm
-      vectors.push(v)
-    }
-    return vectors
+    return poolAndNormalize(hidden.data as Float32Array, [batch, seq, dim], (feeds.attention_mask as ort.Tensor).data as BigInt64Array, this.spec.pooling)
   }
 
   async embed (texts: readonly string[], role: 'query' | 'passage'): Promise<Float32Array[]> {

@@ -89,6 +89,23 @@ for (const spec of mavenModels()) {
       }
     })
 
+    t.test('agrees with transformers.js\'s feature-extraction pipeline, truncation included', async (t) => {
+      // The embedder pads, runs and pools token ids itself; the pipeline (its own tokenizer call,
+      // pooling and normalisation) is the independent reference. One text is past maxTokens.
+      const texts = ['robotica collaborativa', 'machine vision for quality control in automotive lines '.repeat(60), 'AI']
+      for (const role of ['query', 'passage'] as const) {
+        const prefix = role === 'query' ? spec.queryPrefix : spec.passagePrefix
+        const ours = await embedder.embed(texts, role)
+        const ref = await model.extractor(texts.map((x) => prefix + x), { pooling: spec.pooling, normalize: true })
+        const data = ref.data as Float32Array
+        for (let i = 0; i < texts.length; i++) {
+          const diff = Math.max(...ours[i]!.map((v, d) => Math.abs(v - (data[i * spec.dimensions + d] as number))))
+          t.ok(diff < 1e-5, `${role} ${i}: largest difference ${diff}`)
+        }
+        ref.dispose()
+      }
+    })
+
     t.test('still no network access', async (t) => { t.equal(fetches, 0) })
   })
 }
