@@ -15,7 +15,9 @@
 //
 // Usage: npm run bench:latency   (env: BENCH_BACKEND=both|elasticsearch|embedded, BENCH_REQUESTS=300,
 // BENCH_RELOAD=1 to rebuild the Elasticsearch corpus, BENCH_SERVER_PROFILE=<dir> for a CPU profile of
-// the server, TEST_ELASTICSEARCH_URL, TEST_DATABASE_URL)
+// the server, BENCH_SERVER_NODE_FLAGS for more node flags on the server alone,
+// BENCH_ENDPOINTS=profile,recommendations to measure only the endpoints whose names
+// contain one of these words, TEST_ELASTICSEARCH_URL, TEST_DATABASE_URL)
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -162,7 +164,8 @@ async function measure (backend: string, records: number, port: number, bare: (c
     }
     await new Promise((resolve) => setTimeout(resolve, 1000))
   }
-  const endpoints: Endpoint[] = ['partners: profile', 'partners: free text', 'recommendations']
+  const wanted = (process.env.BENCH_ENDPOINTS ?? '').split(',').map((w) => w.trim()).filter(Boolean)
+  const endpoints = (['partners: profile', 'partners: free text', 'recommendations'] as Endpoint[]).filter((e) => wanted.length === 0 || wanted.some((w) => e.includes(w)))
   for (const endpoint of endpoints) {
     const w = warm.filter((c) => c.request.endpoint === endpoint)
     await runPass(w, 8, bare)

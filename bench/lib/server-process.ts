@@ -20,10 +20,12 @@ export async function spawnServer (env: Record<string, string>) {
   // BENCH_SERVER_PROFILE=<dir>: the server writes a V8 CPU profile there when it stops.
   // (Node refuses --cpu-prof in NODE_OPTIONS: it goes on the command line.)
   const profile = process.env.BENCH_SERVER_PROFILE ? ` --cpu-prof --cpu-prof-dir=${process.env.BENCH_SERVER_PROFILE}` : ''
+  // BENCH_SERVER_NODE_FLAGS: more node flags for the server alone (a GC setting to compare, say).
+  const flags = process.env.BENCH_SERVER_NODE_FLAGS ? ` ${process.env.BENCH_SERVER_NODE_FLAGS}` : ''
   // The start command execs node (same flags, same heap limit), so the child's pid is the server's.
   const start = (JSON.parse(await readFile('package.json', 'utf8')) as { scripts: { start: string } }).scripts.start
   if (!/^exec node /.test(start)) throw new Error(`package.json's start command should begin with "exec node ": ${start}`)
-  const child = spawn('sh', ['-c', start.replace(/^exec node /, `exec node${profile} `)], { env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' }, stdio: ['ignore', 'inherit', 'inherit'] })
+  const child = spawn('sh', ['-c', start.replace(/^exec node /, `exec node${profile}${flags} `)], { env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' }, stdio: ['ignore', 'inherit', 'inherit'] })
   const deadline = Date.now() + 120_000
   for (;;) {
     try {

@@ -1,4 +1,5 @@
 import type { Filter, LexicalQuery, SemanticQuery } from './retrieval.ts'
+import { vectorBase64 } from './vector-base64.ts'
 
 /** Elasticsearch filter clauses for a Filter (all must hold). */
 export function esFilter (filter: Filter): Array<Record<string, unknown>> {
@@ -53,7 +54,8 @@ export function esKnn (q: SemanticQuery, filter: Filter, size: number): { query:
   // neighbours across shards), a second search for every kNN list.
   const knn = {
     field: `vec_${q.facet}`,
-    query_vector: Array.from(q.vector),
+    // In base64 (vector-base64.ts): 384 decimals were most of a request's JSON to write and to parse.
+    query_vector: vectorBase64(q.vector),
     k,
     num_candidates: Math.max(k * 2, 100),
     // The graph is int8-quantised: rescore twice k on the float vectors for exact cosine scores.

@@ -1,13 +1,13 @@
 import type { IndexDocument } from '../ports/search-index.ts'
 import type { DocFields } from './retrieval.ts'
 import { RANKING_FIELDS, SEARCHED_FACETS } from '../../indexers/definitions.ts'
+import { vectorBase64 } from './vector-base64.ts'
 
 /**
  * The stored form of a document: its fields, what ranking reads with the facet hashes as `ranking`
  * (base64 JSON, a binary doc value), and one
- * `vec_<facet>` per facet its kind is searched by, each sent as base64 of its big-endian float32
- * bytes (Elasticsearch 9.3+ reads that form): a third of the JSON, and no float-to-decimal
- * printing, which dominated the cost of bulk indexing.
+ * `vec_<facet>` per facet its kind is searched by, each sent in base64 (vector-base64.ts):
+ * float-to-decimal printing dominated the cost of bulk indexing.
  */
 export function toSource (doc: IndexDocument): Record<string, unknown> {
   const { facet_hashes: hashes, ...fields } = doc.fields as Record<string, unknown> & { facet_hashes?: Record<string, string> }
@@ -15,7 +15,7 @@ export function toSource (doc: IndexDocument): Record<string, unknown> {
   source.ranking = rankingValue(fields, hashes)
   for (const facet of SEARCHED_FACETS[doc.kind]) {
     const v = doc.vectors[facet]
-    if (v) source[`vec_${facet}`] = base64BigEndian(v)
+    if (v) source[`vec_${facet}`] = vectorBase64(v)
   }
   return source
 }
@@ -41,13 +41,4 @@ export function fromDocValues (values: Record<string, unknown[]>): DocFields {
   const value = values[RANKING_DOCVALUE]?.[0]
   if (typeof value !== 'string') throw new Error('a ranking retrieval hit has no ranking doc value (index built before mapping v5: run reindex)')
   return JSON.parse(Buffer.from(value, 'base64').toString('utf8')) as DocFields
-}
-
-const littleEndian = new Uint8Array(new Float32Array([1]).buffer)[3] === 0x3f
-
-function base64BigEndian (v: Float32Array): string {
-  // One copy of the bytes, then a native byte swap: far cheaper than writing float by float.
-  const bytes = Buffer.from(v.buffer.slice(v.byteOffset, v.byteOffset + v.byteLength))
-  if (littleEndian) bytes.swap32()
-  return bytes.toString('base64')
 }
