@@ -3,19 +3,17 @@
 // one process: Elasticsearch's throughput at 8 in flight, and the cost of building and serialising
 // one search here. Runs on the organisations of the latency corpus (build it first with
 // `BENCH_BACKEND=elasticsearch npm run bench:latency`).
-// Usage: npx tsx bench/knn-vector-format.ts   (env: BENCH_ROUNDS=6, TEST_ELASTICSEARCH_URL)
+// Usage: npx tsx bench/knn-vector-format.ts   (env: BENCH_ROUNDS=10, TEST_ELASTICSEARCH_URL)
 import { ElasticsearchIndex } from '../src/search/elasticsearch-index.ts'
-import { esKnn } from '../src/search/elasticsearch-query.ts'
 import { Rng } from '../fixtures/lib/prng.ts'
 import { report } from './lib/report.ts'
 
 const ES = process.env.TEST_ELASTICSEARCH_URL ?? 'http://127.0.0.1:9200'
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 6)
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 10)
 const QUERIES = 400
 const CONCURRENCY = 8
 const es = new ElasticsearchIndex({ url: ES, prefix: 'bench-latency-' })
-const index = 'bench-latency-organizations'
-if (!(await es.client.indices.exists({ index: `${index}*` }))) throw new Error(`${index} is missing: run BENCH_BACKEND=elasticsearch npm run bench:latency first`)
+if ((await es.count('organizations').catch(() => 0)) === 0) throw new Error('bench-latency-organizations is missing or empty: run BENCH_BACKEND=elasticsearch npm run bench:latency first')
 
 const rng = Rng.of('knn-vector-format')
 const vectors = Array.from({ length: QUERIES }, () => {
@@ -25,10 +23,11 @@ const vectors = Array.from({ length: QUERIES }, () => {
 })
 const filter = { noneOf: { id: ['org-none'], visibility: ['private'] } }
 type Format = 'decimals' | 'base64'
+/** The multi-search a ranking retrieval sends (header and body), with its query vector in `format`. */
 function search (v: Float32Array, format: Format): unknown[] {
-  const body = esKnn({ facet: 'competencies', vector: v }, filter, 50)
-  if (format === 'decimals') (body.query.knn as { query_vector: unknown }).query_vector = Array.from(v)
-  return [{ index }, { ...body, stored_fields: '_none_', docvalue_fields: ['ranking'], track_total_hits: false }]
+  const searches = es.retrievalRequests({ kind: 'organizations', filter, semantic: [{ facet: 'competencies', vector: v }], size: 50 })
+  if (format === 'decimals') ((searches[1] as { query: { knn: { query_vector: unknown } } }).query.knn).query_vector = Array.from(v)
+  return searches
 }
 
 async function round (format: Format): Promise<number> {
@@ -62,5 +61,5 @@ const rows = (['decimals', 'base64'] as Format[]).map((f) => ({
   'build + JSON µs': Number(buildCost(f).toFixed(1)),
   'search bytes': JSON.stringify(search(vectors[0] as Float32Array, f)).length
 }))
-await report('knn-vector-format', rows, { concurrency: CONCURRENCY, queries: QUERIES, rounds: ROUNDS, index, ratio: Number((median(rates.base64) / median(rates.decimals)).toFixed(3)) })
+await report('knn-vector-format', rows, { concurrency: CONCURRENCY, queries: QUERIES, rounds: ROUNDS, index: 'bench-latency-organizations', ratio: Number((median(rates.base64) / median(rates.decimals)).toFixed(3)) })
 await es.close()
