@@ -96,9 +96,22 @@ export function jaccard (a: readonly string[], b: readonly string[]): number {
   return both / (sa.size + sb.size - both)
 }
 
+/** Each sector code's division, as worked out once: ranking asks for the same few codes per candidate. */
+const divisionOf = new Map<string, string | null>()
+
 /** Sector codes reduced to their division (first two digits): "C.28.1" and "28.99" share "28". */
 export function divisions (codes: readonly string[]): string[] {
-  return [...new Set(codes.map((c) => /(\d{2})/.exec(c)?.[1]).filter((d): d is string => !!d))]
+  const out: string[] = []
+  for (const c of codes) {
+    let d = divisionOf.get(c)
+    if (d === undefined) {
+      d = /(\d{2})/.exec(c)?.[1] ?? null
+      // Codes come from a taxonomy of a few thousand; a bound keeps stray input from growing it.
+      if (divisionOf.size < 50_000) divisionOf.set(c, d)
+    }
+    if (d !== null && !out.includes(d)) out.push(d)
+  }
+  return out
 }
 
 /** Features of opportunity recommendations for a person (weights: DEFAULT_RECOMMENDATION_WEIGHTS). */

@@ -184,8 +184,7 @@ export class PartnerMatcher {
         same_programme: Math.min(1, Math.log1p(programmeProjects) / Math.log1p(10)),
         freshness: Math.exp(-Math.max(0, ageDays) / 365)
       }
-      let partial = 0
-      for (const name of Object.keys(values) as Feature[]) partial += values[name] * w[name]
+      const partial = weightedSum(values, w)
       return { doc, values, bound: round(partial + (mine.length > 0 ? w.phrase_match : 0) + 1e-9), score: -Infinity, matched: [] }
     })
     scored.sort((a, b) => b.bound - a.bound)
@@ -308,8 +307,13 @@ interface KeyedPhrase { text: string, key: string, vector?: Float32Array }
 
 const keyed = (phrases: readonly Phrase[]): KeyedPhrase[] => phrases.map((p) => ({ text: p.text, key: p.text.trim().toLowerCase(), ...(p.vector ? { vector: p.vector } : {}) }))
 
+/** A document field as a list of strings: the list itself when it is one already (no copy per candidate). */
 function asList (v: unknown): string[] {
-  return Array.isArray(v) ? v.map(String) : typeof v === 'string' ? [v] : []
+  if (Array.isArray(v)) {
+    for (const x of v) if (typeof x !== 'string') return v.map(String)
+    return v as string[]
+  }
+  return typeof v === 'string' ? [v] : []
 }
 
 function cosine (a: Float32Array | undefined, b: Float32Array | undefined): number {

@@ -70,7 +70,10 @@ for (const adapter of adapters) {
       const direct = network.filter((h) => h.score >= 1_000_000)
       t.same(new Map(direct.map((h) => [h.id, h.score - 1_000_000])), expected, `${seeker}: past partners first, scored by shared projects`)
       t.ok(network.slice(direct.length).every((h) => h.score < 1_000_000 && !expected.has(h.id) && h.id !== seeker), `${seeker}: then partners of partners only`)
+      const ranked = [...network].sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1))
+      t.same(network, ranked, `${seeker}: best score first, then id`)
       t.same(graph.network(seeker, { partners: 3, total: 3 }), network.slice(0, 3), 'the limits cut the same order')
+      t.same(graph.network(seeker, { partners: direct.length, total: direct.length + 2 }), network.slice(0, direct.length + 2), 'a short second list is the head of the long one')
       t.same(graph.network(seeker, { partners: 500, total: 1 }), direct, 'every past partner stays, whatever the total')
       const shared = graph.signals(seeker, orgs).sharedPartners
       t.same(shared, await sqlSharedPartners(store, seeker, orgs), `${seeker}: partners in common as SQL counts them`)

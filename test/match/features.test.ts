@@ -1,5 +1,5 @@
 import t from 'tap'
-import { dot, jaccard, weightedScore, weightedSum, DEFAULT_WEIGHTS, type Feature } from '../../src/match/features.ts'
+import { divisions, dot, jaccard, weightedScore, weightedSum, DEFAULT_WEIGHTS, type Feature } from '../../src/match/features.ts'
 import { Rng } from '../../fixtures/lib/prng.ts'
 
 const rng = Rng.of('features')
@@ -39,4 +39,10 @@ t.test('weightedSum is the score weightedScore reports', async (t) => {
     const values = Object.fromEntries(Object.keys(DEFAULT_WEIGHTS).map((k) => [k, rng.next()])) as Record<Feature, number>
     t.equal(weightedSum(values, DEFAULT_WEIGHTS), weightedScore(values, DEFAULT_WEIGHTS).score)
   }
+})
+
+t.test('divisions: the first two digits of each code, once each, in order; codes without two digits give none', async (t) => {
+  t.same(divisions(['C.28.1', '28.99', 'J62', 'A', '62.01', 'C.28.1']), ['28', '62'])
+  t.same(divisions(['28.99']), ['28'], 'the same answer when asked again (the division is remembered)')
+  t.same(divisions([]), [])
 })
