@@ -5,6 +5,7 @@ import { PGlite } from '@electric-sql/pglite'
 import type { Store } from '../ports/store.ts'
 import { KyselyStore } from './kysely-store.ts'
 import { PGlitePool } from './pglite-pool.ts'
+import { byteaParsers, byteaSerializers } from './pglite-bytea.ts'
 import { PgListener } from './pg-listener.ts'
 
 export interface StoreOptions {
@@ -28,7 +29,7 @@ export async function createStore<DB> (options: StoreOptions): Promise<Store<DB>
   } else {
     const folder = resolve(join(options.dataDir, 'pglite'))
     await mkdir(folder, { recursive: true })
-    const db = await PGlite.create(folder)
+    const db = await PGlite.create(folder, { serializers: byteaSerializers, parsers: byteaParsers })
     const pool = new PGlitePool(db)
     // In process nothing is lost between notification and listener: no gaps to report.
     store = new KyselyStore<DB>('pglite', pool, folder, {
