@@ -8,14 +8,17 @@ import { tempDir } from '../helpers/services.ts'
 
 const serialize = byteaSerializers[17]
 const parse = byteaParsers[17]
+// PGlite's own codec, the reference.
+const pgliteSerialize = types.serializers[17] as (x: unknown) => string
+const pgliteParse = types.parsers[17] as (x: string, type: number) => Uint8Array
 const rng = Rng.of('bytea-test')
 const samples = [new Uint8Array(0), Uint8Array.from([0, 1, 15, 16, 127, 128, 254, 255]), ...Array.from({ length: 20 }, () => Uint8Array.from({ length: 1 + rng.int(3000) }, () => rng.int(256)))]
 
 t.test('bytea codec: the same text as PGlite writes, the same bytes as it reads back', async (t) => {
   for (const bytes of samples) {
     const text = serialize(bytes)
-    t.equal(text, types.serializers[17](bytes), `${bytes.length} bytes: same text`)
-    t.same(parse(text), types.parsers[17](text, 17), `${bytes.length} bytes: same bytes`)
+    t.equal(text, pgliteSerialize(bytes), `${bytes.length} bytes: same text`)
+    t.same(parse(text), pgliteParse(text, 17), `${bytes.length} bytes: same bytes`)
   }
   // A view into a larger buffer writes only its own bytes.
   const big = Uint8Array.from({ length: 64 }, (_, i) => i)
