@@ -33,6 +33,7 @@ export const ConfigSchema = Type.Object({
   RUN_WORKERS: Type.Boolean({ default: true, description: 'Run the outbox relay and the embed-and-index worker inside the API process (false: run `npm run worker` processes instead).' }),
   QUEUE_NAME: Type.String({ default: 'engine', pattern: '^[A-Za-z0-9_-]{1,64}$', description: 'BullMQ queue name (one per deployment sharing a Redis).' }),
   QUEUE_CONCURRENCY: Type.Integer({ default: 2, minimum: 1, maximum: 64, description: 'Jobs a worker runs at once: a BullMQ worker process, or the in-process queue of the embedded default.' }),
+  OUTBOX_BATCH_SIZE: Type.Integer({ default: 256, minimum: 1, maximum: 2048, description: 'Outbox rows per embed-and-index job: a job\'s texts are batched by token count, so bigger jobs pad less; see README "Benchmarks" for what was measured.' }),
   OUTBOX_LEASE_MS: Type.Integer({ default: 60000, minimum: 100, description: 'An outbox row enqueued this long ago and not yet indexed is enqueued again (lost job: Redis flushed, worker died).' }),
   RANKING_WEIGHTS: Type.Optional(Type.String({ minLength: 2, description: 'JSON object overriding re-ranking feature weights, e.g. {"semantic_fit":0.5} (features: see README "Ranking").' })),
   ALERT_MIN_SCORE: Type.Number({ default: 0.45, minimum: 0, description: 'A new proposal with candidates scoring at least this emits a "proposal.candidates" event (queue and webhook).' }),

@@ -12,6 +12,7 @@ const log = pino({ level: config.LOG_LEVEL, name: 'worker' })
 const parts = await openParts(config, { info: (m) => log.info(m), warn: (m) => log.warn(m) })
 const pipeline = await startPipeline(parts, {
   leaseMs: config.OUTBOX_LEASE_MS,
+  batchSize: config.OUTBOX_BATCH_SIZE,
   alerts: { minScore: config.ALERT_MIN_SCORE, webhookUrl: config.ALERT_WEBHOOK_URL, weights: parseWeights(config.RANKING_WEIGHTS) },
   log: (m) => log.info(m),
   onError: (err) => log.warn({ err }, 'outbox relay pass failed; retrying')

@@ -18,6 +18,7 @@ async function pipelinePlugin (app: FastifyInstance): Promise<void> {
   }
   const pipeline = await startPipeline(app.parts, {
     leaseMs: app.config.OUTBOX_LEASE_MS,
+    batchSize: app.config.OUTBOX_BATCH_SIZE,
     alerts: { minScore: app.config.ALERT_MIN_SCORE, webhookUrl: app.config.ALERT_WEBHOOK_URL, weights: parseWeights(app.config.RANKING_WEIGHTS) },
     log: (m) => app.log.info(m),
     onError: (err) => app.log.warn({ err }, 'outbox relay pass failed; retrying')

@@ -33,7 +33,9 @@ t.test('bad values are rejected, naming the variable', async (t) => {
     [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL/],
     [{ REDIS_URL: 'http://x' }, /REDIS_URL/],
     [{ ELASTICSEARCH_URL: 'localhost:9200' }, /ELASTICSEARCH_URL/],
-    [{ EMBEDDING_ALLOW_MAVEN: 'perhaps' }, /EMBEDDING_ALLOW_MAVEN/]
+    [{ EMBEDDING_ALLOW_MAVEN: 'perhaps' }, /EMBEDDING_ALLOW_MAVEN/],
+    [{ OUTBOX_BATCH_SIZE: '0' }, /OUTBOX_BATCH_SIZE/],
+    [{ OUTBOX_BATCH_SIZE: '4096' }, /OUTBOX_BATCH_SIZE/]
   ]
   for (const [env, name] of cases) {
     t.throws(() => loadConfig(env), { name: 'Error', message: name }, JSON.stringify(env))
