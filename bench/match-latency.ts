@@ -68,6 +68,9 @@ const EMBEDDED_SIZE = scaled({ organizations: 10_000, people: 12_000, proposals:
 const log = (m: string) => console.error(`[latency] ${m}`)
 
 type Endpoint = 'partners: profile' | 'partners: free text' | 'recommendations'
+/** BENCH_ENDPOINTS=profile,recommendations: the endpoints measured (all by default); only their requests are captured. */
+const WANTED = (process.env.BENCH_ENDPOINTS ?? '').split(',').map((w) => w.trim()).filter(Boolean)
+const isWanted = (e: Endpoint) => WANTED.length === 0 || WANTED.some((w) => e.includes(w))
 interface Request { endpoint: Endpoint, method: 'GET' | 'POST', path: string, body?: unknown }
 /** A request and its round trips to the index, each a group of retrievals sent together. */
 interface Captured { request: Request, retrievals: RetrievalQuery[][] }
@@ -164,8 +167,7 @@ async function measure (backend: string, records: number, port: number, bare: (c
     }
     await new Promise((resolve) => setTimeout(resolve, 1000))
   }
-  const wanted = (process.env.BENCH_ENDPOINTS ?? '').split(',').map((w) => w.trim()).filter(Boolean)
-  const endpoints = (['partners: profile', 'partners: free text', 'recommendations'] as Endpoint[]).filter((e) => wanted.length === 0 || wanted.some((w) => e.includes(w)))
+  const endpoints = (['partners: profile', 'partners: free text', 'recommendations'] as Endpoint[]).filter(isWanted)
   for (const endpoint of endpoints) {
     const w = warm.filter((c) => c.request.endpoint === endpoint)
     await runPass(w, 8, bare)
@@ -203,9 +205,10 @@ async function measure (backend: string, records: number, port: number, bare: (c
 }
 
 async function sets (db: Kysely<Database>, index: SearchIndex): Promise<{ warm: Captured[], byConcurrency: Map<number, Captured[]> }> {
-  const warm = await capture(db, index, await requestsFor(db, 'warm-up', Math.max(50, REQUESTS / 4)))
+  const wanted = async (pass: string, n: number) => (await requestsFor(db, pass, n)).filter((r) => isWanted(r.endpoint))
+  const warm = await capture(db, index, await wanted('warm-up', Math.max(50, REQUESTS / 4)))
   const byConcurrency = new Map<number, Captured[]>()
-  for (const c of CONCURRENCY) byConcurrency.set(c, await capture(db, index, await requestsFor(db, `c${c}`, REQUESTS)))
+  for (const c of CONCURRENCY) byConcurrency.set(c, await capture(db, index, await wanted(`c${c}`, REQUESTS)))
   return { warm, byConcurrency }
 }
 

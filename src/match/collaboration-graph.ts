@@ -115,7 +115,8 @@ export class CollaborationGraph {
     if (!node) return []
     const direct = node.partners
     // Only the best few of each list are kept (topK): a hub's thousands of partners, and their
-    // partners, are never sorted whole (sorting them was a fifth of re-ranking's CPU).
+    // partners, are never sorted whole (this method was a fifth of the matcher's CPU in a replay of
+    // profile requests when it sorted them).
     const out: RankedOrg[] = topK(pastPartnerScores(direct), limits.partners)
     if (out.length >= limits.total) return out
     const own = node.projects
