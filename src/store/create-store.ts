@@ -29,7 +29,7 @@ export async function createStore<DB> (options: StoreOptions): Promise<Store<DB>
   } else {
     const folder = resolve(join(options.dataDir, 'pglite'))
     await mkdir(folder, { recursive: true })
-    const db = await PGlite.create(folder, { serializers: byteaSerializers, parsers: byteaParsers })
+    const db = await openPGlite(folder)
     const pool = new PGlitePool(db)
     // In process nothing is lost between notification and listener: no gaps to report.
     store = new KyselyStore<DB>('pglite', pool, folder, {
@@ -49,4 +49,9 @@ function redact (url: string): string {
   const u = new URL(url)
   if (u.password) u.password = '***'
   return u.toString()
+}
+
+/** The embedded database in `folder`, with the store's own bytea codec (pglite-bytea.ts). */
+export function openPGlite (folder: string): Promise<PGlite> {
+  return PGlite.create(folder, { serializers: byteaSerializers, parsers: byteaParsers })
 }

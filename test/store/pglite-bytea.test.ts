@@ -2,7 +2,7 @@ import t from 'tap'
 import { types } from '@electric-sql/pglite'
 import { sql } from 'kysely'
 import { byteaParsers, byteaSerializers } from '../../src/store/pglite-bytea.ts'
-import { createStore } from '../../src/store/create-store.ts'
+import { createStore, openPGlite } from '../../src/store/create-store.ts'
 import { Rng } from '../../fixtures/lib/prng.ts'
 import { tempDir } from '../helpers/services.ts'
 
@@ -25,6 +25,13 @@ t.test('bytea codec: the same text as PGlite writes, the same bytes as it reads 
   t.equal(serialize(big.subarray(10, 13)), '\\x0a0b0c')
   t.ok(parse('\\x0a0b').buffer.byteLength === 2, 'a parsed value owns its buffer (no shared pool slab)')
   t.throws(() => serialize('not bytes'), /bytea/)
+})
+
+t.test('the embedded store opens PGlite with this codec for bytea', async (t) => {
+  const db = await openPGlite(await tempDir(t))
+  t.teardown(() => db.close())
+  t.equal(db.serializers[17], serialize, 'bytea parameters are written by it')
+  t.equal(db.parsers[17], parse, 'bytea results are read by it')
 })
 
 t.test('bytea through the embedded store: written and read back unchanged', async (t) => {
