@@ -54,22 +54,41 @@ export async function buildDocuments (
       const p = phrasesOf(r.kind, r.body)
       for (const phrase of [...p.competencies, ...p.needs]) wanted.set(phraseHash(phrase), { text: phrase.trim().toLowerCase(), role: 'phrase' })
     })
-    const [stored, present] = await Promise.all([
-      cache.getMany(model, [...carried]),
-      cache.present(model, [...wanted.keys()].filter((hash) => !carried.has(hash)))
-    ])
-    for (const [hash, v] of stored) vectors.set(hash, v)
-    stats.reused = stored.size + present.size
+    // Hashes another job is looking up or embedding right now are taken from it, not embedded again.
+    const claim = cache.claims.claim(model, wanted.keys())
     const fresh = new Map<string, Float32Array>()
-    // Each role's texts go to the embedder in one call: it batches them by token length and runs the
-    // batches back to back, so the model never waits while this job (or another) is between two.
-    await Promise.all((['passage', 'phrase'] as const).map(async (role) => {
-      const missing = [...wanted].filter(([hash, w]) => w.role === role && !stored.has(hash) && !present.has(hash))
-      const out = await embedder.embed(missing.map(([, w]) => w.text), role, { background: true })
-      missing.forEach(([hash], j) => fresh.set(hash, out[j] as Float32Array))
-    }))
-    await cache.putMany(model, fresh)
+    let found = 0
+    try {
+      const [stored, present] = await Promise.all([
+        cache.getMany(model, claim.mine.filter((hash) => carried.has(hash))),
+        cache.present(model, claim.mine.filter((hash) => !carried.has(hash)))
+      ])
+      for (const [hash, v] of stored) vectors.set(hash, v)
+      claim.settle(new Map<string, Float32Array | null>([...stored, ...[...present].map((hash): [string, null] => [hash, null])]))
+      found = stored.size + present.size
+      // Each role's texts go to the embedder in one call: it batches them by token length and runs the
+      // batches back to back, so the model never waits while this job (or another) is between two.
+      await Promise.all((['passage', 'phrase'] as const).map(async (role) => {
+        const missing = claim.mine.filter((hash) => wanted.get(hash)?.role === role && !stored.has(hash) && !present.has(hash))
+        const out = await embedder.embed(missing.map((hash) => (wanted.get(hash) as { text: string }).text), role, { background: true })
+        missing.forEach((hash, j) => fresh.set(hash, out[j] as Float32Array))
+      }))
+      await cache.putMany(model, fresh)
+      claim.settle(fresh)
+    } finally {
+      // On failure, the jobs waiting for these hashes fail too, and their retries look them up again.
+      claim.release()
+    }
     for (const [hash, v] of fresh) vectors.set(hash, v)
+    const unread: string[] = []
+    for (const [hash, outcome] of claim.theirs) {
+      const v = await outcome
+      if (v === undefined) throw new Error(`the concurrent lookup of a vector this job needs failed (${model}, ${hash})`)
+      if (v) vectors.set(hash, v)
+      else if (carried.has(hash)) unread.push(hash)
+    }
+    for (const [hash, v] of await cache.getMany(model, unread)) vectors.set(hash, v)
+    stats.reused = found + claim.theirs.size
     stats.embedded = fresh.size
   }
 

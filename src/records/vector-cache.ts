@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely'
 import { LRUCache } from 'lru-cache'
 import type { Database } from '../store/schema.ts'
+import { VectorClaims } from './vector-claims.ts'
 
 export interface VectorCacheOptions {
   /** Bytes of vectors kept in memory (least recently used out first); 0 turns the memory layer off. */
@@ -24,6 +25,9 @@ export class VectorCache {
     const bytes = options.memoryBytes ?? 0
     this.memory = bytes > 0 ? new LRUCache({ maxSize: bytes, sizeCalculation: (v) => v.byteLength + 64 }) : null
   }
+
+  /** Hashes being looked up or embedded by this process right now (document-builder.ts). */
+  readonly claims = new VectorClaims()
 
   /** Lookups answered from memory and from the store since start (for /v1/status and benchmarks). */
   readonly stats = { memoryHits: 0, storeReads: 0 }
