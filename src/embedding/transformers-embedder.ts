@@ -6,6 +6,7 @@ import type { ModelSpec } from './model-catalog.ts'
 import { InferenceLane } from './inference-lane.ts'
 import { embedderHealth } from './embedder-health.ts'
 import { poolAndNormalize } from './pooling.ts'
+import { tokenBatches } from './token-batches.ts'
 
 /** Where the loaded model came from, for /ready and logs. */
 export type ModelOrigin = 'path' | 'models-dir' | 'hub' | 'maven'
@@ -59,6 +60,8 @@ export async function openModel (spec: ModelSpec, options: OpenModelOptions): Pr
 
 /** Texts per model call: onnxruntime gains little past 32, and a query waits behind at most one call. */
 export const EMBED_BATCH = 32
+/** Padded tokens per model call (token-batches.ts says what was measured). */
+export const EMBED_BATCH_TOKENS = 1024
 
 // pipeline()'s overloads make a union too large for tsc; this is its feature-extraction signature.
 const createPipeline = pipeline as unknown as (task: 'feature-extraction', model: string, options: Record<string, unknown>) => Promise<FeatureExtractionPipeline>
@@ -103,16 +106,14 @@ export class TransformersEmbedder implements Embedder {
       if (encoded.length > maxLength) encoded.length = maxLength
       return encoded
     })
-    if (ids.length <= EMBED_BATCH) return this.lane.run(() => this.run(model, ids), urgent)
-    // A batch is padded to its longest text in tokens: texts of about as many tokens go together.
-    // Sorting by characters instead padded a quarter more tokens on the fixtures' mix of Italian and
-    // English (an Italian word is more word pieces). Each batch takes its own turn in the lane, so a
-    // query waits for one batch at most.
-    const order = ids.map((_, i) => i).sort((a, b) => (ids[a] as number[]).length - (ids[b] as number[]).length || a - b)
+    if (ids.length === 1) return this.lane.run(() => this.run(model, ids), urgent)
+    // A batch is padded to its longest text in tokens: texts of about as many tokens go together, and
+    // long texts go fewer to a batch (token-batches.ts). Sorting by characters instead padded a quarter
+    // more tokens on the fixtures' mix of Italian and English (an Italian word is more word pieces).
+    // Each batch takes its own turn in the lane, so a query waits for one batch at most.
     const vectors: Float32Array[] = new Array(ids.length)
     const batches: Array<Promise<void>> = []
-    for (let at = 0; at < order.length; at += EMBED_BATCH) {
-      const idx = order.slice(at, at + EMBED_BATCH)
+    for (const idx of tokenBatches(ids.map((x) => x.length), { maxTexts: EMBED_BATCH, maxTokens: EMBED_BATCH_TOKENS })) {
       batches.push(this.lane.run(() => this.run(model, idx.map((i) => ids[i] as number[])), urgent).then((out) => {
         idx.forEach((i, j) => { vectors[i] = out[j] as Float32Array })
       }))
