@@ -1,18 +1,13 @@
 import t from 'tap'
 import type { Test } from 'tap'
 import type { Kysely } from 'kysely'
-import { createStore } from '../../src/store/create-store.ts'
-import { migrateToLatest } from '../../src/store/migrate.ts'
 import type { Database } from '../../src/store/schema.ts'
 import { VectorCache } from '../../src/records/vector-cache.ts'
 import { buildDocuments, type SourceRecord } from '../../src/pipeline/document-builder.ts'
-import { modelSpec } from '../../src/embedding/model-catalog.ts'
-import { isProvisioned, modelFolder } from '../../src/embedding/maven-provisioner.ts'
-import { loadModel } from '../../src/embedding/load-model.ts'
 import { TransformersEmbedder } from '../../src/embedding/transformers-embedder.ts'
 import type { EmbedOptions, Embedder, TextRole } from '../../src/ports/embedder.ts'
-import { modelsDir, onCleanup, requires, tempDir } from '../helpers/services.ts'
 import { ORGS } from '../helpers/sample-orgs.ts'
+import { storeAndModel } from '../helpers/model-store.ts'
 
 /** The real model, noting every text it is asked to embed (with its role: one text may be a passage and a phrase); `failOn` makes calls holding that text fail. */
 class CountingEmbedder implements Embedder {
@@ -33,15 +28,10 @@ class CountingEmbedder implements Embedder {
 }
 
 async function setUp (t: Test): Promise<{ embedder: CountingEmbedder, cache: VectorCache, store: { db: Kysely<Database> } } | null> {
-  const spec = modelSpec('all-minilm-l6-v2')
-  if (!requires(t, await isProvisioned(modelFolder(modelsDir, spec)), 'all-minilm-l6-v2 is not provisioned')) return null
-  const store = await createStore<Database>({ dataDir: await tempDir(t) })
-  onCleanup(t, () => store.close())
-  await migrateToLatest(store.db)
-  const inner = new TransformersEmbedder()
-  inner.use(await loadModel({ spec, modelsDir, allowRemote: false, allowMaven: false, log: () => {} }))
-  onCleanup(t, () => inner.close())
-  return { embedder: new CountingEmbedder(inner), cache: new VectorCache(store.db), store }
+  const opened = await storeAndModel(t)
+  if (!opened) return null
+  const { store, embedder } = opened
+  return { embedder: new CountingEmbedder(embedder), cache: new VectorCache(store.db), store }
 }
 
 const record = ([id, body]: [string, Record<string, unknown>]): SourceRecord => ({ kind: 'organizations', id, version: 1, body, updatedAt: '2026-11-01T00:00:00.000Z' })

@@ -1,32 +1,22 @@
 import t from 'tap'
 import { randomUUID } from 'node:crypto'
 import type { Test } from 'tap'
-import { createStore } from '../../src/store/create-store.ts'
-import { migrateToLatest } from '../../src/store/migrate.ts'
-import type { Database } from '../../src/store/schema.ts'
 import { VectorCache } from '../../src/records/vector-cache.ts'
 import { buildDocuments } from '../../src/pipeline/document-builder.ts'
-import { modelSpec } from '../../src/embedding/model-catalog.ts'
-import { isProvisioned, modelFolder } from '../../src/embedding/maven-provisioner.ts'
-import { loadModel } from '../../src/embedding/load-model.ts'
 import { TransformersEmbedder } from '../../src/embedding/transformers-embedder.ts'
 import { EmbeddedIndex } from '../../src/search/embedded-index.ts'
 import { ElasticsearchIndex } from '../../src/search/elasticsearch-index.ts'
 import type { SearchIndex } from '../../src/ports/search-index.ts'
 import type { RetrievalQuery } from '../../src/search/retrieval.ts'
-import { modelsDir, needs, onCleanup, requires, services, tempDir } from '../helpers/services.ts'
+import { needs, onCleanup, services } from '../helpers/services.ts'
 import { ORGS } from '../helpers/sample-orgs.ts'
+import { storeAndModel } from '../helpers/model-store.ts'
 
 async function setUp (t: Test): Promise<{ embedder: TransformersEmbedder, backends: Array<[string, SearchIndex]> } | null> {
   if (!await needs(t, 'Elasticsearch', services.elasticsearch)) return null
-  const spec = modelSpec('all-minilm-l6-v2')
-  if (!requires(t, await isProvisioned(modelFolder(modelsDir, spec)), 'all-minilm-l6-v2 is not provisioned')) return null
-  const store = await createStore<Database>({ dataDir: await tempDir(t) })
-  onCleanup(t, () => store.close())
-  await migrateToLatest(store.db)
-  const embedder = new TransformersEmbedder()
-  embedder.use(await loadModel({ spec, modelsDir, allowRemote: false, allowMaven: false, log: () => {} }))
-  onCleanup(t, () => embedder.close())
+  const opened = await storeAndModel(t)
+  if (!opened) return null
+  const { store, embedder } = opened
   const { docs } = await buildDocuments(ORGS.map(([id, body]) => ({ kind: 'organizations', id, version: 1, body, updatedAt: '2026-11-01T00:00:00.000Z' })), embedder, new VectorCache(store.db))
   const es = new ElasticsearchIndex({ url: services.elasticsearch, prefix: `test-retrieval-${randomUUID().slice(0, 8)}-` })
   onCleanup(t, async () => { await es.client.indices.delete({ index: `${es.prefix}*` }); await es.close() })
