@@ -17,8 +17,12 @@ export class RawOnnxModel {
     readonly tokenizer: PreTrainedTokenizer
   ) {}
 
-  static async open (spec: ModelSpec, folder: string, threads = 0): Promise<RawOnnxModel> {
-    const session = await ort.InferenceSession.create(join(folder, QUANTIZED_ONNX), threads ? { intraOpNumThreads: threads, interOpNumThreads: 1 } : {})
+  /** `threads` and `spinning` as the engine's EMBEDDING_THREADS and EMBEDDING_SPINNING (onnxruntime's defaults: all cores, spinning). */
+  static async open (spec: ModelSpec, folder: string, threads = 0, spinning = true): Promise<RawOnnxModel> {
+    const session = await ort.InferenceSession.create(join(folder, QUANTIZED_ONNX), {
+      ...(threads ? { intraOpNumThreads: threads, interOpNumThreads: 1 } : {}),
+      ...(spinning ? {} : { extra: { 'session.intra_op.allow_spinning': '0' } })
+    })
     const tokenizer = await AutoTokenizer.from_pretrained(folder, { local_files_only: true })
     return new RawOnnxModel(spec, session, tokenizer)
   }
