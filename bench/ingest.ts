@@ -60,14 +60,14 @@ const spec = modelSpec(MODEL)
 const folder = resolve(modelFolder(config.MODELS_DIR, spec))
 const rawSessions = { spinning: await RawOnnxModel.open(spec, folder, config.EMBEDDING_THREADS, true), 'not spinning': await RawOnnxModel.open(spec, folder, config.EMBEDDING_THREADS, false) }
 type RawSetting = keyof typeof rawSessions
-const raw = rawSessions.spinning
+const tokenizer = rawSessions.spinning.tokenizer
 const rawBatches: Array<{ texts: string[], role: 'query' | 'passage' }> = []
 for (const [role, set] of [['passage', texts], ['phrase', phrases]] as const) {
   // The bare session knows query and passage prefixes; a phrase uses the model's symmetric prefix.
   const asRole = role === 'phrase' ? (spec.phrasePrefix === spec.queryPrefix ? 'query' : 'passage') : 'passage'
   const prefix = asRole === 'query' ? spec.queryPrefix : spec.passagePrefix
   const all = [...set.values()]
-  const tokens = all.map((t) => Math.min(spec.maxTokens, raw.tokenizer.encode(prefix + t).length))
+  const tokens = all.map((t) => Math.min(spec.maxTokens, tokenizer.encode(prefix + t).length))
   for (const idx of tokenBatches(tokens, { maxTexts: EMBED_BATCH, maxTokens: EMBED_BATCH_TOKENS })) rawBatches.push({ texts: idx.map((i) => all[i] as string), role: asRole })
 }
 const rawSample = rawBatches.filter((_, i) => i % 2 === 0)

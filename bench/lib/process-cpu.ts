@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 
 /**
  * CPU time of processes on this machine, read from /proc (Linux): where a benchmark's cores went,
- * beside its wall time. Elsewhere every reading is null and the tables show no CPU columns' values.
+ * beside its wall time. Elsewhere every reading is null (the benchmarks print '-').
  */
 let ticksPerSecond: number | null | undefined
 
