@@ -58,8 +58,8 @@ try {
   // Bare: the same documents, built beforehand, sent in bulks of the same size with as many in flight.
   const docs: IndexDocument[] = []
   for (const kind of KINDS) {
-    const rows = await store.db.selectFrom('records').select(['id', 'version', 'body', 'updated_at']).where('kind', '=', kind).where('deleted', '=', false).orderBy('id').execute()
-    const built = await buildDocuments(rows.map((r) => ({ kind, id: r.id, version: Number(r.version), body: r.body as Record<string, unknown>, updatedAt: new Date(r.updated_at).toISOString() })), embedder, new VectorCache(store.db))
+    const rows = await store.db.selectFrom('records').select(['id', 'revision', 'body', 'updated_at']).where('kind', '=', kind).where('deleted', '=', false).orderBy('id').execute()
+    const built = await buildDocuments(rows.map((r) => ({ kind, id: r.id, version: Number(r.revision), body: r.body as Record<string, unknown>, updatedAt: new Date(r.updated_at).toISOString() })), embedder, new VectorCache(store.db))
     docs.push(...built.docs)
   }
   // Rounds alternate, each on new indices, and each run's median is reported: one run of each

@@ -79,7 +79,7 @@ export async function loadCorpus (db: Kysely<Database>, index: SearchIndex | nul
         docs.push({ kind: line.kind, id: line.id, version: 1, fields, vectors: docVectors })
       }
     }
-    const rows = batch.map((line) => ({ kind: line.kind, id: line.id, version: 1, visibility: String(line.record.visibility ?? 'public'), deleted: false, body: JSON.stringify({ ...line.record, id: line.id, version: 1 }), updated_at: UPDATED_AT }))
+    const rows = batch.map((line) => ({ kind: line.kind, id: line.id, version: 1, revision: 1, visibility: String(line.record.visibility ?? 'public'), deleted: false, body: JSON.stringify({ ...line.record, id: line.id, version: 1 }), updated_at: UPDATED_AT }))
     const storeWrite = (async () => {
       await db.insertInto('records').values(rows as any).onConflict((oc) => oc.columns(['kind', 'id']).doNothing()).execute()
       // Sorted by key: batches in flight share phrase vectors, and one lock order avoids deadlocks.

@@ -42,15 +42,15 @@ export function indexJobHandler (deps: IndexJobDeps) {
       keys.set(key, entry)
     }
 
-    const current = await deps.db.selectFrom('records').select(['kind', 'id', 'version', 'deleted', 'body', 'updated_at'])
+    const current = await deps.db.selectFrom('records').select(['kind', 'id', 'revision', 'deleted', 'body', 'updated_at'])
       .where((eb) => eb.or([...keys.values()].map((k) => eb.and([eb('kind', '=', k.kind), eb('id', '=', k.id)]))))
       .execute()
 
     const live: SourceRecord[] = []
     const operations: IndexOperation[] = []
     for (const r of current) {
-      if (r.deleted) operations.push({ op: 'delete', kind: r.kind as Kind, id: r.id, version: Number(r.version) })
-      else live.push({ kind: r.kind as Kind, id: r.id, version: Number(r.version), body: r.body as Record<string, unknown>, updatedAt: new Date(r.updated_at).toISOString() })
+      if (r.deleted) operations.push({ op: 'delete', kind: r.kind as Kind, id: r.id, version: Number(r.revision) })
+      else live.push({ kind: r.kind as Kind, id: r.id, version: Number(r.revision), body: r.body as Record<string, unknown>, updatedAt: new Date(r.updated_at).toISOString() })
     }
     const { docs } = await buildDocuments(live, deps.embedder, deps.cache)
     for (const doc of docs) operations.push({ op: 'upsert', doc })

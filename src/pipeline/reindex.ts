@@ -59,7 +59,7 @@ export async function reindexAll (options: ReindexOptions): Promise<ReindexStats
       kindBulks = []
     }
     const { docs, stats: s } = await buildDocuments(rows.map((r) => ({
-      kind, id: r.id, version: Number(r.version), body: r.body as Record<string, unknown>, updatedAt: new Date(r.updated_at).toISOString()
+      kind, id: r.id, version: Number(r.revision), body: r.body as Record<string, unknown>, updatedAt: new Date(r.updated_at).toISOString()
     })), options.embedder, options.cache)
     stats.reusedVectors += s.reused
     stats.embeddedVectors += s.embedded
@@ -91,7 +91,7 @@ async function * pagesOfKinds (db: Kysely<Database>, kinds: readonly Kind[], pag
  * The next page is read while the caller works on the current one.
  */
 async function * pages (db: Kysely<Database>, kind: Kind, pageSize: number) {
-  const read = (after: string) => db.selectFrom('records').select(['id', 'version', 'body', 'updated_at'])
+  const read = (after: string) => db.selectFrom('records').select(['id', 'revision', 'body', 'updated_at'])
     .where('kind', '=', kind).where('deleted', '=', false).where('id', '>', after)
     .orderBy('id').limit(pageSize).execute()
   let next = read('')

@@ -5,7 +5,7 @@ import type { ValidateFunction } from 'ajv'
 import type { Database } from '../store/schema.ts'
 import { KINDS, KIND_SCHEMAS, isKind, type Kind } from '../domain/kinds.ts'
 import { ID_PATTERN } from '../domain/common.ts'
-import { strict } from '../validation.ts'
+import { compileBody } from '../validation.ts'
 import { RecordRepository, type WriteOutcome } from './record-repository.ts'
 
 export interface BulkLineError { line: number, field: string, problem: string }
@@ -28,7 +28,7 @@ type Line =
   | { op: 'upsert', kind: Kind, id: string, record: Record<string, unknown> }
   | { op: 'delete', kind: Kind, id: string, version?: number }
 
-const validators = new Map<Kind, ValidateFunction>(KINDS.map((k) => [k, strict.compile(KIND_SCHEMAS[k])]))
+const validators = new Map<Kind, ValidateFunction>(KINDS.map((k) => [k, compileBody(KIND_SCHEMAS[k])]))
 const idPattern = new RegExp(ID_PATTERN)
 
 /**
@@ -54,24 +54,35 @@ export async function importNdjson (db: Kysely<Database>, input: Readable, optio
     else summary[outcome]++
   }
 
-  let batch: Line[] = []
+  let batch: Array<Line & { n: number }> = []
+  /** Writes lines in one transaction; returns their outcomes in order. */
+  const write = (lines: Line[]) => db.transaction().execute(async (tx) => {
+    // The lines of a batch are distinct records, so their upserts go in as one set and the
+    // deletes (rare) one by one, in the same transaction.
+    const upserts = lines.flatMap((l) => l.op === 'upsert' ? [RecordRepository.writeOf(l.kind, l.id, l.record)] : [])
+    const out = (await repo.putManyIn(tx, upserts)).map((r) => r.outcome)
+    for (const l of lines) if (l.op === 'delete') out.push((await repo.deleteIn(tx, l.kind, l.id, l.version)).outcome)
+    return out
+  })
   const flush = async () => {
     if (batch.length === 0) return
     const lines = batch
     batch = []
-    // The lines of a batch are distinct records, so their upserts go in as one set and the
-    // deletes (rare) one by one, in the same transaction.
-    const outcomes = await db.transaction().execute(async (tx) => {
-      const upserts = lines.flatMap((l) => {
-        if (l.op !== 'upsert') return []
-        const version = RecordRepository.versionOf(l.record)
-        return [{ kind: l.kind, id: l.id, version, body: { ...l.record, id: l.id, version } }]
-      })
-      const out = (await repo.putManyIn(tx, upserts)).map((r) => r.outcome)
-      for (const l of lines) if (l.op === 'delete') out.push((await repo.deleteIn(tx, l.kind, l.id, l.version)).outcome)
-      return out
-    })
-    outcomes.forEach(count)
+    try {
+      (await write(lines)).forEach(count)
+    } catch (err) {
+      // A value the store refuses that validation let through: find the line line by line, so
+      // that it is reported and every other line of the batch still lands.
+      if (!isDataError(err)) throw err
+      for (const l of lines) {
+        try {
+          (await write([l])).forEach(count)
+        } catch (lineErr) {
+          if (!isDataError(lineErr)) throw lineErr
+          fail(l.n, 'record', `could not be stored: ${(lineErr as Error).message}`)
+        }
+      }
+    }
     options.onCommit?.()
   }
 
@@ -85,7 +96,7 @@ export async function importNdjson (db: Kysely<Database>, input: Readable, optio
     if (!parsed) continue
     // The same record twice in one batch: commit the first before the second is compared with it.
     if (batch.some((b) => b.kind === parsed.kind && b.id === parsed.id)) await flush()
-    batch.push(parsed)
+    batch.push({ ...parsed, n })
     if (batch.length >= batchSize) await flush()
   }
   await flush()
@@ -120,4 +131,10 @@ function parseLine (raw: string, n: number, fail: (line: number, field: string, 
   }
   if (record.id !== undefined && record.id !== value.id) { fail(n, 'record.id', 'differs from the line id'); return null }
   return { op: 'upsert', kind: value.kind, id: value.id, record }
+}
+
+/** A Postgres data exception (SQLSTATE class 22: bad value, out of range, bad encoding): the line's fault, not the store's. */
+function isDataError (err: unknown): boolean {
+  const code = (err as { code?: unknown })?.code
+  return typeof code === 'string' && code.startsWith('22')
 }

@@ -8,50 +8,69 @@ export type WriteOutcome = 'created' | 'updated' | 'unchanged' | 'stale' | 'dele
 
 export interface WriteResult {
   outcome: WriteOutcome
-  version: number
-  /** The stored version when the write was ignored. */
+  /** The portal's version of the record after the write (null: never given one). */
+  version: number | null
+  /** The engine's revision of the record after the write (what the search index holds). */
+  revision: number
+  /** The stored version when a versioned write was refused. */
   storedVersion?: number
 }
 
 export interface StoredRecord {
   kind: Kind
   id: string
-  version: number
+  version: number | null
+  revision: number
   visibility: string
   body: Record<string, unknown>
   updatedAt: string
 }
 
-/** One upsert of a batch: `body` is what is stored (with `id` and `version`). */
+/** One upsert of a batch: `body` is what is stored (with `id`); `version` null for an unversioned write. */
 export interface RecordWrite {
   kind: Kind
   id: string
-  version: number
+  version: number | null
   body: Record<string, unknown>
 }
 
 /**
- * Writes records and their outbox rows in one transaction, guarded by version: the newest version
- * wins whatever order writes arrive in, and a replay of the same write changes nothing.
+ * Writes records and their outbox rows in one transaction. The version scheme (docs/api.md):
+ * - A write carrying `version` (or `updatedAt`, read as milliseconds since 1970) is applied only if
+ *   it is newer than the stored version: the newest wins whatever order writes arrive in, and a
+ *   replay changes nothing.
+ * - A write or delete without either is applied as it comes and leaves the stored version as it
+ *   is: the engine never invents a version, so no later versioned write can find itself locked out.
+ * - Each applied change gives the record a new revision, greatest(revision + 1, version): that is
+ *   what the index orders its operations by. It follows the portal's version when there is one,
+ *   and is always positive and increasing, even for an `updatedAt` before 1970.
  */
 export class RecordRepository {
   constructor (private readonly db: Kysely<Database>) {}
 
-  /** The version a write carries: `version`, else `updatedAt` in ms, else now. */
-  static versionOf (body: { version?: number, updatedAt?: string }): number {
+  /** The portal's version a write carries: `version`, else `updatedAt` in ms, else null. */
+  static versionOf (body: { version?: unknown, updatedAt?: unknown }): number | null {
     if (typeof body.version === 'number') return body.version
-    if (body.updatedAt) return Date.parse(body.updatedAt)
-    return Date.now()
+    if (typeof body.updatedAt === 'string') {
+      const ms = Date.parse(body.updatedAt)
+      if (!Number.isFinite(ms)) throw new Error(`updatedAt "${body.updatedAt}" is not an instant`)
+      return ms
+    }
+    return null
+  }
+
+  /** The write of one record as received: its version and the body to store. */
+  static writeOf (kind: Kind, id: string, record: Record<string, unknown>): RecordWrite {
+    return { kind, id, version: RecordRepository.versionOf(record), body: { ...record, id } }
   }
 
   async put (kind: Kind, id: string, body: Record<string, unknown>): Promise<WriteResult> {
-    const version = RecordRepository.versionOf(body)
-    const stored = { ...body, id, version }
-    return this.db.transaction().execute((tx) => this.putIn(tx, kind, id, version, stored))
+    const write = RecordRepository.writeOf(kind, id, body)
+    return this.db.transaction().execute(async (tx) => (await this.putManyIn(tx, [write]))[0] as WriteResult)
   }
 
   /** Same as `put`, inside a caller's transaction: a batch of one. */
-  async putIn (tx: Transaction<Database>, kind: Kind, id: string, version: number, body: Record<string, unknown>): Promise<WriteResult> {
+  async putIn (tx: Transaction<Database>, kind: Kind, id: string, version: number | null, body: Record<string, unknown>): Promise<WriteResult> {
     return (await this.putManyIn(tx, [{ kind, id, version, body }]))[0] as WriteResult
   }
 
@@ -70,34 +89,41 @@ export class RecordRepository {
     const input = JSON.stringify(writes.map((w) => ({ kind: w.kind, id: w.id, version: w.version, visibility: String(w.body.visibility ?? 'public'), body: w.body })))
     // Rows are locked in key order: two imports upserting the same records wait for each other
     // rather than deadlock.
+    // A versioned write wins over a stored row without a version or with an older one; an
+    // unversioned write wins unless it would change nothing.
     // The final select reads `records` as it was before this statement: for an ignored write, the
-    // stored row it lost to; a written row is reported by the insert itself.
-    const result = await sql<{ kind: string, id: string, written: boolean, inserted: boolean | null, stored_version: string | number | null, deleted: boolean | null, same: boolean | null }>`
+    // stored row it lost to, for a written one whether it was a tombstone.
+    const result = await sql<{ kind: string, id: string, written: boolean, inserted: boolean | null, revision: string | null, version: string | null, stored_version: string | null, stored_revision: string | null, deleted: boolean | null, same: boolean | null }>`
       with input as (
         select * from jsonb_to_recordset(${input}::jsonb) as x(kind text, id text, version bigint, visibility text, body jsonb)
       ), written as (
-        insert into records (kind, id, version, visibility, deleted, body, updated_at)
-        select kind, id, version, visibility, false, body, now() from input order by kind, id
+        insert into records (kind, id, version, revision, visibility, deleted, body, updated_at)
+        select kind, id, version, greatest(1, version), visibility, false, body, now() from input order by kind, id
         on conflict (kind, id) do update
-          set version = excluded.version, visibility = excluded.visibility, deleted = false,
-              body = excluded.body, updated_at = now()
-          where records.version < excluded.version
-        returning kind, id, version, (xmax = 0) as inserted
+          set version = coalesce(excluded.version, records.version),
+              revision = greatest(records.revision + 1, excluded.version),
+              visibility = excluded.visibility, deleted = false, body = excluded.body, updated_at = now()
+          where case when excluded.version is null then records.deleted or records.body <> excluded.body
+                     else records.version is null or records.version < excluded.version end
+        returning kind, id, version, revision, (xmax = 0) as inserted
       ), queued as (
-        insert into outbox (kind, record_id, version, op) select kind, id, version, 'upsert' from written
+        insert into outbox (kind, record_id, revision, op) select kind, id, revision, 'upsert' from written
       )
-      select i.kind, i.id, w.id is not null as written, w.inserted, r.version as stored_version, r.deleted, r.body = i.body as same
+      select i.kind, i.id, w.id is not null as written, w.inserted, w.revision, w.version,
+             r.version as stored_version, r.revision as stored_revision, r.deleted, r.body = i.body as same
       from input i
       left join written w on w.kind = i.kind and w.id = i.id
-      left join records r on w.id is null and r.kind = i.kind and r.id = i.id`.execute(tx)
+      left join records r on r.kind = i.kind and r.id = i.id`.execute(tx)
     const byKey = new Map(result.rows.map((r) => [`${r.kind}/${r.id}`, r]))
     const results = writes.map((w): WriteResult => {
       const r = byKey.get(`${w.kind}/${w.id}`)
       if (!r) throw new Error(`putManyIn: no result for ${w.kind}/${w.id}`)
-      if (r.written) return { outcome: r.inserted ? 'created' : 'updated', version: w.version }
-      const storedVersion = Number(r.stored_version ?? 0)
-      if (!r.deleted && r.same && storedVersion === w.version) return { outcome: 'unchanged', version: w.version }
-      return { outcome: 'stale', version: w.version, storedVersion }
+      // A write over a tombstone brings the record back: created, as far as anyone reading can tell.
+      if (r.written) return { outcome: r.inserted || r.deleted ? 'created' : 'updated', version: numberOrNull(r.version), revision: Number(r.revision) }
+      const storedVersion = numberOrNull(r.stored_version)
+      const revision = Number(r.stored_revision)
+      if (!r.deleted && r.same && storedVersion === w.version) return { outcome: 'unchanged', version: storedVersion, revision }
+      return { outcome: 'stale', version: w.version, revision, ...(storedVersion === null ? {} : { storedVersion }) }
     })
     const projects = writes.filter((w, i) => w.kind === 'projects' && (results[i]?.outcome === 'created' || results[i]?.outcome === 'updated'))
     if (projects.length > 0) {
@@ -119,25 +145,31 @@ export class RecordRepository {
     return this.db.transaction().execute((tx) => this.deleteIn(tx, kind, id, version))
   }
 
+  /** A delete with `version` follows the versioned rule; without, it applies to whatever is stored. */
   async deleteIn (tx: Transaction<Database>, kind: Kind, id: string, version?: number): Promise<WriteResult> {
-    const current = await tx.selectFrom('records').select(['version', 'deleted'])
+    const current = await tx.selectFrom('records').select(['version', 'revision', 'deleted'])
       .where('kind', '=', kind).where('id', '=', id).forUpdate().executeTakeFirst()
-    if (!current) return { outcome: 'not_found', version: version ?? 0 }
-    const storedVersion = Number(current.version)
-    // A delete without a version supersedes whatever is stored, and repeating it changes nothing.
-    if (current.deleted && version === undefined) return { outcome: 'unchanged', version: storedVersion }
-    const next = version ?? Math.max(storedVersion + 1, Date.now())
-    if (current.deleted && next <= storedVersion) return { outcome: 'unchanged', version: storedVersion }
-    if (next <= storedVersion) return { outcome: 'stale', version: next, storedVersion }
+    if (!current) return { outcome: 'not_found', version: version ?? null, revision: 0 }
+    const storedVersion = numberOrNull(current.version)
+    const storedRevision = Number(current.revision)
+    if (version !== undefined && storedVersion !== null && version <= storedVersion) {
+      return current.deleted
+        ? { outcome: 'unchanged', version: storedVersion, revision: storedRevision }
+        : { outcome: 'stale', version, revision: storedRevision, storedVersion }
+    }
+    // Repeating a delete without a version changes nothing.
+    if (current.deleted && version === undefined) return { outcome: 'unchanged', version: storedVersion, revision: storedRevision }
+    const nextVersion = version ?? storedVersion
+    const revision = Math.max(storedRevision + 1, version ?? 0)
     await tx.updateTable('records')
-      .set({ version: next, deleted: true, body: JSON.stringify({ id }), updated_at: new Date() })
+      .set({ version: nextVersion, revision, deleted: true, body: JSON.stringify({ id }), updated_at: new Date() })
       .where('kind', '=', kind).where('id', '=', id).execute()
-    await tx.insertInto('outbox').values({ kind, record_id: id, version: next, op: 'delete' }).execute()
+    await tx.insertInto('outbox').values({ kind, record_id: id, revision, op: 'delete' }).execute()
     if (kind === 'projects') {
       await tx.deleteFrom('project_participants').where('project_id', '=', id).execute()
       await notifyProject(tx, id)
     }
-    return { outcome: 'deleted', version: next }
+    return { outcome: 'deleted', version: nextVersion, revision }
   }
 
   async get (kind: Kind, id: string): Promise<StoredRecord | null> {
@@ -147,12 +179,17 @@ export class RecordRepository {
     return {
       kind,
       id: row.id,
-      version: Number(row.version),
+      version: numberOrNull(row.version),
+      revision: Number(row.revision),
       visibility: row.visibility,
       body: row.body as Record<string, unknown>,
       updatedAt: new Date(row.updated_at).toISOString()
     }
   }
+}
+
+function numberOrNull (value: string | number | null | undefined): number | null {
+  return value === null || value === undefined ? null : Number(value)
 }
 
 /** A project's participant rows, one per organisation (the last role given wins). */

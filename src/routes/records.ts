@@ -10,8 +10,9 @@ const WriteReply = Type.Object({
   kind: Type.String(),
   id: Type.String(),
   outcome: Type.Union(['created', 'updated', 'unchanged', 'stale', 'deleted', 'not_found'].map((o) => Type.Literal(o))),
-  version: Type.Number(),
-  storedVersion: Type.Optional(Type.Number()),
+  version: Type.Union([Type.Integer(), Type.Null()], { description: 'The record\'s version after the write (for a refused write, the version it carried); null: no write carried one.' }),
+  revision: Type.Integer({ description: 'The engine\'s revision of the record, increased by every applied change.' }),
+  storedVersion: Type.Optional(Type.Integer()),
   message: Type.Optional(Type.String())
 })
 const Problem = Type.Object({ statusCode: Type.Integer(), error: Type.String(), message: Type.String() }, { additionalProperties: true })
@@ -47,7 +48,7 @@ async function recordRoutes (app: FastifyInstance): Promise<void> {
     }, async (request) => {
       const record = await repo.get(kind, request.params.id)
       if (!record) throw notFound(kind, request.params.id)
-      return record.body
+      return record.version === null ? record.body : { ...record.body, version: record.version }
     })
 
     app.delete<{ Params: { id: string }, Querystring: { version?: number } }>(`/v1/${kind}/:id`, {
@@ -56,7 +57,7 @@ async function recordRoutes (app: FastifyInstance): Promise<void> {
         tags,
         summary: `Delete one of ${kind}`,
         params: Params,
-        querystring: Type.Object({ version: Type.Optional(Type.Integer({ minimum: 0, description: 'Version of the delete; defaults to "newer than stored".' })) }, { additionalProperties: false }),
+        querystring: Type.Object({ version: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'Version of the delete: applied only if newer than the stored version. Without it the delete applies to whatever is stored.' })) }, { additionalProperties: false }),
         response: { 200: WriteReply, 409: WriteReply, '4xx': Problem }
       }
     }, async (request, reply) => {
@@ -73,7 +74,7 @@ function notFound (kind: Kind, id: string): Error {
   return Object.assign(new Error(`${kind}/${id} does not exist`), { statusCode: 404 })
 }
 
-function staleMessage (version: number, stored?: number): string {
+function staleMessage (version: number | null, stored?: number): string {
   return `ignored: version ${version} is not newer than the stored version ${stored}`
 }
 

@@ -4,7 +4,10 @@ import type { ColumnType, Generated } from 'kysely'
 export interface RecordsTable {
   kind: string
   id: string
-  version: ColumnType<string, number | string, number | string>
+  /** The portal's version (from `version` or `updatedAt`); null when no write carried one. */
+  version: ColumnType<string | null, number | string | null, number | string | null>
+  /** The engine's revision: greatest(previous + 1, version) at each applied change; the index's version. */
+  revision: ColumnType<string, number | string, number | string>
   visibility: string
   deleted: ColumnType<boolean, boolean | undefined, boolean>
   body: ColumnType<unknown, string, string>
@@ -15,8 +18,11 @@ export interface OutboxTable {
   seq: Generated<string>
   kind: string
   record_id: string
-  version: ColumnType<string, number | string, number | string>
+  /** The record's revision this row carries to the index. */
+  revision: ColumnType<string, number | string, number | string>
   op: 'upsert' | 'delete'
+  /** The queue's id of the job that carries this row (null: not enqueued yet). */
+  job_id: ColumnType<string | null, string | null | undefined, string | null>
   created_at: ColumnType<Date, Date | undefined, never>
   enqueued_at: Date | null
   done_at: Date | null

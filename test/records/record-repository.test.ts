@@ -55,8 +55,8 @@ for (const adapter of adapters) {
     t.equal(results[2]?.storedVersion, 5, 'a stale write reports the stored version')
     t.equal(results[5]?.storedVersion, 2, 'the delete\'s version')
 
-    const outbox = await store.db.selectFrom('outbox').select(['kind', 'record_id', 'version', 'op']).where('seq', '>', String(outboxBefore)).orderBy('record_id').execute()
-    t.same(outbox.map((o) => `${o.record_id}@${Number(o.version)}`), ['fresh@1', 'newer@2', 'older-same-version@1', 'p1@2', 'p2@1'], 'one outbox row per record written, none for the ignored')
+    const outbox = await store.db.selectFrom('outbox').select(['kind', 'record_id', 'revision', 'op']).where('seq', '>', String(outboxBefore)).orderBy('record_id').execute()
+    t.same(outbox.map((o) => `${o.record_id}@${Number(o.revision)}`), ['fresh@1', 'newer@2', 'older-same-version@1', 'p1@2', 'p2@1'], 'one outbox row per record written, none for the ignored')
 
     const newer = await repo.get('organizations', 'newer')
     t.equal(newer?.body.name, 'Renamed')
