@@ -11,8 +11,10 @@ export interface OutboxRelayOptions {
   /** Idle poll interval in ms. Default 250. */
   pollMs?: number
   /**
-   * A row enqueued this long ago and still not done is enqueued again (its job was lost: Redis
-   * flushed, a worker died). Handlers are idempotent, so a duplicate costs only work. Default 60000.
+   * A row enqueued this long ago and still not done is checked: if the job that carries it is still
+   * waiting or running (a long import, a slow worker), its lease is renewed; if the job is gone
+   * (completed without it, failed for good, lost with Redis or a dead process), the row is enqueued
+   * again. Handlers are idempotent, so a duplicate would cost only work. Default 60000.
    */
   leaseMs?: number
   onError?: (err: Error) => void
@@ -51,21 +53,23 @@ export class OutboxRelay {
   /** One pass; returns the number of rows enqueued. */
   async pass (): Promise<number> {
     return this.db.transaction().execute(async (tx) => {
-      const rows = await sql<{ seq: string }>`
-        select seq from outbox
+      const rows = await sql<{ seq: string, job_id: string | null }>`
+        select seq, job_id from outbox
         where done_at is null
           and (enqueued_at is null or enqueued_at < now() - make_interval(secs => ${this.leaseMs / 1000}))
         order by seq
         limit ${this.maxPerPass}
         for update skip locked`.execute(tx)
-      const seqs = rows.rows.map((r) => String(r.seq))
+      const leased = [...new Set(rows.rows.flatMap((r) => r.job_id === null ? [] : [r.job_id]))]
+      const live = leased.length > 0 ? await this.queue.live(leased) : new Set<string>()
+      const renew = rows.rows.filter((r) => r.job_id !== null && live.has(r.job_id)).map((r) => String(r.seq))
+      if (renew.length > 0) await tx.updateTable('outbox').set({ enqueued_at: new Date() }).where('seq', 'in', renew).execute()
+      const seqs = rows.rows.filter((r) => r.job_id === null || !live.has(r.job_id)).map((r) => String(r.seq))
       for (let i = 0; i < seqs.length; i += this.batchSize) {
-        const data: IndexJobData = { seqs: seqs.slice(i, i + this.batchSize) }
-        await this.queue.add(INDEX_JOB, data)
-      }
-      if (seqs.length > 0) {
-        await tx.updateTable('outbox').set((eb) => ({ enqueued_at: new Date(), attempts: eb('attempts', '+', 1) }))
-          .where('seq', 'in', seqs).execute()
+        const batch = seqs.slice(i, i + this.batchSize)
+        const jobId = await this.queue.add(INDEX_JOB, { seqs: batch } satisfies IndexJobData)
+        await tx.updateTable('outbox').set((eb) => ({ enqueued_at: new Date(), job_id: jobId, attempts: eb('attempts', '+', 1) }))
+          .where('seq', 'in', batch).execute()
       }
       return seqs.length
     })

@@ -16,7 +16,7 @@ export interface JobOptions {
 }
 
 /** A job that exhausted its attempts. */
-export interface FailedJob { name: string, reason: string, attempts: number, failedAt: string }
+export interface FailedJob { name: string, reason: string, attempts: number, failedAt: string, data: unknown }
 
 /**
  * Background work: BullMQ on Redis, or an in-process queue running the same handlers.
@@ -27,8 +27,14 @@ export interface JobQueue extends HealthCheck {
   readonly adapter: string
   /** Registers the handler of a job name; call before `start`. */
   handle<T> (name: string, handler: JobHandler<T>): void
-  /** Adds a job; resolves once the queue has accepted it. */
-  add<T> (name: string, data: T, options?: JobOptions): Promise<void>
+  /** Adds a job; resolves with its id once the queue has accepted it. */
+  add<T> (name: string, data: T, options?: JobOptions): Promise<string>
+  /**
+   * Which of these jobs are still to run or running: waiting, delayed (a retry's backoff included)
+   * or active. A job that completed, exhausted its attempts or was lost (Redis flushed, another
+   * process's in-memory queue) is not.
+   */
+  live (ids: readonly string[]): Promise<Set<string>>
   /**
    * Publishes an event for other systems: on BullMQ, a job on the `<queue>-events` queue that this
    * service never consumes; in-process, an `event` emitted on `events`.

@@ -14,6 +14,9 @@ export interface BullMQQueueOptions {
   backoffMs?: number
 }
 
+/** BullMQ's states of a job that is still to run ('unknown': no such job; 'active' is checked by its lock). */
+const LIVE_STATES = new Set<string>(['waiting', 'waiting-children', 'prioritized', 'delayed'])
+
 /** Jobs on Redis through BullMQ: durable, retried with backoff, shared by any number of worker processes. */
 export class BullMQQueue implements JobQueue {
   readonly adapter = 'bullmq'
@@ -53,8 +56,21 @@ export class BullMQQueue implements JobQueue {
     this.handlers.set(name, handler as JobHandler<any>)
   }
 
-  async add<T> (name: string, data: T, options: JobOptions = {}): Promise<void> {
-    await this.queue.add(name, data, { ...(options.priority ? { priority: options.priority } : {}), ...(options.delayMs ? { delay: options.delayMs } : {}) })
+  async add<T> (name: string, data: T, options: JobOptions = {}): Promise<string> {
+    const job = await this.queue.add(name, data, { ...(options.priority ? { priority: options.priority } : {}), ...(options.delayMs ? { delay: options.delayMs } : {}) })
+    return job.id as string
+  }
+
+  async live (ids: readonly string[]): Promise<Set<string>> {
+    const client = await this.queue.client
+    const states = await Promise.all(ids.map(async (id) => {
+      const state = await this.queue.getJobState(id)
+      // An active job is running only while its worker holds the job's lock (renewed every
+      // lockDuration / 2); a killed worker's lock expires, and its job is then as good as lost.
+      if (state === 'active') return [id, (await client.get(`${this.queue.toKey(id)}:lock`)) !== null] as const
+      return [id, LIVE_STATES.has(state)] as const
+    }))
+    return new Set(states.filter(([, alive]) => alive).map(([id]) => id))
   }
 
   async publish (topic: string, data: unknown): Promise<void> {
@@ -69,7 +85,7 @@ export class BullMQQueue implements JobQueue {
 
   async failed (limit: number): Promise<FailedJob[]> {
     const jobs = await this.queue.getFailed(0, limit - 1)
-    return jobs.map((j) => ({ name: j.name, reason: j.failedReason, attempts: j.attemptsMade, failedAt: new Date(j.finishedOn ?? j.timestamp).toISOString() }))
+    return jobs.map((j) => ({ name: j.name, reason: j.failedReason, attempts: j.attemptsMade, failedAt: new Date(j.finishedOn ?? j.timestamp).toISOString(), data: j.data }))
   }
 
   async start (): Promise<void> {

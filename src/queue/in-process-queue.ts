@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events'
+import { randomUUID } from 'node:crypto'
 import type { FailedJob, JobHandler, JobOptions, JobQueue, QueueCounts } from '../ports/job-queue.ts'
 import { probe, type PartHealth } from '../ports/health.ts'
 
@@ -16,7 +17,7 @@ export interface InProcessQueueOptions {
   concurrency?: number
 }
 
-interface Pending { name: string, data: unknown, attempt: number, priority: number }
+interface Pending { id: string, name: string, data: unknown, attempt: number, priority: number }
 
 /**
  * The embedded default queue: jobs run in this process, `concurrency` at a time, with the same
@@ -33,6 +34,11 @@ export class InProcessQueue implements JobQueue {
   private running = false
   private active = 0
   private readonly failures: FailedJob[] = []
+  /** Ids of jobs waiting, delayed or running. */
+  private readonly liveIds = new Set<string>()
+  /** Job ids are unique across processes: another process's ids are never live here. */
+  private readonly idPrefix = randomUUID().slice(0, 8)
+  private nextId = 0
   /** Drain loops running, each taking jobs one after another. */
   private readonly loops = new Set<Promise<void>>()
   private readonly attempts: number
@@ -49,11 +55,20 @@ export class InProcessQueue implements JobQueue {
     this.handlers.set(name, handler as JobHandler<any>)
   }
 
-  async add<T> (name: string, data: T, options: JobOptions = {}): Promise<void> {
-    const job = { name, data, attempt: 0, priority: options.priority ?? 0 }
-    if (options.delayMs) return this.later(job, options.delayMs)
-    this.enqueue(job)
-    this.pump()
+  async add<T> (name: string, data: T, options: JobOptions = {}): Promise<string> {
+    const job = { id: `${this.idPrefix}-${++this.nextId}`, name, data, attempt: 0, priority: options.priority ?? 0 }
+    this.liveIds.add(job.id)
+    if (options.delayMs) {
+      this.later(job, options.delayMs)
+    } else {
+      this.enqueue(job)
+      this.pump()
+    }
+    return job.id
+  }
+
+  async live (ids: readonly string[]): Promise<Set<string>> {
+    return new Set(ids.filter((id) => this.liveIds.has(id)))
   }
 
   private later (job: Pending, ms: number): void {
@@ -118,6 +133,7 @@ export class InProcessQueue implements JobQueue {
       try {
         if (!handler) throw new Error(`no handler for job "${job.name}"`)
         await handler(job.data)
+        this.liveIds.delete(job.id)
       } catch (err) {
         this.retry(job, err as Error)
       } finally {
@@ -134,7 +150,8 @@ export class InProcessQueue implements JobQueue {
   private retry (job: Pending, err: Error): void {
     job.attempt++
     if (job.attempt >= this.attempts) {
-      this.failures.push({ name: job.name, reason: err.message, attempts: job.attempt, failedAt: new Date().toISOString() })
+      this.liveIds.delete(job.id)
+      this.failures.push({ name: job.name, reason: err.message, attempts: job.attempt, failedAt: new Date().toISOString(), data: job.data })
       if (this.failures.length > 1000) this.failures.shift()
       this.options.onFailed?.(job.name, job.data, err)
       return

@@ -34,11 +34,18 @@ t.test('Elasticsearch stopped during an import: writes are still accepted; the i
   const stored = await app.inject({ method: 'GET', url: '/v1/proposals/out-150', headers: auth('read') })
   t.equal(stored.statusCode, 200, 'and the store has them')
 
-  await new Promise((resolve) => setTimeout(resolve, 3000)) // let some retries fail for real
+  // Let jobs fail for real, until one has exhausted its attempts.
+  const status = async () => (await app.inject({ method: 'GET', url: '/v1/status', headers: auth('admin') })).json()
+  await eventually(async () => (await status()).failedJobs.length > 0, 120_000, 'an indexing job failed for good')
+  const failing = await status()
+  t.ok(failing.failing.records > 0 && failing.failing.records <= 100, `/v1/status shows what is failing now: ${failing.failing.records} records`)
+  t.match(failing.failing.recent[0], { kind: 'proposals', id: /^out-/ })
   await esLauncher('start', PORT, dataDir)
   await eventually(async () => {
     try { await es.refresh(); return (await es.count('proposals')) === 200 } catch { return false }
   }, 120_000, 'the index caught up')
   t.pass('all 200 proposals indexed after the restart')
   t.equal((await app.inject({ method: 'GET', url: '/ready' })).statusCode, 200)
+  await eventually(async () => (await status()).failing.records === 0, 30_000, 'nothing failing')
+  t.same((await status()).failedJobs, [], 'jobs that failed before the restart are no longer listed once their records are indexed')
 })
