@@ -16,9 +16,20 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
     const value = env[key]
     if (value !== undefined && value !== '') data[key] = value
   }
+  let config: Config
   try {
-    return envSchema<Config>({ schema: ConfigSchema, data, env: false, dotenv: false })
+    config = envSchema<Config>({ schema: ConfigSchema, data, env: false, dotenv: false })
   } catch (err) {
     throw new ConfigError(`invalid configuration: ${(err as Error).message}`)
   }
+  // Refused here, before anything is opened or migrated: an open service on a public interface.
+  if (!config.API_KEYS && !isLoopback(config.HOST)) {
+    throw new ConfigError(`invalid configuration: HOST=${config.HOST} is not a loopback address, so API_KEYS must be set (key:scope pairs), or bind HOST=127.0.0.1`)
+  }
+  return config
+}
+
+/** Whether a host name or address only accepts connections from this machine. */
+export function isLoopback (host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.')
 }

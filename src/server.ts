@@ -1,9 +1,18 @@
 import closeWithGrace from 'close-with-grace'
-import { loadConfig } from '../config/load.ts'
+import { ConfigError, loadConfig } from '../config/load.ts'
+import type { Config } from '../config/schema.ts'
 import { buildServer } from './build.ts'
 
 // Thin entry: validate the environment, build the app, listen, and shut down gracefully.
-const config = loadConfig()
+let config: Config
+try {
+  config = loadConfig()
+} catch (err) {
+  // A bad environment is one line on stderr, not a stack trace.
+  if (!(err instanceof ConfigError)) throw err
+  process.stderr.write(`${err.message}\n`)
+  process.exit(1)
+}
 const server = await buildServer({ config }, { level: config.LOG_LEVEL })
 
 closeWithGrace({ delay: config.SHUTDOWN_TIMEOUT_MS }, async ({ signal, err }) => {

@@ -15,12 +15,15 @@ export function encodeCursor (offset: number, print: string): string {
 /** The offset a cursor points at; throws a 400 naming the problem. */
 export function decodeCursor (cursor: string | undefined, print: string): number {
   if (!cursor) return 0
-  let parsed: { o?: unknown, f?: unknown }
+  let parsed: unknown
   try {
     parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'))
   } catch {
     throw Object.assign(new Error('cursor is not a cursor this service issued'), { statusCode: 400 })
   }
+  // Any JSON decodes: `null`, a number or an array is no cursor either.
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw Object.assign(new Error('cursor is not a cursor this service issued'), { statusCode: 400 })
+  if (!('o' in parsed) || !('f' in parsed)) throw Object.assign(new Error('cursor is not a cursor this service issued'), { statusCode: 400 })
   if (typeof parsed.o !== 'number' || !Number.isInteger(parsed.o) || parsed.o < 0) throw Object.assign(new Error('cursor is not a cursor this service issued'), { statusCode: 400 })
   if (parsed.f !== print) throw Object.assign(new Error('cursor belongs to a different request: repeat the same request with it'), { statusCode: 400 })
   return parsed.o

@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin'
 import { timingSafeEqual } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { isLoopback } from '../../config/load.ts'
 
 export type Scope = 'read' | 'write' | 'admin'
 const RANK: Record<Scope, number> = { read: 1, write: 2, admin: 3 }
@@ -9,6 +10,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** preHandler that demands an API key of at least `scope` (401 without a key, 403 with a weaker one). */
     requireScope (scope: Scope): (request: FastifyRequest, reply: FastifyReply) => Promise<void>
+    /** The scope a request's key grants (every scope without API_KEYS), or null: no key or an unknown one. */
+    scopeOf (request: FastifyRequest): Scope | null
   }
 }
 
@@ -32,6 +35,16 @@ async function auth (app: FastifyInstance): Promise<void> {
   }
   const entries = [...keys].map(([key, scope]) => ({ key: Buffer.from(key), scope }))
 
+  const matchKey = (presented: string) => {
+    const candidate = Buffer.from(presented)
+    return entries.find((e) => e.key.length === candidate.length && timingSafeEqual(e.key, candidate))
+  }
+  app.decorate('scopeOf', (request: FastifyRequest): Scope | null => {
+    if (open) return 'admin'
+    const presented = keyOf(request)
+    return presented ? matchKey(presented)?.scope ?? null : null
+  })
+
   app.decorate('requireScope', (scope: Scope) => async (request: FastifyRequest, reply: FastifyReply) => {
     if (open) return
     const presented = keyOf(request)
@@ -39,8 +52,7 @@ async function auth (app: FastifyInstance): Promise<void> {
       reply.header('www-authenticate', 'Bearer')
       throw Object.assign(new Error('an API key is required (Authorization: Bearer <key> or X-API-Key)'), { statusCode: 401 })
     }
-    const candidate = Buffer.from(presented)
-    const match = entries.find((e) => e.key.length === candidate.length && timingSafeEqual(e.key, candidate))
+    const match = matchKey(presented)
     if (!match) throw Object.assign(new Error('the API key is not valid'), { statusCode: 401 })
     if (RANK[match.scope] < RANK[scope]) {
       throw Object.assign(new Error(`this API key has scope "${match.scope}"; "${scope}" is needed`), { statusCode: 403 })
@@ -53,10 +65,6 @@ function keyOf (request: FastifyRequest): string | undefined {
   if (header?.startsWith('Bearer ')) return header.slice(7).trim() || undefined
   const key = request.headers['x-api-key']
   return typeof key === 'string' && key ? key : undefined
-}
-
-function isLoopback (host: string): boolean {
-  return host === 'localhost' || host === '::1' || host.startsWith('127.')
 }
 
 export default fp(auth, { name: 'auth', dependencies: ['parts'], fastify: '5.x' })
