@@ -28,6 +28,21 @@ export interface IndexJobDeps {
  * anything older than what it holds. Outbox rows are marked done only once their record is indexed.
  */
 export function indexJobHandler (deps: IndexJobDeps) {
+  const run = indexRecords(deps)
+  return async (data: IndexJobData): Promise<void> => {
+    try {
+      await run(data)
+    } catch (err) {
+      // Whatever stopped the job (the index unreachable, the model gone), its pending rows say so
+      // in /v1/status until a later attempt indexes them. Per-record failures were written already.
+      await deps.db.updateTable('outbox').set({ last_error: String((err as Error).message).slice(0, 1000) })
+        .where('seq', 'in', data.seqs).where('done_at', 'is', null).execute().catch(() => {})
+      throw err
+    }
+  }
+}
+
+function indexRecords (deps: IndexJobDeps) {
   return async (data: IndexJobData): Promise<void> => {
     await deps.modelReady
     const rows = await deps.db.selectFrom('outbox').select(['seq', 'kind', 'record_id'])

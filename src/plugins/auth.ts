@@ -8,7 +8,7 @@ const RANK: Record<Scope, number> = { read: 1, write: 2, admin: 3 }
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** preHandler that demands an API key of at least `scope` (401 without a key, 403 with a weaker one). */
+    /** onRequest hook (before the body is read) that demands an API key of at least `scope` (401 without a key, 403 with a weaker one). */
     requireScope (scope: Scope): (request: FastifyRequest, reply: FastifyReply) => Promise<void>
     /** The scope a request's key grants (every scope without API_KEYS), or null: no key or an unknown one. */
     scopeOf (request: FastifyRequest): Scope | null

@@ -1,4 +1,3 @@
-import { createInterface } from 'node:readline'
 import type { Readable } from 'node:stream'
 import type { Kysely } from 'kysely'
 import type { ValidateFunction } from 'ajv'
@@ -7,6 +6,7 @@ import { KINDS, KIND_SCHEMAS, isKind, type Kind } from '../domain/kinds.ts'
 import { ID_PATTERN } from '../domain/common.ts'
 import { compileBody } from '../validation.ts'
 import { RecordRepository, type WriteOutcome } from './record-repository.ts'
+import { ndjsonLines } from './ndjson-lines.ts'
 
 export interface BulkLineError { line: number, field: string, problem: string }
 
@@ -39,7 +39,7 @@ const idPattern = new RegExp(ID_PATTERN)
  * whatever the size of the import. A bad line is reported (line number, field, problem) and skipped;
  * the good lines land. Versions make a replay of the same file change nothing.
  */
-export async function importNdjson (db: Kysely<Database>, input: Readable, options: { batchSize?: number, maxErrors?: number, onCommit?: () => void } = {}): Promise<BulkSummary> {
+export async function importNdjson (db: Kysely<Database>, input: Readable, options: { batchSize?: number, maxErrors?: number, maxLineBytes?: number, onCommit?: () => void } = {}): Promise<BulkSummary> {
   const started = performance.now()
   const batchSize = options.batchSize ?? 500
   const maxErrors = options.maxErrors ?? 1000
@@ -86,10 +86,13 @@ export async function importNdjson (db: Kysely<Database>, input: Readable, optio
     options.onCommit?.()
   }
 
-  const reader = createInterface({ input, crlfDelay: Infinity })
-  let n = 0
-  for await (const raw of reader) {
-    n++
+  const maxLineBytes = options.maxLineBytes ?? 1024 * 1024
+  for await (const { n, text: raw, tooLong } of ndjsonLines(input, maxLineBytes)) {
+    if (tooLong !== undefined) {
+      summary.lines++
+      fail(n, 'line', `is ${tooLong} bytes long; the most a line may have is ${maxLineBytes} (BULK_MAX_LINE_BYTES)`)
+      continue
+    }
     if (raw.trim() === '') continue
     summary.lines++
     const parsed = parseLine(raw, n, fail)

@@ -23,7 +23,7 @@ async function bulkRoutes (app: FastifyInstance): Promise<void> {
   app.addContentTypeParser('application/x-ndjson', (_request, payload, done) => done(null, payload))
 
   app.post('/v1/bulk', {
-    preHandler: app.requireScope('write'),
+    onRequest: app.requireScope('write'),
     schema: {
       tags: ['bulk'],
       summary: 'Import an NDJSON stream of upserts and deletes (Content-Type: application/x-ndjson)',
@@ -34,7 +34,7 @@ async function bulkRoutes (app: FastifyInstance): Promise<void> {
     if (!request.headers['content-type']?.startsWith('application/x-ndjson')) {
       throw Object.assign(new Error('Content-Type must be application/x-ndjson'), { statusCode: 415 })
     }
-    const summary = await importNdjson(app.parts.store.db, request.body as Readable, { onCommit: () => app.pipeline?.relay.wake() })
+    const summary = await importNdjson(app.parts.store.db, request.body as Readable, { maxLineBytes: app.config.BULK_MAX_LINE_BYTES, onCommit: () => app.pipeline?.relay.wake() })
     return reply.send(summary)
   })
 }

@@ -18,7 +18,7 @@ const Body = Type.Object({ events: Type.Array(Event, { minItems: 1, maxItems: 10
 async function feedbackRoutes (app: FastifyInstance): Promise<void> {
   const store = new FeedbackStore(app.parts.store.db)
   app.post<{ Body: Static<typeof Body> }>('/v1/feedback', {
-    preHandler: app.requireScope('write'),
+    onRequest: app.requireScope('write'),
     schema: { tags: ['feedback'], summary: 'Record feedback events (a dismissed item disappears from that person\'s recommendations at once)', body: Body }
   }, async (request, reply) => {
     await store.add(request.body.events)

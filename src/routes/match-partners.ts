@@ -39,7 +39,7 @@ async function matchPartnerRoutes (app: FastifyInstance): Promise<void> {
   const matcher = new PartnerMatcher(app.parts.graph, app.parts.searchIndex, cache, parseWeights(app.config.RANKING_WEIGHTS))
 
   app.post<{ Body: Body }>('/v1/match/partners', {
-    preHandler: app.requireScope('read'),
+    onRequest: app.requireScope('read'),
     schema: { tags: ['match'], summary: 'Rank organisations as partners: similar, complementary or reciprocal', body: Body }
   }, async (request) => {
     const b = request.body

@@ -23,7 +23,7 @@ async function proposalCandidateRoutes (app: FastifyInstance): Promise<void> {
   const finder = new CandidateFinder(app.parts.searchIndex, cache, new PartnerMatcher(app.parts.graph, app.parts.searchIndex, cache, parseWeights(app.config.RANKING_WEIGHTS)))
 
   app.get<{ Params: { id: string }, Querystring: Static<typeof Query> }>('/v1/proposals/:id/candidates', {
-    preHandler: app.requireScope('read'),
+    onRequest: app.requireScope('read'),
     preValidation: async (request) => {
       const q = request.query as Record<string, unknown>
       if (typeof q.types === 'string') q.types = q.types.split(',').filter(Boolean)

@@ -23,7 +23,7 @@ async function recommendationRoutes (app: FastifyInstance): Promise<void> {
   const recommender = new Recommender(app.parts.store.db, app.parts.searchIndex, app.parts.vectors, repo, DEFAULT_RECOMMENDATION_WEIGHTS)
 
   app.get<{ Params: { id: string }, Querystring: Static<typeof Query> }>('/v1/people/:id/recommendations', {
-    preHandler: app.requireScope('read'),
+    onRequest: app.requireScope('read'),
     preValidation: async (request) => {
       // Accept kinds=a,b as well as kinds=a&kinds=b.
       const q = request.query as Record<string, unknown>

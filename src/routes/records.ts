@@ -29,7 +29,7 @@ async function recordRoutes (app: FastifyInstance): Promise<void> {
     const tags = [kind]
 
     app.put<{ Params: { id: string }, Body: Record<string, unknown> }>(`/v1/${kind}/:id`, {
-      preHandler: app.requireScope('write'),
+      onRequest: app.requireScope('write'),
       schema: { tags, summary: `Create or replace one of ${kind}`, params: Params, body: schema, response: { 200: WriteReply, 201: WriteReply, 409: WriteReply, '4xx': Problem } }
     }, async (request, reply) => {
       const { id } = request.params
@@ -43,7 +43,7 @@ async function recordRoutes (app: FastifyInstance): Promise<void> {
     })
 
     app.get<{ Params: { id: string } }>(`/v1/${kind}/:id`, {
-      preHandler: app.requireScope('read'),
+      onRequest: app.requireScope('read'),
       schema: { tags, summary: `Read one of ${kind}`, params: Params }
     }, async (request) => {
       const record = await repo.get(kind, request.params.id)
@@ -52,7 +52,7 @@ async function recordRoutes (app: FastifyInstance): Promise<void> {
     })
 
     app.delete<{ Params: { id: string }, Querystring: { version?: number } }>(`/v1/${kind}/:id`, {
-      preHandler: app.requireScope('write'),
+      onRequest: app.requireScope('write'),
       schema: {
         tags,
         summary: `Delete one of ${kind}`,

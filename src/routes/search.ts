@@ -37,7 +37,7 @@ async function searchRoutes (app: FastifyInstance): Promise<void> {
   const cache = app.parts.vectors
 
   app.get<{ Querystring: Query }>('/v1/search', {
-    preHandler: app.requireScope('read'),
+    onRequest: app.requireScope('read'),
     preValidation: async (request) => {
       const q = request.query as Record<string, unknown>
       for (const p of LIST_PARAMS) if (typeof q[p] === 'string') q[p] = (q[p] as string).split(',').filter(Boolean)

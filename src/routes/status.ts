@@ -15,7 +15,7 @@ const KindStatus = Type.Object({
 /** GET /v1/status (admin): whether the index is in sync with the store, at a glance. */
 async function statusRoutes (app: FastifyInstance): Promise<void> {
   app.get('/v1/status', {
-    preHandler: app.requireScope('admin'),
+    onRequest: app.requireScope('admin'),
     schema: {
       tags: ['operations'],
       summary: 'Rows, indexed documents and pending work per kind; queue depth, failed jobs, model',
