@@ -22,7 +22,8 @@ import { isProvisioned, modelFolder, QUANTIZED_ONNX } from '../src/embedding/mav
 import { loadModel } from '../src/embedding/load-model.ts'
 import { TransformersEmbedder } from '../src/embedding/transformers-embedder.ts'
 import { reciprocalRankFusion, weightedScoreFusion, type Normalisation, type ScoredId } from '../src/search/fusion.ts'
-import { SHARED_DATA, scifactCorpus, type SciFactDoc } from './lib/scifact.ts'
+import { scifactCorpus, loadQueries, loadQrels, type SciFactDoc, type SciFactQuery as Query } from './lib/scifact.ts'
+import { half, mean, ndcgAt, recallAt, stderr, type Qrels } from './lib/ir-metrics.ts'
 import { report } from './lib/report.ts'
 
 const ES_URL = process.env.SCIFACT_ES_URL ?? 'http://127.0.0.1:9201'
@@ -47,81 +48,6 @@ const ES_HYBRID_BOOST_GRID = [10, 30, 100, 200, 300, 500, 1000, 3000]
 
 const log = (message: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${message}`)
 const round = (x: number, digits = 4) => Math.round(x * 10 ** digits) / 10 ** digits
-
-// ---------------------------------------------------------------------------------------------
-// Metrics (bench only): binary or graded relevance from the qrels, gain = relevance (as pytrec_eval).
-
-type Qrels = Map<string, Map<string, number>>
-
-/** nDCG@k of one ranked id list: DCG = Σ gain_i / log2(i + 1) over ranks i = 1..k, divided by the ideal DCG. */
-export function ndcgAt (ranked: readonly string[], relevant: ReadonlyMap<string, number>, k: number): number {
-  let dcg = 0
-  for (let i = 0; i < Math.min(k, ranked.length); i++) {
-    const gain = relevant.get(ranked[i] as string) ?? 0
-    if (gain > 0) dcg += gain / Math.log2(i + 2)
-  }
-  const ideal = [...relevant.values()].filter((g) => g > 0).sort((a, b) => b - a)
-  let idcg = 0
-  for (let i = 0; i < Math.min(k, ideal.length); i++) idcg += (ideal[i] as number) / Math.log2(i + 2)
-  return idcg > 0 ? dcg / idcg : 0
-}
-
-/** Recall@k: the share of the relevant documents found in the first k. */
-export function recallAt (ranked: readonly string[], relevant: ReadonlyMap<string, number>, k: number): number {
-  let total = 0
-  for (const g of relevant.values()) if (g > 0) total++
-  if (total === 0) return 0
-  let found = 0
-  for (const id of ranked.slice(0, k)) if ((relevant.get(id) ?? 0) > 0) found++
-  return found / total
-}
-
-const mean = (xs: readonly number[]) => xs.length ? xs.reduce((a, x) => a + x, 0) / xs.length : 0
-/** Standard error of the mean (sample deviation / √n). */
-const stderr = (xs: readonly number[]) => {
-  if (xs.length < 2) return 0
-  const m = mean(xs)
-  return Math.sqrt(xs.reduce((a, x) => a + (x - m) ** 2, 0) / (xs.length - 1) / xs.length)
-}
-
-// ---------------------------------------------------------------------------------------------
-// Data
-
-interface Query { id: string, text: string }
-
-async function loadQueries (): Promise<Query[]> {
-  const raw = await readFile(join(SHARED_DATA, 'scifact', 'queries_train.jsonl'), 'utf8')
-  return raw.split('\n').filter((l) => l.trim()).map((l) => {
-    const q = JSON.parse(l) as { _id: string, text: string }
-    return { id: String(q._id), text: q.text }
-  })
-}
-
-async function loadQrels (): Promise<Qrels> {
-  const lines = (await readFile(join(SHARED_DATA, 'scifact', 'qrels_train.tsv'), 'utf8')).split('\n').filter((l) => l.trim())
-  const header = lines[0]?.split('\t') ?? []
-  const hasHeader = header[0] === 'query-id'
-  if (hasHeader && (header[1] !== 'corpus-id' || header[2] !== 'score')) throw new Error(`unexpected qrels header: ${lines[0]}`)
-  const qrels: Qrels = new Map()
-  for (const line of hasHeader ? lines.slice(1) : lines) {
-    const [q, d, s] = line.split('\t')
-    if (q === undefined || d === undefined || s === undefined) throw new Error(`bad qrels line: ${line}`)
-    let rel = qrels.get(q)
-    if (!rel) qrels.set(q, rel = new Map())
-    rel.set(d, Number(s))
-  }
-  return qrels
-}
-
-/** Fixed split: FNV-1a of the query id, even = tune, odd = held-out. Independent of file order. */
-function half (id: string): 'tune' | 'held-out' {
-  let h = 0x811c9dc5
-  for (let i = 0; i < id.length; i++) {
-    h ^= id.charCodeAt(i)
-    h = Math.imul(h, 0x01000193) >>> 0
-  }
-  return h % 2 === 0 ? 'tune' : 'held-out'
-}
 
 const passageText = (d: SciFactDoc) => `${d.title} ${d.text}`
 

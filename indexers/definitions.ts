@@ -2,7 +2,7 @@ import type { Kind } from '../src/domain/kinds.ts'
 import type { Facet } from '../src/domain/facets.ts'
 
 /** Bump when a mapping changes: `reindex` then builds `<alias>-v<N>` and swaps the alias. */
-export const MAPPING_VERSION = 5
+export const MAPPING_VERSION = 6
 export const FACETS: readonly Facet[] = ['profile', 'competencies', 'needs']
 
 /**
@@ -44,6 +44,8 @@ export function mapping (dims: number, kind: Kind) {
   const vector = { type: 'dense_vector', dims, similarity: 'cosine', index: true, index_options: { type: 'int8_hnsw', m: 16, ef_construction: 64 } } as const
   return {
     dynamic: 'strict',
+    // Free-text search's own copies of the texts are indexed, not stored.
+    _source: { excludes: ['search_en', 'search_it'] },
     properties: {
       kind: keyword,
       id: keyword,
@@ -54,6 +56,10 @@ export function mapping (dims: number, kind: Kind) {
       text: bilingual,
       competencies_text: bilingual,
       needs_text: bilingual,
+      // Every text of a record as one field, in its language only (indexers/document.ts).
+      search_en: { type: 'text', analyzer: 'english' },
+      search_it: { type: 'text', analyzer: 'italian' },
+      lang: keyword,
       competencies: keyword,
       needs: keyword,
       tags: keyword,

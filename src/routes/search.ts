@@ -21,7 +21,8 @@ const Query = Type.Object({
   s3Area: Type.Optional(Type.Array(S3Area, { maxItems: 20 })),
   orgKind: Type.Optional(Type.Array(Type.String({ maxLength: 40 }), { maxItems: 6 })),
   type: Type.Optional(Type.Array(Type.String({ maxLength: 40 }), { maxItems: 10, description: 'Proposal or content type.' })),
-  status: Type.Optional(Type.Array(Type.String({ maxLength: 20 }), { maxItems: 3 })),
+  status: Type.Optional(Type.Array(Type.String({ maxLength: 20 }), { maxItems: 3, description: 'Proposal status; default open (closed and draft proposals are hidden unless asked for).' })),
+  includeExpired: Type.Optional(Type.Boolean({ default: false, description: 'Also proposals whose deadline has passed (hidden by default).' })),
   facets: Type.Optional(Type.Array(Type.Union(FACETS.map((f) => Type.Literal(f))), { maxItems: 10, description: 'Fields to count values of.' })),
   moreLikeThis: Type.Optional(Type.String({ pattern: '^(organizations|people|proposals|projects|communities|content):[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$', description: 'kind:id of a stored record: find records like it.' })),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 10 })),
@@ -73,13 +74,18 @@ async function searchRoutes (app: FastifyInstance): Promise<void> {
     }
 
     const perKind = await Promise.all(kinds.map(async (kind) => {
+      // Proposals a user can still answer, unless the request asks for the others.
+      const status = query.status ?? (kind === 'proposals' ? ['open'] : [])
       const filter: Filter = {
-        anyOf: { country: query.country ?? [], region: query.region ?? [], s3_areas: query.s3Area ?? [], org_kind: query.orgKind ?? [], type: query.type ?? [], status: query.status ?? [] },
+        anyOf: { country: query.country ?? [], region: query.region ?? [], s3_areas: query.s3Area ?? [], org_kind: query.orgKind ?? [], type: query.type ?? [], status },
         noneOf: { visibility: ['private'], id: exclude.filter(([k]) => k === kind).map(([, id]) => id) },
-        ...(kind === 'people' ? { flags: { opt_out: false } } : {})
+        ...(kind === 'people' ? { flags: { opt_out: false } } : {}),
+        ...(kind === 'proposals' && !query.includeExpired ? { dates: { deadline: { gte: new Date().toISOString().slice(0, 10), orMissing: true } } } : {})
       }
-      const lexical = text ? { text, fields: { title: 2, text: 1, competencies_text: 1, needs_text: 1 } } : undefined
-      const retrieval: RetrievalQuery = { kind, filter, ...(lexical ? { lexical } : {}), semantic: vector ? [{ facet: 'profile', vector }] : [], size: Math.min(100, offset + size + 20), withTexts: true }
+      // Every text of a record as one field in its own language, the query in both (indexers/document.ts).
+      const lexical = text ? { text, fields: { search_en: 1, search_it: 1 } } : undefined
+      const depth = Math.min(100, offset + size + 20)
+      const retrieval: RetrievalQuery = { kind, filter, ...(lexical ? { lexical } : {}), semantic: vector ? [{ facet: 'profile', vector }] : [], size: depth, withTexts: true }
       const [found, facets] = await Promise.all([
         app.parts.searchIndex.retrieve(retrieval),
         query.facets && query.facets.length > 0
@@ -88,8 +94,12 @@ async function searchRoutes (app: FastifyInstance): Promise<void> {
       ])
       // Weighted z-score fusion, BM25 0.45 : kNN 0.55: the best held-out setting on SciFact
       // (bench/results/scifact-eval.json: 0.752 nDCG@10 with bge-small, against 0.743 for RRF k=60).
-      const lists = [found.lists.bm25, found.lists['knn:profile']].filter((l): l is NonNullable<typeof l> => l !== undefined)
-      const fused = weightedScoreFusion(lists, { weights: lists.length === 2 ? [0.45, 0.55] : [1], normalisation: 'z-score' })
+      const named = [['bm25', found.lists.bm25], ['knn', found.lists['knn:profile']]] as const
+      const present = named.filter(([, l]) => l !== undefined) as Array<[string, NonNullable<typeof found.lists.bm25>]>
+      const lists = present.map(([, l]) => l)
+      // A BM25 list shorter than the depth asked for is complete: its rare-term hits stand out.
+      const depths = present.map(([name]) => name === 'bm25' ? depth : undefined)
+      const fused = weightedScoreFusion(lists, { weights: lists.length === 2 ? [0.45, 0.55] : [1], normalisation: 'z-score', depths })
       return { kind, fused, docs: found.docs, facets }
     }))
 

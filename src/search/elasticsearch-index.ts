@@ -86,7 +86,17 @@ export class ElasticsearchIndex implements SearchIndex {
     if (this.ensured) return
     for (const kind of KINDS) {
       const alias = this.alias(kind)
-      if (await this.client.indices.existsAlias({ name: alias })) continue
+      if (await this.client.indices.existsAlias({ name: alias })) {
+        // An index built by an earlier mapping version gets the fields added since (adding is
+        // always allowed); its documents fill them when reindexed (npm run reindex).
+        const { properties } = mapping(this.dims, kind)
+        try {
+          await this.client.indices.putMapping({ index: alias, properties: properties as any })
+        } catch (err) {
+          throw new Error(`the index behind ${alias} has a mapping this version cannot extend (${(err as Error).message}): run npm run reindex`)
+        }
+        continue
+      }
       const index = indexName(this.prefix, kind)
       try {
         await this.client.indices.create({ index, settings: INDEX_SETTINGS, mappings: mapping(this.dims, kind) as any, aliases: { [alias]: { is_write_index: true } } })

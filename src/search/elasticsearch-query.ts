@@ -1,4 +1,4 @@
-import type { Filter, LexicalQuery, SemanticQuery } from './retrieval.ts'
+import { MONOLINGUAL_FIELDS, type Filter, type LexicalQuery, type SemanticQuery, type TextField } from './retrieval.ts'
 import { vectorBase64 } from './vector-base64.ts'
 
 /** Elasticsearch filter clauses for a Filter (all must hold). */
@@ -25,12 +25,14 @@ export function esFilter (filter: Filter): Array<Record<string, unknown>> {
   return clauses
 }
 
-/** BM25 over each field in English and Italian analysis, summed (most_fields). */
+/** BM25 over each field, bilingual ones in English and Italian analysis, summed (most_fields). */
 export function esLexical (q: LexicalQuery, filter: Filter): Record<string, unknown> {
-  const should = Object.entries(q.fields).flatMap(([field, boost]) => [
-    { match: { [field]: { query: q.text, boost } } },
-    { match: { [`${field}.it`]: { query: q.text, boost } } }
-  ])
+  const should = Object.entries(q.fields).flatMap(([field, boost]) => MONOLINGUAL_FIELDS.has(field as TextField)
+    ? [{ match: { [field]: { query: q.text, boost } } }]
+    : [
+        { match: { [field]: { query: q.text, boost } } },
+        { match: { [`${field}.it`]: { query: q.text, boost } } }
+      ])
   return { bool: { filter: esFilter(filter), should, minimum_should_match: 1 } }
 }
 

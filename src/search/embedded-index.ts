@@ -9,9 +9,18 @@ import { english, italian } from './embedded/analyzers.ts'
 import { matchesFilter } from './embedded/filter-match.ts'
 import { topK } from './embedded/top-k.ts'
 import { SEARCHED_FACETS } from '../../indexers/definitions.ts'
+import { SEARCH_ONLY_FIELDS } from '../../indexers/document.ts'
 import { VectorColumn } from './embedded/vector-column.ts'
 
-const TEXT_FIELDS: readonly TextField[] = ['title', 'text', 'competencies_text', 'needs_text']
+/** Each text field's BM25 indexes: English and Italian analysis, or the one language the field is in. */
+const TEXT_FIELDS: ReadonlyArray<[TextField, ReadonlyArray<typeof english>]> = [
+  ['title', [english, italian]],
+  ['text', [english, italian]],
+  ['competencies_text', [english, italian]],
+  ['needs_text', [english, italian]],
+  ['search_en', [english]],
+  ['search_it', [italian]]
+]
 
 /** One kind's documents: fields, a vector column per searched facet, and a BM25 index per text field and language. */
 class KindIndex {
@@ -20,10 +29,13 @@ class KindIndex {
   readonly docs = new Map<string, IndexDocument>()
   /** Like Elasticsearch, it holds only the vectors its kind is searched by. */
   readonly vectors = new Map<Facet, VectorColumn>()
-  readonly text = new Map<string, { en: Bm25Field, it: Bm25Field }>(TEXT_FIELDS.map((f) => [f, { en: new Bm25Field(english), it: new Bm25Field(italian) }]))
+  readonly text = new Map<string, Bm25Field[]>(TEXT_FIELDS.map(([f, analyzers]) => [f, analyzers.map((a) => new Bm25Field(a))]))
 
   put (doc: IndexDocument): void {
-    this.docs.set(doc.id, { ...doc, vectors: {} })
+    // Search's own copies of the texts are indexed, not kept (as Elasticsearch keeps them out of _source).
+    const fields = { ...doc.fields }
+    for (const f of SEARCH_ONLY_FIELDS) delete fields[f]
+    this.docs.set(doc.id, { ...doc, fields, vectors: {} })
     for (const facet of SEARCHED_FACETS[this.kind]) {
       const v = doc.vectors[facet]
       let column = this.vectors.get(facet)
@@ -33,18 +45,14 @@ class KindIndex {
     for (const [field, idx] of this.text) {
       const value = doc.fields[field]
       const text = typeof value === 'string' ? value : undefined
-      idx.en.set(doc.id, text)
-      idx.it.set(doc.id, text)
+      for (const bm25 of idx) bm25.set(doc.id, text)
     }
   }
 
   remove (id: string): void {
     this.docs.delete(id)
     for (const column of this.vectors.values()) column.remove(id)
-    for (const idx of this.text.values()) {
-      idx.en.remove(id)
-      idx.it.remove(id)
-    }
+    for (const idx of this.text.values()) for (const bm25 of idx) bm25.remove(id)
   }
 }
 
@@ -103,8 +111,7 @@ export class EmbeddedIndex implements SearchIndex {
       for (const [field, boost] of Object.entries(q.lexical.fields)) {
         const idx = index.text.get(field)
         if (!idx || !boost) continue
-        idx.en.score(q.lexical.text, boost, scores)
-        idx.it.score(q.lexical.text, boost, scores)
+        for (const bm25 of idx) bm25.score(q.lexical.text, boost, scores)
       }
       result.lists.bm25 = topK(scores.entries(), q.size, accept)
     }
@@ -134,8 +141,7 @@ export class EmbeddedIndex implements SearchIndex {
       for (const [field, boost] of Object.entries(q.lexical.fields)) {
         const idx = index.text.get(field)
         if (!idx || !boost) continue
-        idx.en.score(q.lexical.text, boost, scores, accept)
-        idx.it.score(q.lexical.text, boost, scores, accept)
+        for (const bm25 of idx) bm25.score(q.lexical.text, boost, scores, accept)
       }
       ids = scores.keys()
     } else {

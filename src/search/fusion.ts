@@ -74,6 +74,15 @@ export interface ScoreFusionOptions {
   normalisation?: Normalisation | readonly Normalisation[]
   /** Keep only the best `limit` fused hits (default: all). */
   limit?: number
+  /**
+   * Per list, the depth it was asked for, for lists whose unmatched documents score 0 (BM25): a
+   * list shorter than its depth is complete, so its scale is computed as if the documents it left
+   * out were there with 0, and they get the normalised 0 as floor. Without this a rare term's
+   * single hit is "degenerate" and worth no more than any kNN neighbour: a record holding the only
+   * occurrence of the query's word ranked 17th. Lists without a depth (kNN) are normalised over
+   * their candidates alone.
+   */
+  depths?: ReadonlyArray<number | undefined>
 }
 
 /**
@@ -102,7 +111,9 @@ export function weightedScoreFusion (lists: ReadonlyArray<readonly ScoredId[]>, 
   lists.forEach((list, i) => {
     const w = weights[i] as number
     const unique = firstOccurrences(list)
-    const { values, floor } = normalise(unique.map((h) => h.score), norms[i] as Normalisation)
+    const depth = options.depths?.[i]
+    const padding = depth !== undefined && unique.length < depth ? depth - unique.length : 0
+    const { values, floor } = normalise(unique.map((h) => h.score), norms[i] as Normalisation, padding)
     floors.push(w * floor)
     unique.forEach((hit, position) => {
       const fused = entry(hits, hit.id, lists.length)
@@ -121,11 +132,13 @@ export function weightedScoreFusion (lists: ReadonlyArray<readonly ScoredId[]>, 
 
 /**
  * Normalises one list's scores (in list order). `floor` is the value a document missing from the list
- * gets; see weightedScoreFusion for the rules.
+ * gets; see weightedScoreFusion for the rules. `zeros` documents that scored 0 are counted in the
+ * scale (a complete list's unmatched documents); the floor is then the normalised 0.
  */
-export function normalise (scores: readonly number[], normalisation: Normalisation): { values: number[], floor: number } {
+export function normalise (scores: readonly number[], normalisation: Normalisation, zeros = 0): { values: number[], floor: number } {
   for (const s of scores) if (!Number.isFinite(s)) throw new RangeError(`scores must be finite numbers, got ${s}`)
   if (scores.length === 0) return { values: [], floor: 0 }
+  if (zeros > 0 && normalisation !== 'none') return normaliseWithZeros(scores, normalisation, zeros)
   let min = Infinity
   let max = -Infinity
   for (const s of scores) {
@@ -148,6 +161,24 @@ export function normalise (scores: readonly number[], normalisation: Normalisati
     return { values: scores.map((s) => (s - mean) / sd), floor: (min - mean) / sd }
   }
   throw new RangeError(`unknown normalisation ${String(normalisation)}`)
+}
+
+/** `normalise` over the scores and `zeros` more documents scored 0; the floor is where 0 lands. */
+function normaliseWithZeros (scores: readonly number[], normalisation: 'min-max' | 'z-score', zeros: number): { values: number[], floor: number } {
+  let min = 0
+  let max = 0
+  for (const s of scores) {
+    if (s < min) min = s
+    if (s > max) max = s
+  }
+  if (max === min) return { values: scores.map(() => 0), floor: 0 }
+  if (normalisation === 'min-max') return { values: scores.map((s) => (s - min) / (max - min)), floor: (0 - min) / (max - min) }
+  const n = scores.length + zeros
+  const mean = scores.reduce((a, s) => a + s, 0) / n
+  const variance = (scores.reduce((a, s) => a + (s - mean) ** 2, 0) + zeros * mean * mean) / n
+  const sd = Math.sqrt(variance)
+  if (!(sd > 0)) return { values: scores.map(() => 0), floor: 0 }
+  return { values: scores.map((s) => (s - mean) / sd), floor: (0 - mean) / sd }
 }
 
 function checkWeights (weights: readonly number[] | undefined, lists: number): number[] {

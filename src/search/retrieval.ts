@@ -7,8 +7,15 @@ export type KeywordField =
   | 'region' | 'province' | 'org_kind' | 'size' | 'type' | 'status' | 'organization_id' | 'author_person_id'
   | 'author_organization_id' | 'community_id' | 'programme' | 'participants'
 
-/** Text fields BM25 runs over; each is searched with its English analysis and its Italian `.it` twin. */
-export type TextField = 'title' | 'text' | 'competencies_text' | 'needs_text'
+/**
+ * Text fields BM25 runs over. The first four are searched with their English analysis and their
+ * Italian `.it` twin; `search_en` and `search_it` hold every text of a record in its own language
+ * only (free-text search reads them).
+ */
+export type TextField = 'title' | 'text' | 'competencies_text' | 'needs_text' | 'search_en' | 'search_it'
+
+/** Fields analysed in one language only: searched as they are, without an `.it` twin. */
+export const MONOLINGUAL_FIELDS: ReadonlySet<TextField> = new Set(['search_en', 'search_it'])
 
 export interface Filter {
   /** Every listed field must hold at least one of its values. */

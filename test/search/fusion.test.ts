@@ -179,3 +179,22 @@ t.test('weighted score fusion', async (t) => {
     t.throws(() => weightedScoreFusion([[{ id: 'a', score: Number.NaN }]]), RangeError)
   })
 })
+
+t.test('a list shorter than its depth is complete: its unmatched documents count as 0', async (t) => {
+  const bm25 = [{ id: 'rare', score: 7.3 }]
+  const knn = Array.from({ length: 20 }, (_, i) => ({ id: `n${i}`, score: 0.9 - i * 0.02 }))
+  const without = weightedScoreFusion([bm25, knn], { weights: [0.45, 0.55], normalisation: 'z-score' })
+  t.not(without[0]?.id, 'rare', 'without depths a single hit is degenerate and loses to the kNN head')
+  const withDepth = weightedScoreFusion([bm25, knn], { weights: [0.45, 0.55], normalisation: 'z-score', depths: [30, undefined] })
+  t.equal(withDepth[0]?.id, 'rare', 'with its depth, the only match stands out')
+  // z over [7.3, 0 x 29]: mean 0.2433, sd 1.3102 -> the hit 5.386, the floor -0.186.
+  t.ok(Math.abs((withDepth[0]?.contributions[0] ?? 0) - 0.45 * 5.386) < 0.01, `contribution ${withDepth[0]?.contributions[0]}`)
+  const floor = withDepth.find((h) => h.id === 'n0')?.contributions[0] ?? 0
+  t.ok(Math.abs(floor - 0.45 * -0.186) < 0.01, `floor ${floor}`)
+  const full = Array.from({ length: 30 }, (_, i) => ({ id: `b${i}`, score: 30 - i }))
+  t.same(weightedScoreFusion([full, knn], { normalisation: 'z-score', depths: [30, undefined] }),
+    weightedScoreFusion([full, knn], { normalisation: 'z-score' }), 'a full list is normalised as before')
+  const minmax = weightedScoreFusion([bm25, knn], { normalisation: 'min-max', depths: [30, undefined] })
+  t.equal(minmax.find((h) => h.id === 'rare')?.contributions[0], 1)
+  t.equal(minmax.find((h) => h.id === 'n0')?.contributions[0], 0, 'min-max: the floor is where 0 lands')
+})
