@@ -24,6 +24,12 @@ async function errorHandler (app: FastifyInstance): Promise<void> {
       })
     }
     const status = err.statusCode ?? 500
+    // A part that is away for now (the search index): say so, and when to try again.
+    const retryAfterS = (err as { retryAfterS?: unknown }).retryAfterS
+    if (status === 503 && typeof retryAfterS === 'number') {
+      request.log.warn({ err }, 'answered 503: a part is unavailable')
+      return reply.code(503).header('retry-after', String(retryAfterS)).send({ statusCode: 503, error: httpName(503), message: err.message })
+    }
     if (status >= 400 && status < 500) {
       return reply.code(status).send({ statusCode: status, error: httpName(status), message: err.message })
     }

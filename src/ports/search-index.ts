@@ -20,6 +20,17 @@ export interface BulkResult {
 }
 
 /**
+ * The index cannot answer now (unreachable, timed out, overloaded): requests that need it get a
+ * 503 with Retry-After rather than a 500, and a client may try again.
+ */
+export class SearchIndexUnavailableError extends Error {
+  readonly statusCode = 503
+  readonly code = 'SEARCH_INDEX_UNAVAILABLE'
+  /** Seconds a client should wait before trying again. */
+  readonly retryAfterS = 5
+}
+
+/**
  * The search index: Elasticsearch, or an embedded index in this process.
  * Rebuildable from the store at any time; never the system of record.
  */

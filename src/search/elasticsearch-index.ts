@@ -1,5 +1,5 @@
-import { Client } from '@elastic/elasticsearch'
-import type { BulkResult, IndexOperation, SearchIndex } from '../ports/search-index.ts'
+import { Client, errors } from '@elastic/elasticsearch'
+import { SearchIndexUnavailableError, type BulkResult, type IndexOperation, type SearchIndex } from '../ports/search-index.ts'
 import { probe, type PartHealth } from '../ports/health.ts'
 import { KINDS, type Kind } from '../domain/kinds.ts'
 import { INDEX_SETTINGS, aliasName, indexName, mapping } from '../../indexers/definitions.ts'
@@ -178,7 +178,7 @@ export class ElasticsearchIndex implements SearchIndex {
   /** Every search of every retrieval in one multi-search: Elasticsearch runs them side by side. */
   async retrieveMany (queries: readonly RetrievalQuery[]): Promise<RetrievalResult[]> {
     const searches = queries.flatMap((q) => this.retrievalRequests(q))
-    const res = searches.length > 0 ? await this.multiSearch(searches) : { responses: [] }
+    const res = searches.length > 0 ? await unavailableOnOutage(this.multiSearch(searches)) : { responses: [] }
     // A document found by several lists is decoded once.
     const decoded = new Map<string, DocFields>()
     const decode = (fields: Record<string, unknown[]>): DocFields => {
@@ -220,12 +220,12 @@ export class ElasticsearchIndex implements SearchIndex {
 
   async facets (q: FacetQuery): Promise<FacetCounts> {
     const query = q.lexical ? esLexical(q.lexical, q.filter) : { bool: { filter: esFilter(q.filter) } }
-    const res = await this.client.search({
+    const res = await unavailableOnOutage(this.client.search({
       index: this.alias(q.kind),
       size: 0,
       query,
       aggs: Object.fromEntries(q.fields.map((f) => [f, { terms: { field: f, size: q.size } }]))
-    })
+    }))
     const out: FacetCounts = {}
     for (const f of q.fields) {
       const agg = (res.aggregations?.[f] as { buckets?: Array<{ key: string, doc_count: number }> } | undefined)?.buckets ?? []
@@ -248,5 +248,17 @@ export class ElasticsearchIndex implements SearchIndex {
 
   async close (): Promise<void> {
     await this.client.close()
+  }
+}
+
+/** A request's failure as SearchIndexUnavailableError when Elasticsearch is away or overloaded (no node answers, a timeout, 429 or 503). */
+async function unavailableOnOutage<T> (request: Promise<T>): Promise<T> {
+  try {
+    return await request
+  } catch (err) {
+    const outage = err instanceof errors.ConnectionError || err instanceof errors.NoLivingConnectionsError || err instanceof errors.TimeoutError ||
+      (err instanceof errors.ResponseError && (err.statusCode === 503 || err.statusCode === 429))
+    if (outage) throw new SearchIndexUnavailableError(`the search index is unavailable (${(err as Error).name}): retry later`, { cause: err })
+    throw err
   }
 }

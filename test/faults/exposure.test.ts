@@ -71,3 +71,21 @@ t.test('a cursor that decodes to JSON but is no cursor is a 400 on every paged r
     }
   }
 })
+
+t.test('search and match while Elasticsearch is down: 503 with Retry-After, at once', async (t) => {
+  // A closed loopback port: a real connection refusal.
+  const app = await testApp(t, { ELASTICSEARCH_URL: 'http://127.0.0.1:1', MODELS_DIR: await tempDir(t) })
+  for (const r of [
+    { method: 'GET' as const, url: '/v1/search?q=robotica' },
+    { method: 'GET' as const, url: '/v1/search?q=robotica&facets=country' },
+    { method: 'POST' as const, url: '/v1/match/partners', payload: { text: 'robotica collaborativa per la logistica' } }
+  ]) {
+    const started = performance.now()
+    const res = await app.inject({ ...r, headers: auth('read') })
+    const ms = performance.now() - started
+    t.equal(res.statusCode, 503, `${r.method} ${r.url}`)
+    t.equal(res.headers['retry-after'], '5')
+    t.match(res.json().message, /search index is unavailable/)
+    t.ok(ms < 3000, `answered in ${Math.round(ms)} ms`)
+  }
+})
