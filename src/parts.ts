@@ -63,7 +63,7 @@ export async function openParts (config: Config, log: PartsLogger): Promise<Part
   let embedder: Embedder
   let modelReady: Promise<void>
   if (config.EMBEDDING_PROCESS === 'separate') {
-    const separate = new ModelProcessEmbedder(log)
+    const separate = new ModelProcessEmbedder(log, { deadlineMs: config.EMBEDDING_TIMEOUT_MS })
     modelReady = separate.start(options).then((model) => loaded(model, `in model process ${separate.pid}`), failed)
     embedder = separate
   } else {

@@ -1,7 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import type { EmbedOptions, Embedder, TextRole } from '../ports/embedder.ts'
-import { EmbedderUnavailableError } from '../ports/embedder.ts'
+import { EmbedderTimeoutError, EmbedderUnavailableError } from '../ports/embedder.ts'
 import type { PartHealth } from '../ports/health.ts'
 import type { LoadModelOptions } from './load-model.ts'
 import type { ModelInfo, ModelReply, ModelRequest } from './model-protocol.ts'
@@ -57,10 +57,18 @@ class ModelChild {
     this.send({ type: 'load', options })
   }
 
-  embed (texts: readonly string[], role: TextRole, background: boolean): Promise<Float32Array[]> {
+  embed (texts: readonly string[], role: TextRole, background: boolean, deadlineMs?: number): Promise<Float32Array[]> {
     return new Promise((resolve, reject) => {
       const id = this.nextId++
-      this.pending.set(id, { resolve, reject })
+      // Past the deadline the call fails and forgets its id: a late answer is dropped.
+      const timer = deadlineMs === undefined
+        ? null
+        : setTimeout(() => {
+          this.pending.delete(id)
+          reject(new EmbedderTimeoutError(`the model process (pid ${this.process.pid}) did not answer within ${deadlineMs} ms`))
+        }, deadlineMs)
+      const settle = <T>(fn: (v: T) => void) => (v: T) => { if (timer) clearTimeout(timer); fn(v) }
+      this.pending.set(id, { resolve: settle(resolve), reject: settle(reject) })
       this.send({ type: 'embed', id, texts, role, background })
     })
   }
@@ -106,7 +114,11 @@ export class ModelProcessEmbedder implements Embedder {
   /** After a replacement failed to start: why, when the next may start, and the back-off after that. */
   private failedRestart: { reason: string, retryAt: number, backoffMs: number } | null = null
 
-  constructor (private readonly log: ModelProcessLog = { info: () => {}, warn: () => {} }) {}
+  /**
+   * `deadlineMs`: how long a user-facing call (not `background`) may wait for the model process
+   * before it fails with EmbedderTimeoutError. Default 5000.
+   */
+  constructor (private readonly log: ModelProcessLog = { info: () => {}, warn: () => {} }, private readonly limits: { deadlineMs?: number } = {}) {}
 
   get model (): string | null { return this.info?.spec.name ?? null }
   get dimensions (): number { return this.info?.spec.dimensions ?? 384 }
@@ -139,7 +151,8 @@ export class ModelProcessEmbedder implements Embedder {
     if (!this.info) throw new EmbedderUnavailableError(`no embedding model: ${this.reason}`)
     if (texts.length === 0) return []
     const child = this.child?.alive ? this.child : await this.restart()
-    return child.embed(texts, role, options.background ?? false)
+    const background = options.background ?? false
+    return child.embed(texts, role, background, options.deadlineMs ?? (background ? undefined : this.limits.deadlineMs ?? 5000))
   }
 
   /** A new model process after one died, unless the last attempt failed less than its back-off ago. */

@@ -1,4 +1,4 @@
-import type { Embedder } from '../ports/embedder.ts'
+import { EmbedderUnavailableError, type Embedder } from '../ports/embedder.ts'
 import type { Kind } from '../domain/kinds.ts'
 import { contentHash, facetTexts, phraseHash, phrasesOf, type Facet } from '../domain/facets.ts'
 import type { VectorCache } from '../records/vector-cache.ts'
@@ -20,6 +20,8 @@ export interface Seeker {
   sectors: string[]
   region?: string
   countriesSought: string[]
+  /** Why a free-text seeker has no vectors although a model is loaded (it did not answer in time): matching is lexical. */
+  semanticFallback?: string
 }
 
 /**
@@ -69,16 +71,24 @@ export async function seekerFromText (text: string, wanted: readonly string[], e
   const vectors: Partial<Record<Facet, Float32Array>> = {}
   let seekPhrases: Phrase[] = seeks.map((s) => ({ text: s }))
   const model = embedder.available ? embedder.model : null
+  let semanticFallback: string | undefined
   if (model) {
-    const [[query], stored] = await Promise.all([
-      embedder.embed([all], 'query'),
-      cache && seeks.length > 0 ? cache.getMany(model, seeks.map(phraseHash)) : new Map<string, Float32Array>()
-    ])
-    vectors.needs = query
-    vectors.profile = query
-    const unseen = seeks.filter((s) => !stored.has(phraseHash(s)))
-    const fresh = unseen.length > 0 ? await embedder.embed(unseen.map((s) => s.toLowerCase()), 'phrase') : []
-    seekPhrases = seeks.map((s) => ({ text: s, vector: stored.get(phraseHash(s)) ?? fresh[unseen.indexOf(s)] as Float32Array }))
+    try {
+      const [[query], stored] = await Promise.all([
+        embedder.embed([all], 'query'),
+        cache && seeks.length > 0 ? cache.getMany(model, seeks.map(phraseHash)) : new Map<string, Float32Array>()
+      ])
+      const unseen = seeks.filter((s) => !stored.has(phraseHash(s)))
+      const fresh = unseen.length > 0 ? await embedder.embed(unseen.map((s) => s.toLowerCase()), 'phrase') : []
+      vectors.needs = query
+      vectors.profile = query
+      seekPhrases = seeks.map((s) => ({ text: s, vector: stored.get(phraseHash(s)) ?? fresh[unseen.indexOf(s)] as Float32Array }))
+    } catch (err) {
+      // The model is loaded but did not answer (past its deadline, or its process is restarting):
+      // match on the words, and say so.
+      if (!(err instanceof EmbedderUnavailableError)) throw err
+      semanticFallback = err.message
+    }
   }
-  return { kind: 'text', id: null, organizationId: null, vectors, texts: { needs: all, profile: all }, offers: [], seeks: seekPhrases, s3Areas: [], sectors: [], countriesSought: [] }
+  return { kind: 'text', id: null, organizationId: null, vectors, texts: { needs: all, profile: all }, offers: [], seeks: seekPhrases, s3Areas: [], sectors: [], countriesSought: [], ...(semanticFallback ? { semanticFallback } : {}) }
 }

@@ -31,8 +31,15 @@ export interface Embedder extends HealthCheck {
 export interface EmbedOptions {
   /** Work nobody is waiting for (indexing): it yields to user-facing calls. Default false. */
   background?: boolean
+  /** Fail with EmbedderTimeoutError past this many ms. Default: the embedder's deadline for user-facing calls, none for background ones. */
+  deadlineMs?: number
 }
 
 export class EmbedderUnavailableError extends Error {
-  readonly code = 'ERR_EMBEDDER_UNAVAILABLE'
+  readonly code: string = 'ERR_EMBEDDER_UNAVAILABLE'
+}
+
+/** The model did not answer within the call's deadline (a frozen or overloaded model process). */
+export class EmbedderTimeoutError extends EmbedderUnavailableError {
+  override readonly code = 'ERR_EMBEDDER_TIMEOUT'
 }

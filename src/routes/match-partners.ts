@@ -47,11 +47,12 @@ async function matchPartnerRoutes (app: FastifyInstance): Promise<void> {
     if (given !== 1) throw Object.assign(new Error('body needs exactly one of organizationId, proposalId or text'), { statusCode: 400 })
     if (b.competencies && !b.text) throw Object.assign(new Error('body.competencies goes with body.text'), { statusCode: 400 })
     const mode = b.mode ?? 'complementary'
-    const model = app.parts.embedder.available ? app.parts.embedder.model : null
+    let model = app.parts.embedder.available ? app.parts.embedder.model : null
     let seeker
     if (b.text) {
       seeker = await seekerFromText(b.text, b.competencies ?? [], app.parts.embedder, cache)
       request.timing.mark('embed')
+      if (seeker.semanticFallback) model = null
     } else {
       const kind = b.organizationId ? 'organizations' as const : 'proposals' as const
       const id = (b.organizationId ?? b.proposalId) as string
@@ -74,6 +75,7 @@ async function matchPartnerRoutes (app: FastifyInstance): Promise<void> {
     return {
       mode,
       semanticMatching: model !== null && Object.keys(seeker.vectors).length > 0,
+      ...(seeker.semanticFallback ? { notice: `lexical matching only: ${seeker.semanticFallback}` } : {}),
       results: page,
       nextCursor: offset + size < ranked.total ? encodeCursor(offset + size, print) : null
     }

@@ -7,6 +7,7 @@ import { contentHash, facetTexts } from '../domain/facets.ts'
 import { RecordRepository } from '../records/record-repository.ts'
 import { weightedScoreFusion } from '../search/fusion.ts'
 import { highlight } from '../search/highlight.ts'
+import { EmbedderUnavailableError } from '../ports/embedder.ts'
 import type { DocFields, FacetCounts, Filter, KeywordField, RetrievalQuery } from '../search/retrieval.ts'
 import { decodeCursor, encodeCursor, fingerprint } from '../match/cursor.ts'
 
@@ -56,6 +57,7 @@ async function searchRoutes (app: FastifyInstance): Promise<void> {
 
     let text = query.q
     let vector: Float32Array | undefined
+    let notice: string | undefined
     const exclude: Array<[Kind, string]> = []
     if (query.moreLikeThis) {
       const at = query.moreLikeThis.indexOf(':')
@@ -70,7 +72,13 @@ async function searchRoutes (app: FastifyInstance): Promise<void> {
       text = [query.q, profile].filter(Boolean).join('. ')
       exclude.push([kind, id])
     } else if (text && app.parts.embedder.available) {
-      ;[vector] = await app.parts.embedder.embed([text], 'query')
+      try {
+        ;[vector] = await app.parts.embedder.embed([text], 'query')
+      } catch (err) {
+        // Loaded but not answering (past its deadline): search on the words, and say so.
+        if (!(err instanceof EmbedderUnavailableError)) throw err
+        notice = `lexical search only: ${err.message}`
+      }
     }
 
     const perKind = await Promise.all(kinds.map(async (kind) => {
@@ -121,6 +129,8 @@ async function searchRoutes (app: FastifyInstance): Promise<void> {
         fields: Object.fromEntries(Object.entries(r.doc).filter(([k]) => k !== 'facet_hashes'))
       })),
       facets,
+      semanticMatching: vector !== undefined,
+      ...(notice ? { notice } : {}),
       nextCursor: offset + size < merged.length ? encodeCursor(offset + size, print) : null
     }
   })
