@@ -5,6 +5,7 @@ import parts, { type PartsPluginOptions } from './plugins/parts.ts'
 import healthRoutes from './routes/health.ts'
 import openapi from './plugins/openapi.ts'
 import auth from './plugins/auth.ts'
+import limits from './plugins/rate-limit.ts'
 import recordRoutes from './routes/records.ts'
 import pipeline from './plugins/pipeline.ts'
 import bulkRoutes from './routes/bulk.ts'
@@ -27,6 +28,7 @@ async function app (fastify: FastifyInstance, options: AppOptions): Promise<void
   await fastify.register(openapi)
   await fastify.register(parts, options)
   await fastify.register(auth)
+  await fastify.register(limits)
   await fastify.register(pipeline)
   await fastify.register(vectorWarmup)
   await fastify.register(healthRoutes)

@@ -1,5 +1,5 @@
 import fp from 'fastify-plugin'
-import { timingSafeEqual } from 'node:crypto'
+import { createHash, timingSafeEqual } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { isLoopback } from '../../config/load.ts'
 
@@ -58,6 +58,15 @@ async function auth (app: FastifyInstance): Promise<void> {
       throw Object.assign(new Error(`this API key has scope "${match.scope}"; "${scope}" is needed`), { statusCode: 403 })
     }
   })
+}
+
+/**
+ * Who is asking, for limits: a digest of the API key presented (never the key), else the client's
+ * address. An unknown key still counts as its own client.
+ */
+export function clientOf (request: FastifyRequest): string {
+  const key = keyOf(request)
+  return key ? `key:${createHash('sha256').update(key).digest('base64url').slice(0, 16)}` : `ip:${request.ip}`
 }
 
 function keyOf (request: FastifyRequest): string | undefined {

@@ -40,6 +40,8 @@ async function matchPartnerRoutes (app: FastifyInstance): Promise<void> {
 
   app.post<{ Body: Body }>('/v1/match/partners', {
     onRequest: app.requireScope('read'),
+    // Free text runs the model: a bounded number per client at once.
+    preHandler: async (request, reply) => { if (request.body.text !== undefined) await app.freeTextSlot(request, reply) },
     schema: { tags: ['match'], summary: 'Rank organisations as partners: similar, complementary or reciprocal', body: Body }
   }, async (request) => {
     const b = request.body

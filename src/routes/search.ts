@@ -40,6 +40,8 @@ async function searchRoutes (app: FastifyInstance): Promise<void> {
 
   app.get<{ Querystring: Query }>('/v1/search', {
     onRequest: app.requireScope('read'),
+    // A query text runs the model: a bounded number per client at once.
+    preHandler: async (request, reply) => { if (request.query.q) await app.freeTextSlot(request, reply) },
     preValidation: async (request) => {
       const q = request.query as Record<string, unknown>
       for (const p of LIST_PARAMS) if (typeof q[p] === 'string') q[p] = (q[p] as string).split(',').filter(Boolean)
