@@ -20,26 +20,36 @@ export interface BuildStats {
   reused: number
   /** Facet texts embedded now. */
   embedded: number
+  /** With `embedMissing: false`: records indexed without a vector their kind is searched by. */
+  withoutVectors: Array<{ kind: Kind, id: string, version: number }>
 }
 
 /**
  * Turns stored records into index documents. Each facet text is looked up by (model, content hash)
  * first; only the texts never seen are embedded, and their vectors stored for next time.
- * Without a model the documents carry no vectors and matching on them is lexical.
+ * Without a model the documents carry no vectors and matching on them is lexical. With
+ * `embedMissing: false` nothing is embedded: the documents carry the vectors already stored.
  */
 export async function buildDocuments (
   records: readonly SourceRecord[],
   embedder: Embedder,
-  cache: VectorCache
+  cache: VectorCache,
+  options: { embedMissing?: boolean } = {}
 ): Promise<{ docs: IndexDocument[], stats: BuildStats }> {
   const model = embedder.available ? embedder.model : null
   const texts = records.map((r) => facetTexts(r.kind, r.body))
   // Each facet text hashed once (long texts are not memoised by contentHash).
   const keys = texts.map((facets) => Object.fromEntries(Object.entries(facets).map(([facet, t]) => [facet, contentHash(t)])) as Partial<Record<Facet, string>>)
   const vectors = new Map<string, Float32Array>()
-  const stats: BuildStats = { reused: 0, embedded: 0 }
+  const stats: BuildStats = { reused: 0, embedded: 0, withoutVectors: [] }
 
-  if (model) {
+  if (model && options.embedMissing === false) {
+    // Stored vectors only (refilling an index at start): a text never embedded stays without one
+    // here, and the outbox row that is still pending for its record embeds it.
+    const searched = records.flatMap((r, i) => Object.entries(keys[i] ?? {}).filter(([facet]) => SEARCHED_FACETS[r.kind].includes(facet as Facet)).map(([, hash]) => hash as string))
+    for (const [hash, v] of await cache.getMany(model, searched)) vectors.set(hash, v)
+    stats.reused = vectors.size
+  } else if (model) {
     // Facet texts (passages) and phrases (symmetric labels) share one lookup and one store.
     const wanted = new Map<string, { text: string, role: TextRole }>()
     // Documents carry the vectors their kind is searched by, so those are read; for the other facets
@@ -101,6 +111,9 @@ export async function buildDocuments (
     }
     const fields = indexFields(r.kind, r.id, r.version, r.body, r.updatedAt, model)
     fields.facet_hashes = hashes
+    if (model && options.embedMissing === false && SEARCHED_FACETS[r.kind].some((f) => hashes[f] !== undefined && !docVectors[f])) {
+      stats.withoutVectors.push({ kind: r.kind, id: r.id, version: r.version })
+    }
     return { kind: r.kind, id: r.id, version: r.version, fields, vectors: docVectors }
   })
   return { docs, stats }

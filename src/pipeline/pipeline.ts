@@ -3,7 +3,7 @@ import type { VectorCache } from '../records/vector-cache.ts'
 import { INDEX_JOB, indexJobHandler, type IndexJobData } from './index-job.ts'
 import { OutboxRelay, type OutboxRelayOptions } from './outbox-relay.ts'
 import { EmbeddedIndex } from '../search/embedded-index.ts'
-import { reindexAll } from './reindex.ts'
+import { refillInBackground, type RefillProgress } from './index-refill.ts'
 import { ALERT_JOB, ALERT_PRIORITY, alertJobHandler, type AlertJobData, type AlertOptions } from './proposal-alerts.ts'
 import { CandidateFinder } from '../match/candidate-finder.ts'
 import { PartnerMatcher } from '../match/partner-matcher.ts'
@@ -12,13 +12,15 @@ import type { Weights } from '../match/features.ts'
 export interface Pipeline {
   relay: OutboxRelay
   cache: VectorCache
+  /** The embedded index's refill at start, running in the background (null with Elasticsearch). */
+  refill: RefillProgress | null
   stop (): Promise<void>
 }
 
 /**
  * Starts the background pipeline in this process: the outbox relay and the embed-and-index worker.
  * The embedded index lives in memory, so it is refilled from the store (stored vectors, no
- * re-embedding) before the relay starts.
+ * embedding) in the background, beside the relay: the service answers while it runs.
  */
 export interface PipelineOptions extends OutboxRelayOptions {
   log?: (m: string) => void
@@ -34,11 +36,7 @@ export async function startPipeline (parts: Parts, options: PipelineOptions = {}
   // A search index that is down must not stop the service: writes are accepted and wait in the
   // outbox; the first bulk write creates the indices once it answers.
   await searchIndex.ensureIndices().catch((err: Error) => options.log?.(`search index not ready yet (${err.message}); indexing will catch up`))
-  if (searchIndex instanceof EmbeddedIndex) {
-    await modelReady
-    const stats = await reindexAll({ db: store.db, embedder, cache, target: searchIndex })
-    if (stats.documents > 0) options.log?.(`embedded index refilled from the store: ${stats.documents} documents`)
-  }
+  const refill = searchIndex instanceof EmbeddedIndex ? refillInBackground(parts, options.log ?? (() => {})) : null
   let onNewProposals: ((ids: string[]) => Promise<void>) | undefined
   if (options.alerts) {
     const finder = new CandidateFinder(searchIndex, cache, new PartnerMatcher(parts.graph, searchIndex, cache, options.alerts.weights))
@@ -53,6 +51,10 @@ export async function startPipeline (parts: Parts, options: PipelineOptions = {}
   return {
     relay,
     cache,
-    stop: () => relay.stop()
+    refill: refill?.progress ?? null,
+    stop: async () => {
+      await relay.stop()
+      await refill?.done
+    }
   }
 }

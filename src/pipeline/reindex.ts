@@ -17,9 +17,18 @@ export interface ReindexOptions {
   /** Bulk requests in flight. Default 2, one per write thread of a 2-core Elasticsearch node. */
   concurrency?: number
   onProgress?: (p: { kind: Kind, done: number, total: number }) => void
+  /** Embed texts that have no stored vector (default true); false indexes what is stored only. */
+  embedMissing?: boolean
 }
 
-export interface ReindexStats { documents: number, reusedVectors: number, embeddedVectors: number, ms: number }
+export interface ReindexStats {
+  documents: number
+  reusedVectors: number
+  embeddedVectors: number
+  ms: number
+  /** With `embedMissing: false`: records indexed without a vector they should carry. */
+  withoutVectors: Array<{ kind: Kind, id: string, version: number }>
+}
 
 /**
  * Writes every live record into `target`, reading pages in key order. Stored vectors are reused;
@@ -29,7 +38,7 @@ export async function reindexAll (options: ReindexOptions): Promise<ReindexStats
   const started = performance.now()
   const pageSize = options.pageSize ?? 500
   const inFlight = Math.max(1, options.concurrency ?? 2)
-  const stats: ReindexStats = { documents: 0, reusedVectors: 0, embeddedVectors: 0, ms: 0 }
+  const stats: ReindexStats = { documents: 0, reusedVectors: 0, embeddedVectors: 0, ms: 0, withoutVectors: [] }
   const kinds = options.kinds ?? KINDS
   const totals = new Map<Kind, number>()
   for (const kind of kinds) {
@@ -60,9 +69,10 @@ export async function reindexAll (options: ReindexOptions): Promise<ReindexStats
     }
     const { docs, stats: s } = await buildDocuments(rows.map((r) => ({
       kind, id: r.id, version: Number(r.revision), body: r.body as Record<string, unknown>, updatedAt: new Date(r.updated_at).toISOString()
-    })), options.embedder, options.cache)
+    })), options.embedder, options.cache, { embedMissing: options.embedMissing ?? true })
     stats.reusedVectors += s.reused
     stats.embeddedVectors += s.embedded
+    stats.withoutVectors.push(...s.withoutVectors)
     if (pending.length >= inFlight) await pending.shift()
     pending.push(options.target.bulk(docs.map((doc) => ({ op: 'upsert' as const, doc }))).then((result) => {
       if (result.failed.length > 0) throw new Error(`reindex of ${kind} failed: ${result.failed[0]?.reason}`)

@@ -14,7 +14,15 @@ const PartSchema = Type.Object({
 const ReadySchema = Type.Object({
   status: Type.Union([Type.Literal('ready'), Type.Literal('degraded'), Type.Literal('unavailable')]),
   semanticMatching: Type.Boolean(),
-  parts: Type.Array(PartSchema)
+  parts: Type.Array(PartSchema),
+  catchUp: Type.Object({
+    refill: Type.Union([Type.Null(), Type.Object({
+      state: Type.Union([Type.Literal('waiting'), Type.Literal('running'), Type.Literal('done'), Type.Literal('failed')]),
+      indexed: Type.Integer(),
+      total: Type.Integer()
+    })], { description: 'The embedded index refilled from the store after a start (null with Elasticsearch or without a worker here): search answers over what is indexed so far.' }),
+    pendingOutbox: Type.Union([Type.Integer(), Type.Null()], { description: 'Accepted writes not yet indexed (null: the store did not answer).' })
+  })
 })
 
 /**
@@ -32,11 +40,17 @@ async function healthRoutes (app: FastifyInstance): Promise<void> {
     schema: { tags: ['operations'], response: { 200: ReadySchema, 503: ReadySchema } }
   }, async (request, reply) => {
     const { store, queue, searchIndex, embedder } = app.parts
-    const parts = await Promise.all([store.health(), queue.health(), searchIndex.health(), embedder.health()])
+    const [parts, pending] = await Promise.all([
+      Promise.all([store.health(), queue.health(), searchIndex.health(), embedder.health()]),
+      store.db.selectFrom('outbox').select((eb) => eb.fn.countAll<string>().as('n')).where('done_at', 'is', null).executeTakeFirst()
+        .then((r) => Number(r?.n ?? 0), () => null)
+    ])
+    const refill = app.pipeline?.refill ?? null
     const required = parts.filter((p) => p.part !== 'embedder')
+    // While the index is refilled after a start, search sees part of the records: degraded.
     const status = required.some((p) => p.status !== 'up')
       ? 'unavailable'
-      : parts.every((p) => p.status === 'up') ? 'ready' : 'degraded'
+      : parts.every((p) => p.status === 'up') && (!refill || refill.state === 'done') ? 'ready' : 'degraded'
     reply.code(status === 'unavailable' ? 503 : 200)
     const admin = app.scopeOf(request) === 'admin'
     return {
@@ -44,9 +58,10 @@ async function healthRoutes (app: FastifyInstance): Promise<void> {
       semanticMatching: embedder.available,
       parts: parts.map((p) => admin
         ? { ...p, ...(p.detail === undefined ? {} : { detail: redactSecrets(p.detail) }) }
-        : { part: p.part, status: p.status })
+        : { part: p.part, status: p.status }),
+      catchUp: { refill: refill ? { state: refill.state, indexed: refill.indexed, total: refill.total } : null, pendingOutbox: pending }
     }
   })
 }
 
-export default fp(healthRoutes, { name: 'health-routes', dependencies: ['parts', 'auth'], fastify: '5.x' })
+export default fp(healthRoutes, { name: 'health-routes', dependencies: ['parts', 'auth', 'pipeline'], fastify: '5.x' })

@@ -2,6 +2,7 @@ import t from 'tap'
 import { loadConfig } from '../../config/load.ts'
 import { buildServer } from '../../src/build.ts'
 import { modelsDir, tempDir } from '../helpers/services.ts'
+import { eventually } from '../helpers/app.ts'
 
 t.test('GET /health answers without touching dependencies', async (t) => {
   const app = await buildServer({ config: loadConfig({ DATA_DIR: await tempDir(t), MODELS_DIR: modelsDir, EMBEDDING_ALLOW_REMOTE: 'false', EMBEDDING_ALLOW_MAVEN: 'false', DEMO_DATA: 'false' }) })
@@ -15,8 +16,11 @@ t.test('GET /ready lists each part of the embedded default with its latency', as
   const app = await buildServer({ config: loadConfig({ DATA_DIR: await tempDir(t), MODELS_DIR: modelsDir, EMBEDDING_MODEL: 'all-minilm-l6-v2', EMBEDDING_ALLOW_REMOTE: 'false', EMBEDDING_ALLOW_MAVEN: 'false', DEMO_DATA: 'false' }) })
   t.teardown(() => app.close())
   await app.parts.modelReady
+  // The embedded index is refilled in the background after start; /ready is degraded until then.
+  await eventually(async () => app.pipeline?.refill?.state === 'done', 30_000, 'refilled')
   const res = await app.inject({ method: 'GET', url: '/ready' })
   const body = res.json()
+  t.same(body.catchUp, { refill: { state: 'done', indexed: 0, total: 0 }, pendingOutbox: 0 })
   t.same(body.parts.map((p: { part: string }) => p.part), ['store', 'queue', 'searchIndex', 'embedder'])
   t.same(body.parts.map((p: { adapter: string }) => p.adapter), ['pglite', 'in-process', 'embedded', 'transformers.js'])
   for (const p of body.parts) t.type(p.latencyMs, 'number', `${p.part} has a latency`)
