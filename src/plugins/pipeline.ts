@@ -14,6 +14,8 @@ declare module 'fastify' {
 async function pipelinePlugin (app: FastifyInstance): Promise<void> {
   if (!app.config.RUN_WORKERS) {
     app.decorate('pipeline', null)
+    // Workers elsewhere create the indices too, but searches may come first.
+    await app.parts.searchIndex.ensureIndices().catch((err: Error) => app.log.warn(`search index not ready yet (${err.message})`))
     return
   }
   const pipeline = await startPipeline(app.parts, {

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream'
-import type { Kysely } from 'kysely'
+import { sql, type Kysely, type Transaction } from 'kysely'
 import type { ValidateFunction } from 'ajv'
 import type { Database } from '../store/schema.ts'
 import { KINDS, KIND_SCHEMAS, isKind, type Kind } from '../domain/kinds.ts'
@@ -7,6 +7,7 @@ import { ID_PATTERN } from '../domain/common.ts'
 import { compileBody } from '../validation.ts'
 import { RecordRepository, type WriteOutcome } from './record-repository.ts'
 import { ndjsonLines } from './ndjson-lines.ts'
+import { retryTransaction } from '../store/retry-transaction.ts'
 
 export interface BulkLineError { line: number, field: string, problem: string }
 
@@ -56,9 +57,13 @@ export async function importNdjson (db: Kysely<Database>, input: Readable, optio
 
   let batch: Array<Line & { n: number }> = []
   /** Writes lines in one transaction; returns their outcomes in order. */
-  const write = (lines: Line[]) => db.transaction().execute(async (tx) => {
+  const write = (lines: Line[]) => retryTransaction(db, async (tx) => {
     // The lines of a batch are distinct records, so their upserts go in as one set and the
     // deletes (rare) one by one, in the same transaction.
+    // Every record of the batch is locked first, in one order shared by all imports (a hash of its
+    // key): imports that upsert and delete overlapping records would otherwise lock them in
+    // different orders (the upserts in key order, then the deletes) and deadlock.
+    await lockRecords(tx, lines)
     const upserts = lines.flatMap((l) => l.op === 'upsert' ? [RecordRepository.writeOf(l.kind, l.id, l.record)] : [])
     const out = (await repo.putManyIn(tx, upserts)).map((r) => r.outcome)
     for (const l of lines) if (l.op === 'delete') out.push((await repo.deleteIn(tx, l.kind, l.id, l.version)).outcome)
@@ -140,4 +145,10 @@ function parseLine (raw: string, n: number, fail: (line: number, field: string, 
 function isDataError (err: unknown): boolean {
   const code = (err as { code?: unknown })?.code
   return typeof code === 'string' && code.startsWith('22')
+}
+
+/** Transaction-scoped advisory locks on the batch's record keys, taken in ascending hash order. */
+async function lockRecords (tx: Transaction<Database>, lines: readonly Line[]): Promise<void> {
+  const keys = JSON.stringify(lines.map((l) => `${l.kind}/${l.id}`))
+  await sql`select pg_advisory_xact_lock(h) from (select distinct hashtextextended(k, 0) as h from jsonb_array_elements_text(${keys}::jsonb) as k) x order by h`.execute(tx)
 }

@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Transaction } from 'kysely'
 import type { Database } from '../store/schema.ts'
+import { retryTransaction } from '../store/retry-transaction.ts'
 import type { Kind } from '../domain/kinds.ts'
 import { PROJECT_CHANGES } from '../match/collaboration-graph.ts'
 
@@ -66,7 +67,7 @@ export class RecordRepository {
 
   async put (kind: Kind, id: string, body: Record<string, unknown>): Promise<WriteResult> {
     const write = RecordRepository.writeOf(kind, id, body)
-    return this.db.transaction().execute(async (tx) => (await this.putManyIn(tx, [write]))[0] as WriteResult)
+    return retryTransaction(this.db, async (tx) => (await this.putManyIn(tx, [write]))[0] as WriteResult)
   }
 
   /** Same as `put`, inside a caller's transaction: a batch of one. */
@@ -142,14 +143,22 @@ export class RecordRepository {
   }
 
   async delete (kind: Kind, id: string, version?: number): Promise<WriteResult> {
-    return this.db.transaction().execute((tx) => this.deleteIn(tx, kind, id, version))
+    return retryTransaction(this.db, (tx) => this.deleteIn(tx, kind, id, version))
   }
 
   /** A delete with `version` follows the versioned rule; without, it applies to whatever is stored. */
   async deleteIn (tx: Transaction<Database>, kind: Kind, id: string, version?: number): Promise<WriteResult> {
     const current = await tx.selectFrom('records').select(['version', 'revision', 'deleted'])
       .where('kind', '=', kind).where('id', '=', id).forUpdate().executeTakeFirst()
-    if (!current) return { outcome: 'not_found', version: version ?? null, revision: 0 }
+    if (!current) {
+      // A versioned delete that arrives before the record's first write (writes out of order)
+      // leaves a tombstone, so that the older write, when it comes, cannot create the record.
+      if (version !== undefined) {
+        await tx.insertInto('records').values({ kind, id, version, revision: Math.max(1, version), visibility: 'public', deleted: true, body: JSON.stringify({ id }) })
+          .onConflict((oc) => oc.columns(['kind', 'id']).doNothing()).execute()
+      }
+      return { outcome: 'not_found', version: version ?? null, revision: 0 }
+    }
     const storedVersion = numberOrNull(current.version)
     const storedRevision = Number(current.revision)
     if (version !== undefined && storedVersion !== null && version <= storedVersion) {

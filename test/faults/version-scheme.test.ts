@@ -43,6 +43,13 @@ t.test('writes and deletes without a version never lock out later versions', asy
   t.equal((await del('v-2', '?version=3')).json().outcome, 'unchanged', 'a replayed delete changes nothing')
   t.equal((await put('v-2', { ...org, version: 3 })).statusCode, 409, 'a write as old as the delete cannot resurrect it')
   t.equal((await put('v-2', { ...org, version: 4 })).statusCode, 201)
+
+  t.equal((await del('v-3', '?version=5')).statusCode, 404, 'a delete that comes before the record: 404')
+  t.equal((await put('v-3', { ...org, version: 4 })).statusCode, 409, 'but the older write that comes after it cannot create the record')
+  t.equal((await get('v-3')).statusCode, 404)
+  t.equal((await put('v-3', { ...org, version: 6 })).statusCode, 201, 'a newer one does')
+  t.equal((await del('v-4')).statusCode, 404, 'an unversioned delete of nothing leaves nothing')
+  t.equal((await put('v-4', { ...org, version: 1 })).statusCode, 201)
 })
 
 for (const adapter of storeAdapters) {
