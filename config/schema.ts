@@ -14,7 +14,7 @@ export const ConfigSchema = Type.Object({
   DATA_DIR: Type.String({ default: '.data', description: 'Folder for embedded state (the in-process Postgres lives in DATA_DIR/pglite).' }),
   DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://', description: 'Postgres server; unset = embedded Postgres (PGlite) under DATA_DIR.' })),
   REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://', description: 'Redis for the BullMQ job queue; unset = in-process queue.' })),
-  ELASTICSEARCH_URL: Type.Optional(Type.String({ pattern: '^https?://', description: 'Elasticsearch node; unset = embedded search index.' })),
+  ELASTICSEARCH_URL: Type.Optional(Type.String({ pattern: '^https?://[^,\\s]+(\\s*,\\s*https?://[^,\\s]+)*$', description: 'Elasticsearch node, or every node of a cluster, comma-separated (requests fail over between them); unset = embedded search index.' })),
   EMBEDDING_MODEL: Type.String({ default: 'bge-small-en-v1.5', description: 'Embedding model name (see README: all-minilm-l6-v2, e5-small-v2, bge-small-en-v1.5, multilingual-e5-small) or a Hugging Face model id.' }),
   EMBEDDING_MODEL_PATH: Type.Optional(Type.String({ minLength: 1, description: 'A local model folder (config.json, tokenizer.json, onnx/model_quantized.onnx); wins over every other source.' })),
   MODELS_DIR: Type.String({ default: 'models', description: 'Folder of provisioned models, laid out as <hub id>/... (npm run models:provision).' }),

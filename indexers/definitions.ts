@@ -91,7 +91,8 @@ export function mapping (dims: number, kind: Kind) {
   } as const
 }
 
-export const INDEX_SETTINGS = { number_of_shards: 1, number_of_replicas: 0, refresh_interval: '1s' } as const
+/** One shard; a replica as soon as the cluster has a second data node (none on a single node, which stays green). */
+export const INDEX_SETTINGS = { number_of_shards: 1, auto_expand_replicas: '0-1', refresh_interval: '1s' } as const
 
 /** The alias a kind is searched through, and the concrete index behind it for a mapping version. */
 export function aliasName (prefix: string, kind: Kind): string {

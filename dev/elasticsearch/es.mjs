@@ -5,7 +5,10 @@
 //   node dev/elasticsearch/es.mjs start | stop | status | build
 //
 // Env: ES_PORT (9200), ES_DATA_DIR (<repo>/.data/elasticsearch), ES_HEAP (512m), ES_JAVA_HOME,
-//      ES_JAVA_OPTS, ES_PROCESSORS, ES_START_TIMEOUT (180 s), ES_STOP_TIMEOUT (30 s).
+//      ES_JAVA_OPTS, ES_PROCESSORS, ES_START_TIMEOUT (180 s), ES_STOP_TIMEOUT (30 s),
+//      ES_NODES (1): that many nodes on this machine, one cluster: node i answers HTTP on ES_PORT + i
+//      and transport on ES_PORT + 100 + i, keeps its data in <ES_DATA_DIR>/node-<i>; node 0 is the
+//      only master-eligible node, the others hold data (and the replicas), so any of them can stop.
 
 import { spawn, spawnSync } from 'node:child_process'
 import fs from 'node:fs'
@@ -26,6 +29,12 @@ const MIN_JAVA = 21
 const ANSI_SGR = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g')
 
 const ES_VERSION = readPinnedVersion()
+
+// A cluster on this machine: this process runs the command for each node in turn (see main).
+const CLUSTER_NODES = intEnv('ES_NODES', 1)
+const CLUSTER = process.env.ES_CLUSTER_NODE === undefined
+  ? null
+  : { index: Number(process.env.ES_CLUSTER_NODE), size: Number(process.env.ES_CLUSTER_SIZE), basePort: Number(process.env.ES_CLUSTER_BASE_PORT) }
 
 const cfg = {
   port: intEnv('ES_PORT', 9200),
@@ -288,6 +297,21 @@ function jvmArgs () {
     `-Epath.logs=${paths.logs}`,
     `-Ehttp.port=${cfg.port}`,
     `-Enode.processors=${cfg.processors}`,
+    ...clusterArgs(),
+  ]
+}
+
+/** Settings of a node of a cluster on this machine (none for a single node). */
+function clusterArgs () {
+  if (!CLUSTER) return []
+  const transport = (i) => CLUSTER.basePort + 100 + i
+  return [
+    '-Ediscovery.type=multi-node',
+    `-Enode.name=node-${CLUSTER.index}`,
+    `-Etransport.port=${transport(CLUSTER.index)}`,
+    `-Ediscovery.seed_hosts=${Array.from({ length: CLUSTER.size }, (_, i) => `127.0.0.1:${transport(i)}`).join(',')}`,
+    '-Ecluster.initial_master_nodes=node-0',
+    ...(CLUSTER.index === 0 ? [] : ['-Enode.roles=data,ingest']),
   ]
 }
 
@@ -422,6 +446,29 @@ async function status () {
 // ------------------------------------------------------------------------------------------------ main
 
 const command = process.argv[2]
+if (CLUSTER_NODES > 1 && !CLUSTER && ['start', 'stop', 'status'].includes(command)) {
+  // Each node by a run of this script of its own: start in order (node 0 first: it is the master),
+  // stop in reverse.
+  const order = Array.from({ length: CLUSTER_NODES }, (_, i) => i)
+  let failed = 0
+  for (const i of command === 'stop' ? order.reverse() : order) {
+    const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), command], {
+      stdio: 'inherit',
+      env: {
+        ...process.env,
+        ES_NODES: '1',
+        ES_PORT: String(cfg.port + i),
+        ES_DATA_DIR: path.join(cfg.dataDir, `node-${i}`),
+        ES_CLUSTER_NODE: String(i),
+        ES_CLUSTER_SIZE: String(CLUSTER_NODES),
+        ES_CLUSTER_BASE_PORT: String(cfg.port),
+      },
+    })
+    if (r.status !== 0) failed = r.status ?? 1
+    if (failed && command === 'start') break
+  }
+  process.exit(failed)
+}
 switch (command) {
   case 'start':
     await start()

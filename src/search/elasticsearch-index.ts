@@ -33,7 +33,10 @@ export class ElasticsearchIndex implements SearchIndex {
   private readonly requestOptions: { openTelemetry: { enabled: boolean } }
 
   constructor (private readonly options: ElasticsearchIndexOptions) {
-    this.client = new Client({ node: options.url, requestTimeout: options.requestTimeoutMs ?? 30_000, maxRetries: 1 })
+    // Every node of a cluster (a comma-separated list): a request that fails on one (a node down,
+    // a connection cut) is retried on another, and a dead node is left out until it answers again.
+    const nodes = options.url.split(',').map((u) => u.trim()).filter(Boolean)
+    this.client = new Client({ nodes, requestTimeout: options.requestTimeoutMs ?? 30_000, maxRetries: nodes.length > 1 ? 3 : 1 })
     this.requestOptions = { openTelemetry: { enabled: process.env.OTEL_ELASTICSEARCH_ENABLED?.toLowerCase() === 'true' } }
     this.prefix = options.prefix ?? 'engine-'
     this.dims = options.dims ?? 384
