@@ -49,9 +49,9 @@ t.test('two nodes, one killed during an import and a stream of requests', async 
   // A stream of searches and matches, four at a time, through the kill and the restart.
   const failures: string[] = []
   let answered = 0
-  let streaming = true
+  const streaming = { on: true }
   const stream = Promise.all(Array.from({ length: 4 }, async (_, w) => {
-    for (let k = 0; streaming; k++) {
+    for (let k = 0; streaming.on; k++) {
       const res = k % 2
         ? await app.inject({ method: 'GET', url: `/v1/search?q=sensori%20${(w + k) % 17}&kinds=organizations`, headers: auth('read') })
         : await app.inject({ method: 'POST', url: '/v1/match/partners', payload: { organizationId: `n-${(w * 31 + k) % (N / 2)}`, limit: 5 }, headers: auth('read') })
@@ -71,7 +71,7 @@ t.test('two nodes, one killed during an import and a stream of requests', async 
   await nodeStart(dataDir, 1)
   await eventually(async () => (await es.client.cluster.health()).status === 'green', 120_000, 'green again')
   t.pass('green again once the node is back')
-  streaming = false
+  streaming.on = false
   await stream
   t.ok(answered > 20, `${answered} searches and matches answered`)
   t.same(failures, [], 'no request failed')
