@@ -91,7 +91,7 @@ const rawText = (r: Record<RawSetting, number>) => Object.entries(r).map(([setti
 async function endToEnd (label: string, env: Record<string, string>) {
   const dataDir = await mkdtemp(join(tmpdir(), 'bench-ingest-'))
   const app = await buildServer({
-    config: loadConfig({ DATA_DIR: dataDir, MODELS_DIR: config.MODELS_DIR, EMBEDDING_MODEL: MODEL, EMBEDDING_ALLOW_REMOTE: 'false', EMBEDDING_ALLOW_MAVEN: 'false', API_KEYS: `${KEY}:admin`, LOG_LEVEL: 'silent', DEMO_DATA: 'false', EMBEDDING_THREADS: String(config.EMBEDDING_THREADS), ...env })
+    config: loadConfig({ DATA_DIR: dataDir, MODELS_DIR: config.MODELS_DIR, EMBEDDING_MODEL: MODEL, EMBEDDING_ALLOW_REMOTE: 'false', EMBEDDING_ALLOW_MAVEN: 'false', API_KEYS: `${KEY}:admin`, LOG_LEVEL: 'silent', DEMO_DATA: 'false', RATE_LIMIT_MAX: '0', EMBEDDING_THREADS: String(config.EMBEDDING_THREADS), ...env })
   })
   await app.parts.modelReady
   // Where the cores went during the run: the API process (this one: the bench's own polling is a

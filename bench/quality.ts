@@ -88,6 +88,7 @@ async function productRun (backend: string, model: string, docs: readonly SciFac
       EMBEDDING_ALLOW_MAVEN: 'false',
       DEMO_DATA: 'false',
       LOG_LEVEL: 'warn',
+      RATE_LIMIT_MAX: '0',
       ...(backend === 'elasticsearch' ? { ELASTICSEARCH_URL: ES_URL, INDEX_PREFIX: PREFIX } : {})
     })
   })

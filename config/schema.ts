@@ -41,7 +41,7 @@ export const ConfigSchema = Type.Object({
   ALERT_MIN_SCORE: Type.Number({ default: 0.45, minimum: 0, description: 'A new proposal with candidates scoring at least this emits a "proposal.candidates" event (queue and webhook).' }),
   ALERT_WEBHOOK_URL: Type.Optional(Type.String({ pattern: '^https?://', description: 'Receives each proposal.candidates event as a JSON POST (retried with the job queue\'s backoff).' })),
   DEMO_DATA: Type.Boolean({ default: true, description: 'Load the demo data set (fixtures/) on the first start of the embedded default (no DATABASE_URL, empty store).' }),
-  RATE_LIMIT_MAX: Type.Integer({ default: 1200, minimum: 0, description: 'Requests per client (its API key, else its address) per RATE_LIMIT_WINDOW_MS; past it 429 with Retry-After. 0: no limit. /health and /ready are not counted. Shared through Redis when REDIS_URL is set, per process otherwise.' }),
+  RATE_LIMIT_MAX: Type.Integer({ default: 6000, minimum: 0, description: 'Requests per client (its API key, else its address) per RATE_LIMIT_WINDOW_MS; past it 429 with Retry-After. 0: no limit. /health and /ready are not counted. Shared through Redis when REDIS_URL is set, per process otherwise.' }),
   RATE_LIMIT_WINDOW_MS: Type.Integer({ default: 60000, minimum: 1000, description: 'The window RATE_LIMIT_MAX counts over.' }),
   FREE_TEXT_CONCURRENCY: Type.Integer({ default: 4, minimum: 1, description: 'Free-text requests (search with q, match with text: each runs the model) one client may have in flight at once; one more is a 429, so that one client cannot hold the model for everyone.' }),
   SHUTDOWN_TIMEOUT_MS: Type.Integer({ default: 10000, minimum: 100, description: 'Grace period for in-flight work on SIGTERM/SIGINT.' })

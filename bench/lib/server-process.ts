@@ -14,8 +14,13 @@ export function freePort (): Promise<number> {
   })
 }
 
-/** Starts the server with package.json's own start command, as `npm start` does, and waits until it answers. */
+/**
+ * Starts the server with package.json's own start command, as `npm start` does, and waits until it
+ * answers. A benchmark's load comes from one client: the per-client limits are off unless `env`
+ * sets them.
+ */
 export async function spawnServer (env: Record<string, string>) {
+  env = { RATE_LIMIT_MAX: '0', FREE_TEXT_CONCURRENCY: '100000', ...env }
   const port = await freePort()
   // BENCH_SERVER_PROFILE=<dir>: the server writes a V8 CPU profile there when it stops.
   // (Node refuses --cpu-prof in NODE_OPTIONS: it goes on the command line.)

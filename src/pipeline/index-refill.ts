@@ -15,9 +15,10 @@ export interface RefillProgress {
 /**
  * Refills the in-memory index from the store in the background, so that the service answers at
  * once: reads at once, search over what is indexed so far. It writes the vectors already stored
- * and embeds nothing: records whose texts were never embedded (a backlog at restart, a new model)
- * are indexed on their words now and queued in the outbox, where the worker embeds them as it
- * does any write. Logs its progress every few seconds.
+ * and embeds nothing. Records the outbox still carries (a backlog at restart) are left to their
+ * jobs; records whose texts have no stored vector otherwise (a new model) are indexed on their
+ * words now and queued in the outbox, where the worker embeds them as it does any write. Logs its
+ * progress every few seconds.
  */
 export function refillInBackground (parts: Parts, log: (line: string) => void): { progress: RefillProgress, done: Promise<void> } {
   const progress: RefillProgress = { state: 'waiting', indexed: 0, total: 0, ms: 0 }
@@ -26,6 +27,7 @@ export function refillInBackground (parts: Parts, log: (line: string) => void): 
     // The stored vectors are keyed by model: wait until it is known (or known to be off).
     await parts.modelReady
     progress.state = 'running'
+
     const perKind = new Map<string, { done: number, total: number }>()
     let lastLog = performance.now()
     const stats = await reindexAll({
@@ -34,6 +36,9 @@ export function refillInBackground (parts: Parts, log: (line: string) => void): 
       cache: parts.vectors,
       target: parts.searchIndex,
       embedMissing: false,
+      // Records the outbox still carries are left to it: their jobs index them with their vectors,
+      // so a record in the index has been through the pipeline.
+      skipPending: true,
       onProgress: ({ kind, done, total }) => {
         perKind.set(kind, { done, total })
         progress.indexed = [...perKind.values()].reduce((a, k) => a + k.done, 0)

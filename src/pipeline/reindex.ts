@@ -19,6 +19,8 @@ export interface ReindexOptions {
   onProgress?: (p: { kind: Kind, done: number, total: number }) => void
   /** Embed texts that have no stored vector (default true); false indexes what is stored only. */
   embedMissing?: boolean
+  /** Leave out the records the outbox still carries (their jobs index them): the refill at start. Read with each page. */
+  skipPending?: boolean
 }
 
 export interface ReindexStats {
@@ -61,13 +63,13 @@ export async function reindexAll (options: ReindexOptions): Promise<ReindexStats
     refreshes.push(Promise.all(bulks).then(() => options.target.refresh([kind])))
     refreshes[refreshes.length - 1]?.catch(() => {})
   }
-  for await (const { kind, rows } of pagesOfKinds(options.db, kinds, pageSize)) {
+  for await (const { kind, rows } of pagesOfKinds(options.db, kinds, pageSize, options.skipPending ?? false)) {
     if (current !== kind) {
       if (current) refreshWhenIndexed(current, kindBulks)
       current = kind
       kindBulks = []
     }
-    const { docs, stats: s } = await buildDocuments(rows.map((r) => ({
+    const { docs, stats: s } = await buildDocuments(rows.filter((r) => !r.pending).map((r) => ({
       kind, id: r.id, version: Number(r.revision), body: r.body as Record<string, unknown>, updatedAt: new Date(r.updated_at).toISOString()
     })), options.embedder, options.cache, { embedMissing: options.embedMissing ?? true })
     stats.reusedVectors += s.reused
@@ -77,7 +79,7 @@ export async function reindexAll (options: ReindexOptions): Promise<ReindexStats
     pending.push(options.target.bulk(docs.map((doc) => ({ op: 'upsert' as const, doc }))).then((result) => {
       if (result.failed.length > 0) throw new Error(`reindex of ${kind} failed: ${result.failed[0]?.reason}`)
       done.set(kind, (done.get(kind) ?? 0) + rows.length)
-      stats.documents += rows.length
+      stats.documents += docs.length
       options.onProgress?.({ kind, done: done.get(kind) ?? 0, total: totals.get(kind) ?? 0 })
     }))
     kindBulks.push(pending[pending.length - 1] as Promise<void>)
@@ -92,16 +94,20 @@ export async function reindexAll (options: ReindexOptions): Promise<ReindexStats
 }
 
 /** The pages of each kind in turn. */
-async function * pagesOfKinds (db: Kysely<Database>, kinds: readonly Kind[], pageSize: number) {
-  for (const kind of kinds) for await (const rows of pages(db, kind, pageSize)) yield { kind, rows }
+async function * pagesOfKinds (db: Kysely<Database>, kinds: readonly Kind[], pageSize: number, markPending: boolean) {
+  for (const kind of kinds) for await (const rows of pages(db, kind, pageSize, markPending)) yield { kind, rows }
 }
 
 /**
  * Live records of a kind in key order, a page at a time (keyset pagination: constant cost per page).
  * The next page is read while the caller works on the current one.
  */
-async function * pages (db: Kysely<Database>, kind: Kind, pageSize: number) {
+async function * pages (db: Kysely<Database>, kind: Kind, pageSize: number, markPending: boolean) {
   const read = (after: string) => db.selectFrom('records').select(['id', 'revision', 'body', 'updated_at'])
+    // Whether the outbox still carries the record, read with the page (false when not asked).
+    .select((eb) => markPending
+      ? eb.exists(eb.selectFrom('outbox').select('seq').whereRef('outbox.record_id', '=', 'records.id').where('outbox.kind', '=', kind).where('outbox.done_at', 'is', null)).as('pending')
+      : eb.val(false).as('pending'))
     .where('kind', '=', kind).where('deleted', '=', false).where('id', '>', after)
     .orderBy('id').limit(pageSize).execute()
   let next = read('')
