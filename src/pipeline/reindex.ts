@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely'
+import { sql, type Kysely } from 'kysely'
 import type { Database } from '../store/schema.ts'
 import type { Embedder } from '../ports/embedder.ts'
 import type { SearchIndex } from '../ports/search-index.ts'
@@ -69,7 +69,7 @@ export async function reindexAll (options: ReindexOptions): Promise<ReindexStats
       current = kind
       kindBulks = []
     }
-    const { docs, stats: s } = await buildDocuments(rows.filter((r) => !r.pending).map((r) => ({
+    const { docs, stats: s } = await buildDocuments(rows.filter((r) => r.pending !== true).map((r) => ({
       kind, id: r.id, version: Number(r.revision), body: r.body as Record<string, unknown>, updatedAt: new Date(r.updated_at).toISOString()
     })), options.embedder, options.cache, { embedMissing: options.embedMissing ?? true })
     stats.reusedVectors += s.reused
@@ -107,7 +107,7 @@ async function * pages (db: Kysely<Database>, kind: Kind, pageSize: number, mark
     // Whether the outbox still carries the record, read with the page (false when not asked).
     .select((eb) => markPending
       ? eb.exists(eb.selectFrom('outbox').select('seq').whereRef('outbox.record_id', '=', 'records.id').where('outbox.kind', '=', kind).where('outbox.done_at', 'is', null)).as('pending')
-      : eb.val(false).as('pending'))
+      : sql<boolean>`false`.as('pending'))
     .where('kind', '=', kind).where('deleted', '=', false).where('id', '>', after)
     .orderBy('id').limit(pageSize).execute()
   let next = read('')
