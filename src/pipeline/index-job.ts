@@ -35,6 +35,7 @@ export function indexJobHandler (deps: IndexJobDeps) {
     } catch (err) {
       // Whatever stopped the job (the index unreachable, the model gone), its pending rows say so
       // in /v1/status until a later attempt indexes them. Per-record failures were written already.
+      if ((err as { errorsRecorded?: boolean }).errorsRecorded) throw err
       await deps.db.updateTable('outbox').set({ last_error: String((err as Error).message).slice(0, 1000) })
         .where('seq', 'in', data.seqs).where('done_at', 'is', null).execute().catch(() => {})
       throw err
@@ -88,7 +89,7 @@ function indexRecords (deps: IndexJobDeps) {
       const reason = result.failed.slice(0, 3).map((f) => `${f.kind}/${f.id}: ${f.reason}`).join('; ')
       await deps.db.updateTable('outbox').set({ last_error: reason.slice(0, 1000) })
         .where('seq', 'in', [...keys].filter(([key]) => failed.has(key)).flatMap(([, k]) => k.seqs)).execute()
-      throw new Error(`${result.failed.length} of ${operations.length} index operations failed: ${reason}`)
+      throw Object.assign(new Error(`${result.failed.length} of ${operations.length} index operations failed: ${reason}`), { errorsRecorded: true })
     }
   }
 }

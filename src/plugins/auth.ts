@@ -12,6 +12,11 @@ declare module 'fastify' {
     requireScope (scope: Scope): (request: FastifyRequest, reply: FastifyReply) => Promise<void>
     /** The scope a request's key grants (every scope without API_KEYS), or null: no key or an unknown one. */
     scopeOf (request: FastifyRequest): Scope | null
+    /**
+     * Who is asking, for limits: a digest of a valid API key (never the key), else the client's
+     * address, so that a flood of made-up keys counts as one client.
+     */
+    clientOf (request: FastifyRequest): string
   }
 }
 
@@ -45,6 +50,13 @@ async function auth (app: FastifyInstance): Promise<void> {
     return presented ? matchKey(presented)?.scope ?? null : null
   })
 
+  const digests = new Map(entries.map((e) => [e.key.toString(), `key:${createHash('sha256').update(e.key).digest('base64url').slice(0, 16)}`]))
+  app.decorate('clientOf', (request: FastifyRequest): string => {
+    const presented = keyOf(request)
+    const known = presented && !open ? matchKey(presented) : undefined
+    return known ? digests.get(known.key.toString()) as string : `ip:${request.ip}`
+  })
+
   app.decorate('requireScope', (scope: Scope) => async (request: FastifyRequest, reply: FastifyReply) => {
     if (open) return
     const presented = keyOf(request)
@@ -58,15 +70,6 @@ async function auth (app: FastifyInstance): Promise<void> {
       throw Object.assign(new Error(`this API key has scope "${match.scope}"; "${scope}" is needed`), { statusCode: 403 })
     }
   })
-}
-
-/**
- * Who is asking, for limits: a digest of the API key presented (never the key), else the client's
- * address. An unknown key still counts as its own client.
- */
-export function clientOf (request: FastifyRequest): string {
-  const key = keyOf(request)
-  return key ? `key:${createHash('sha256').update(key).digest('base64url').slice(0, 16)}` : `ip:${request.ip}`
 }
 
 function keyOf (request: FastifyRequest): string | undefined {

@@ -2,7 +2,6 @@ import fp from 'fastify-plugin'
 import rateLimit from '@fastify/rate-limit'
 import { Redis } from 'ioredis'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { clientOf } from './auth.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -32,7 +31,7 @@ async function limits (app: FastifyInstance): Promise<void> {
       global: false,
       max: config.RATE_LIMIT_MAX,
       timeWindow: config.RATE_LIMIT_WINDOW_MS,
-      keyGenerator: clientOf,
+      keyGenerator: (request) => app.clientOf(request),
       // Probes of load balancers and orchestrators are never limited.
       allowList: (request) => request.url === '/health' || request.url.startsWith('/ready'),
       // If Redis is away, requests are served rather than refused.
@@ -45,7 +44,7 @@ async function limits (app: FastifyInstance): Promise<void> {
 
   const inFlight = new Map<string, number>()
   app.decorate('freeTextSlot', async (request: FastifyRequest, reply: FastifyReply) => {
-    const client = clientOf(request)
+    const client = app.clientOf(request)
     const n = inFlight.get(client) ?? 0
     if (n >= config.FREE_TEXT_CONCURRENCY) {
       reply.header('retry-after', '1')

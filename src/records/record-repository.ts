@@ -93,7 +93,8 @@ export class RecordRepository {
     // A versioned write wins over a stored row without a version or with an older one; an
     // unversioned write wins unless it would change nothing.
     // The final select reads `records` as it was before this statement: for an ignored write, the
-    // stored row it lost to, for a written one whether it was a tombstone.
+    // stored row it lost to, for a written one whether it was a tombstone. Bodies are compared
+    // without `version`, which rows written before migration 0006 carry in their body.
     const result = await sql<{ kind: string, id: string, written: boolean, inserted: boolean | null, revision: string | null, version: string | null, stored_version: string | null, stored_revision: string | null, deleted: boolean | null, same: boolean | null }>`
       with input as (
         select * from jsonb_to_recordset(${input}::jsonb) as x(kind text, id text, version bigint, visibility text, body jsonb)
@@ -104,14 +105,14 @@ export class RecordRepository {
           set version = coalesce(excluded.version, records.version),
               revision = greatest(records.revision + 1, excluded.version),
               visibility = excluded.visibility, deleted = false, body = excluded.body, updated_at = now()
-          where case when excluded.version is null then records.deleted or records.body <> excluded.body
+          where case when excluded.version is null then records.deleted or (records.body - 'version') <> (excluded.body - 'version')
                      else records.version is null or records.version < excluded.version end
         returning kind, id, version, revision, (xmax = 0) as inserted
       ), queued as (
         insert into outbox (kind, record_id, revision, op) select kind, id, revision, 'upsert' from written
       )
       select i.kind, i.id, w.id is not null as written, w.inserted, w.revision, w.version,
-             r.version as stored_version, r.revision as stored_revision, r.deleted, r.body = i.body as same
+             r.version as stored_version, r.revision as stored_revision, r.deleted, (r.body - 'version') = (i.body - 'version') as same
       from input i
       left join written w on w.kind = i.kind and w.id = i.id
       left join records r on r.kind = i.kind and r.id = i.id`.execute(tx)
@@ -123,7 +124,8 @@ export class RecordRepository {
       if (r.written) return { outcome: r.inserted || r.deleted ? 'created' : 'updated', version: numberOrNull(r.version), revision: Number(r.revision) }
       const storedVersion = numberOrNull(r.stored_version)
       const revision = Number(r.stored_revision)
-      if (!r.deleted && r.same && storedVersion === w.version) return { outcome: 'unchanged', version: storedVersion, revision }
+      // The same content again: as a replay of the stored version, or as an unversioned write.
+      if (!r.deleted && r.same && (storedVersion === w.version || w.version === null)) return { outcome: 'unchanged', version: storedVersion, revision }
       return { outcome: 'stale', version: w.version, revision, ...(storedVersion === null ? {} : { storedVersion }) }
     })
     const projects = writes.filter((w, i) => w.kind === 'projects' && (results[i]?.outcome === 'created' || results[i]?.outcome === 'updated'))
@@ -154,8 +156,10 @@ export class RecordRepository {
       // A versioned delete that arrives before the record's first write (writes out of order)
       // leaves a tombstone, so that the older write, when it comes, cannot create the record.
       if (version !== undefined) {
-        await tx.insertInto('records').values({ kind, id, version, revision: Math.max(1, version), visibility: 'public', deleted: true, body: JSON.stringify({ id }) })
-          .onConflict((oc) => oc.columns(['kind', 'id']).doNothing()).execute()
+        const inserted = await tx.insertInto('records').values({ kind, id, version, revision: Math.max(1, version), visibility: 'public', deleted: true, body: JSON.stringify({ id }) })
+          .onConflict((oc) => oc.columns(['kind', 'id']).doNothing()).returning('id').executeTakeFirst()
+        // A write created the record meanwhile (the insert waited for it): delete it as it now is.
+        if (!inserted) return this.deleteIn(tx, kind, id, version)
       }
       return { outcome: 'not_found', version: version ?? null, revision: 0 }
     }

@@ -159,7 +159,7 @@ export class ElasticsearchIndex implements SearchIndex {
     // Ranking reads one doc value, which holds the id: no stored field is read (`_source: false`
     // still reads each hit's stored _id: without it a profile match's searches ran at 126 req/s, not 103, README
     // table). Search shows the whole document (it highlights the texts).
-    const fields = q.withTexts ? { _source: { excludes: ['vec_*', RANKING_DOCVALUE] } } : { stored_fields: '_none_', docvalue_fields: [RANKING_DOCVALUE] }
+    const fields = q.withTexts ? { _source: { excludes: ['vec_*', 'search_*', RANKING_DOCVALUE] } } : { stored_fields: '_none_', docvalue_fields: [RANKING_DOCVALUE] }
     const searches: Array<Record<string, unknown>> = []
     if (q.lexical) searches.push({ index }, { query: esLexical(q.lexical, q.filter), size: q.size, ...fields, track_total_hits: false })
     for (const s of q.semantic ?? []) searches.push({ index }, { ...esKnn(s, q.filter, q.size), ...fields, track_total_hits: false })
@@ -197,7 +197,14 @@ export class ElasticsearchIndex implements SearchIndex {
       const result: RetrievalResult = { lists: {}, docs: new Map() }
       for (const name of names) {
         const r = res.responses[at++]
-        if (!r || 'error' in r) throw new Error(`${name} search failed: ${r ? `${r.error.type}: ${r.error.reason}` : 'no response'}`)
+        if (!r || 'error' in r) {
+          const reason = r ? `${r.error.type}: ${r.error.reason}` : 'no response'
+          // Overloaded or without the shards it needs (a node away): the same as an outage.
+          if (r && (r.status === 429 || r.status >= 500)) {
+            throw new SearchIndexUnavailableError(`the search index is unavailable (${reason}): retry later`)
+          }
+          throw new Error(`${name} search failed: ${reason}`)
+        }
         // Cosine kNN scores come back as (1 + cos) / 2: turn them back into cosine similarities.
         const knn = name.startsWith('knn:')
         // A kNN search asks for more neighbours than it keeps when it leaves ids out late (esKnn).

@@ -37,6 +37,9 @@ t.test('writes and deletes without a version never lock out later versions', asy
   t.equal(stale.statusCode, 409, 'a replay of version 1 is refused')
   t.match(stale.json(), { outcome: 'stale', version: 1, storedVersion: 1 })
   t.equal((await put('v-2', { ...org, version: 2 })).statusCode, 200, 'version 2 lands')
+  t.equal((await put('v-2', { ...org, name: 'unversioned again' })).statusCode, 200)
+  const again = await put('v-2', { ...org, name: 'unversioned again' })
+  t.match(again.json(), { outcome: 'unchanged', version: 2 }, 'the same unversioned write again, after a versioned one: unchanged, not a 409')
 
   t.equal((await del('v-2', '?version=1')).statusCode, 409, 'an older versioned delete is refused')
   t.equal((await del('v-2', '?version=3')).json().outcome, 'deleted')

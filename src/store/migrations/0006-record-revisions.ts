@@ -27,9 +27,12 @@ export async function up (db: Kysely<any>): Promise<void> {
   await sql`alter table outbox rename column version to revision`.execute(db)
   await sql`update outbox set revision = 1 where revision < 1`.execute(db)
   await sql`alter table outbox add column job_id text`.execute(db)
+  // Whether the outbox still carries a record (the refill at start asks for every record).
+  await sql`create index outbox_pending_record on outbox (kind, record_id) where done_at is null`.execute(db)
 }
 
 export async function down (db: Kysely<any>): Promise<void> {
+  await sql`drop index if exists outbox_pending_record`.execute(db)
   await sql`alter table outbox drop column job_id`.execute(db)
   await sql`alter table outbox rename column revision to version`.execute(db)
   await sql`update records set body = body || jsonb_build_object('version', revision) where version is null`.execute(db)
