@@ -21,24 +21,26 @@
 // Metrics: Recall@10 = |top 10 ∩ truth| / |truth|; nDCG@10 with binary relevance and the ideal DCG over
 // min(10, |truth|) relevant results; both averaged over validation projects.
 //
-// Weights: the matcher is run for real with the defaults (DEFAULT_WEIGHTS) on every evaluated project,
-// and the whole candidate pool it returns (every candidate with its feature values) is kept. The other
-// settings (defaults without the lexical feature, history-heavy, programme-heavy) and a grid over
-// past_partner, shared_partners, same_programme, fusion (0-0.8) and lexical (0 or 0.1) are obtained by
-// re-scoring that pool: score = Σ weight × value, rounded and ordered as the matcher does (the pool and
-// the values do not depend on the weights; the values come back rounded to 4 decimals, so a near-tie
-// can flip: the JSON reports how many top-10 lists the re-scoring reproduces). The grid's best setting
-// on the "tune" half (even rcn) is then run through the real matcher on the "held-out" half (odd rcn),
-// on which it was not chosen; that is the number reported for it. BENCH_REAL_VARIANTS=1 runs the
-// principled settings through the real matcher too (about 11 more minutes).
-// A what-if row (re-scoring only, not the matcher) grades past_partner by the number of shared projects.
+// Methods, each through the real matcher on every evaluated project:
+//   defaults      the hand-set weights (DEFAULT_WEIGHTS, the cold start);
+//   trained       the weights `npm run ranker:train` learns from this store (trainPartnerRanker): its
+//                 own time split inside the learning years (the consortia of the projects that started
+//                 in the last 12 months of 2016 as outcomes of the history before them). The validation
+//                 years are never seen by the trainer, so both halves are held out for it.
+// Baselines (in memory, same queries): programme popularity, the coordinator's past co-participants
+// (most shared projects first), and co-participants filled with programme popularity.
+// A diagnostic row (not a method) fits the same trainer on the defaults' pools of the tune half
+// (even rcn) of the validation projects and re-scores the held-out half: how far these features go
+// when the training data is the evaluation period itself. The defaults' pools are also re-scored with
+// the trained weights to check that re-scoring reproduces the matcher's order (sameTop10AsRescoring).
 //
 // Environment: BENCH_MAX_QUERIES caps the validation projects (default: all 3,261 eligible, about 15
 // minutes on 2 idle cores, 20 on a busy machine; N: a deterministic sample, the first N by a hash of the
 // rcn, e.g. 2000 in about 10 minutes), SHARED_DATA_DIR, TEST_DATABASE_URL (when set, a fresh database on that Postgres
 // server is created and dropped instead of the default embedded PGlite store; not faster here: the
 // matcher's graph queries are CPU-bound on the same 2 cores), BENCH_CONCURRENCY (matches in flight with
-// a Postgres server, default 4; PGlite is one connection), BENCH_REAL_VARIANTS.
+// a Postgres server, default 4; PGlite is one connection), BENCH_DUMP_POOLS (a file: every evaluated
+// project's pool, one JSON line each: candidate, relevance, shared projects, feature values).
 import { createHash } from 'node:crypto'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -61,11 +63,12 @@ import { CollaborationGraph } from '../src/match/collaboration-graph.ts'
 import { seekerFromRecord } from '../src/match/seeker.ts'
 import { DEFAULT_WEIGHTS, FEATURES, type Feature, type Weights } from '../src/match/features.ts'
 import { report } from './lib/report.ts'
+import { trainPartnerRanker } from '../src/match/ranker/train-partner-ranker.ts'
+import { fitPairwise } from '../src/match/ranker/pairwise-logistic.ts'
 
 const DATA = join(process.env.SHARED_DATA_DIR ?? join(process.cwd(), '..', 'shared', 'data'), 'h2020')
 const MAX_QUERIES = Number(process.env.BENCH_MAX_QUERIES ?? 0) > 0 ? Number(process.env.BENCH_MAX_QUERIES) : Infinity
 const DATABASE_URL = process.env.TEST_DATABASE_URL
-const REAL_VARIANTS = process.env.BENCH_REAL_VARIANTS === '1'
 const CONCURRENCY = DATABASE_URL ? Math.max(1, Number(process.env.BENCH_CONCURRENCY ?? 4)) : 1
 const K = 10
 const LEARN_YEARS = [2014, 2015, 2016]
@@ -75,10 +78,6 @@ const KIND_OF_TYPE: Record<string, string> = { HES: 'university', PRC: 'company'
 const COUNTRY_FIX: Record<string, string> = { UK: 'GB', EL: 'GR' }
 /** Most specific first: the area a project listed under several is assigned to. */
 const AREA_PRIORITY = ['SC1', 'SC2', 'SC3', 'SC4', 'SC5', 'SC6', 'SC7', 'FET', 'RI', 'SEWP', 'SWAFS', 'Euratom', 'ARF', 'LEIT', 'ERC', 'MSCA', 'Innovation in SMEs']
-
-const GRID_FEATURES = ['past_partner', 'shared_partners', 'same_programme', 'fusion'] as const
-const GRID_VALUES = [0, 0.05, 0.1, 0.2, 0.4, 0.8]
-const GRID_LEXICAL = [0, 0.1]
 
 const log = (message: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${message}`)
 const round = (x: number, digits = 4) => Math.round(x * 10 ** digits) / 10 ** digits
@@ -414,8 +413,6 @@ async function inParallel<T> (items: readonly T[], limit: number, fn: (item: T, 
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
 }
 
-const describeWeights = (w: Weights) => (['lexical', 'fusion', 'past_partner', 'shared_partners', 'same_programme'] as const).map((f) => `${f}=${w[f]}`).join(' ')
-
 // ---------------------------------------------------------------------------------------------
 
 async function main (): Promise<void> {
@@ -460,13 +457,15 @@ async function main (): Promise<void> {
     await graph.reload()
     const base = baselines(learning)
 
-    // Principled settings. The defaults always run through the real matcher, over every query, and
-    // the candidate pool it returns (every candidate with its feature values) is kept for re-scoring.
+    // The trained ranker, as `npm run ranker:train` trains it: from the store alone (the learning
+    // years), its own time split inside them; never from the validation years.
+    t = performance.now()
+    const training = await trainPartnerRanker({ db, index, cache, model: null, graph, prior: { ...DEFAULT_WEIGHTS }, log: (m) => log(`trainer: ${m}`) })
+    phase('train', t)
+    log(`trainer: ${JSON.stringify(training.report.data)}; validation ${JSON.stringify(training.report.validation)}`)
     const variants: Array<{ name: string, weights: Weights, why: string }> = [
-      { name: 'matcher: defaults', weights: { ...DEFAULT_WEIGHTS }, why: 'DEFAULT_WEIGHTS' },
-      { name: 'matcher: defaults, lexical=0', weights: { ...DEFAULT_WEIGHTS, lexical: 0 }, why: 'the lexical list is the coordinator\'s own name (no needs text): drop it' },
-      { name: 'matcher: history-heavy', weights: { ...DEFAULT_WEIGHTS, past_partner: 0.4, shared_partners: 0.2 }, why: 'collaboration history dominates' },
-      { name: 'matcher: programme-heavy', weights: { ...DEFAULT_WEIGHTS, same_programme: 0.4 }, why: 'activity in the project\'s programme area dominates' }
+      { name: 'matcher: defaults', weights: { ...DEFAULT_WEIGHTS }, why: 'DEFAULT_WEIGHTS (the cold start)' },
+      { name: 'matcher: trained ranker', weights: training.weights, why: 'trainPartnerRanker on the store (learning years only), pairwise logistic' }
     ]
 
     const seekers = new Map<string, Awaited<ReturnType<typeof seekerFromRecord>>>()
@@ -495,7 +494,7 @@ async function main (): Promise<void> {
         times.push(performance.now() - t1)
         top.set(q.rcn, results.slice(0, K).map((r) => r.id))
         pools.set(q.rcn, results.map((r) => ({ id: r.id, values: valuesOf(r), pastProjects: r.reasons.pastProjects.length })))
-        if (++done % 250 === 0) log(`  ${label}: ${done}/${on.length} queries`)
+        if (++done % 500 === 0) log(`  ${label}: ${done}/${on.length} queries`)
       })
       const ms = performance.now() - t0
       times.sort((a, b) => a - b)
@@ -514,74 +513,40 @@ async function main (): Promise<void> {
     const first = await runMatcher(DEFAULT_WEIGHTS, 'matcher: defaults', queries)
     const pools = first.pools
     phase('matcherDefaults', t)
+    runs.set('matcher: defaults', { top: first.top, source: 'matcher' })
+    t = performance.now()
+    const trainedRun = await runMatcher(training.weights, 'matcher: trained ranker', queries)
+    phase('matcherTrained', t)
+    runs.set('matcher: trained ranker', { top: trainedRun.top, source: 'matcher' })
+
+    if (process.env.BENCH_DUMP_POOLS) {
+      const { writeFileSync } = await import('node:fs')
+      writeFileSync(process.env.BENCH_DUMP_POOLS, queries.map((q) => JSON.stringify({ rcn: q.rcn, half: q.half, truth: q.truth.size, pool: (pools.get(q.rcn) ?? []).map((c) => [c.id, q.truth.has(c.id) ? 1 : 0, c.pastProjects, ...FEATURE_NAMES.map((f) => c.values[f])]) })).join('\n'))
+    }
     const packed = new Map([...pools].map(([rcn, pool]) => [rcn, pack(pool)]))
     const empty = pack([])
     const rescored = (w: Weights, on: readonly Query[] = queries) => new Map(on.map((q) => [q.rcn, rescore(packed.get(q.rcn) ?? empty, w)]))
-    const agreement = (a: ReadonlyMap<string, readonly string[]>, b: ReadonlyMap<string, readonly string[]>) => {
+    const agreement = (x: ReadonlyMap<string, readonly string[]>, y: ReadonlyMap<string, readonly string[]>) => {
       let same = 0
-      for (const [rcn, list] of a) if (list.join(' ') === (b.get(rcn) ?? []).join(' ')) same++
-      return `${same}/${a.size}`
+      for (const [rcn, list] of x) if (list.join(' ') === (y.get(rcn) ?? []).join(' ')) same++
+      return `${same}/${x.size}`
     }
-    const checks: Record<string, string> = { 'matcher: defaults': agreement(first.top, rescored(DEFAULT_WEIGHTS)) }
-    log(`re-scoring check: ${checks['matcher: defaults']} default top-10 lists reproduced exactly from the returned feature values`)
-
-    t = performance.now()
-    for (const v of variants) {
-      if (v.name === 'matcher: defaults') { runs.set(v.name, { top: first.top, source: 'matcher' }); continue }
-      if (REAL_VARIANTS) {
-        const r = await runMatcher(v.weights, v.name, queries)
-        checks[v.name] = agreement(r.top, rescored(v.weights))
-        runs.set(v.name, { top: r.top, source: 'matcher' })
-      } else runs.set(v.name, { top: rescored(v.weights), source: 're-scored' })
+    const checks: Record<string, string> = {
+      'matcher: defaults': agreement(first.top, rescored(DEFAULT_WEIGHTS)),
+      'matcher: trained ranker': agreement(trainedRun.top, rescored(training.weights))
     }
-    phase('variants', t)
+    log(`re-scoring check: ${checks['matcher: defaults']} default top-10 lists reproduced from the returned feature values`)
 
-    // Grid on the tune half.
-    t = performance.now()
-    const grid: Array<{ weights: Weights, recall: number, ndcg: number }> = []
-    let combos: Array<Record<string, number>> = [{}]
-    for (const f of GRID_FEATURES) combos = combos.flatMap((c) => GRID_VALUES.map((v) => ({ ...c, [f]: v })))
-    for (const c of combos) {
-      for (const lexical of GRID_LEXICAL) {
-        const weights: Weights = { ...DEFAULT_WEIGHTS, ...c, lexical }
-        if (GRID_FEATURES.every((f) => weights[f] === 0)) continue
-        const s = evaluate(tune, rescored(weights, tune))
-        grid.push({ weights, recall: mean(s.recall), ndcg: mean(s.ndcg) })
-      }
-    }
-    grid.sort((a, b) => b.ndcg - a.ndcg || b.recall - a.recall)
-    const best = grid[0]
-    if (!best) throw new Error('empty grid')
-    phase('grid', t)
-    log(`grid: ${grid.length} settings on ${tune.length} tune queries; best ${describeWeights(best.weights)}: nDCG@10 ${round(best.ndcg)}, Recall@10 ${round(best.recall)}`)
-
-    // The chosen weights through the real matcher, on the held-out half (the number reported for them);
-    // on the tune half the table shows their re-scored value, the one the grid chose them by.
-    t = performance.now()
-    const tunedName = 'matcher: tuned on tune half'
-    const tuned = await runMatcher(best.weights, tunedName, heldOut)
-    checks[tunedName] = agreement(tuned.top, rescored(best.weights, heldOut))
-    const tunedTop = new Map<string, readonly string[]>([...rescored(best.weights, tune), ...tuned.top])
-    runs.set(tunedName, { top: tunedTop, source: 'matcher on held-out, re-scored on tune' })
-    variants.push({ name: tunedName, weights: best.weights, why: `best nDCG@10 of ${grid.length} grid settings on the tune half (even rcn)` })
-    phase('tunedHeldOut', t)
-
-    // What-if (bench-side re-scoring, not the matcher): past_partner graded by the number of projects
-    // shared with the coordinator, min(1, ln(1 + n) / ln(1 + 10)) as shared_partners is scaled, instead
-    // of 0/1; its weight chosen on the tune half, the tuned weights otherwise.
-    const gradedPools = new Map([...pools].map(([rcn, pool]) => [rcn, pack(pool.map((c) => ({
-      ...c, values: { ...c.values, past_partner: round(Math.min(1, Math.log1p(c.pastProjects) / Math.log1p(10))) }
-    })))]))
-    const gradedRun = (w: Weights, on: readonly Query[]) => new Map(on.map((q) => [q.rcn, rescore(gradedPools.get(q.rcn) ?? empty, w)]))
-    const gradedGrid = [0.1, 0.2, 0.4, 0.8, 1.6, 3.2].map((pp) => {
-      const weights: Weights = { ...best.weights, past_partner: pp }
-      const sc = evaluate(tune, gradedRun(weights, tune))
-      return { weights, ndcg: mean(sc.ndcg), recall: mean(sc.recall) }
-    }).sort((a, b) => b.ndcg - a.ndcg || b.recall - a.recall)
-    const gradedBest = gradedGrid[0] as { weights: Weights, ndcg: number, recall: number }
-    const whatIfName = 'what-if: graded past_partner (re-scored)'
-    runs.set(whatIfName, { top: gradedRun(gradedBest.weights, queries), source: 'what-if re-scoring' })
-    variants.push({ name: whatIfName, weights: gradedBest.weights, why: 'not the matcher: past_partner = min(1, ln(1 + shared projects) / ln(11)) instead of 0/1, weight chosen on the tune half' })
+    // Diagnostic (not a method: it learns from the evaluation years): the same trainer's fit on the
+    // tune half of the validation projects, re-scored on the held-out half. How far the features go
+    // when the training data is the evaluation period itself.
+    const featureIndex = FEATURE_NAMES
+    const groupsOf = (on: readonly Query[]) => on.map((q) => (pools.get(q.rcn) ?? []).map((c) => ({ x: featureIndex.map((f) => c.values[f]), label: q.truth.has(c.id) ? 1 : 0, weight: 1 })))
+    const inPeriod = fitPairwise(groupsOf(tune), { prior: featureIndex.map((f) => DEFAULT_WEIGHTS[f]) })
+    const inPeriodWeights = Object.fromEntries(featureIndex.map((f, j) => [f, inPeriod.weights[j] as number])) as Weights
+    const inPeriodName = 'diagnostic: fitted on the validation tune half (re-scored)'
+    runs.set(inPeriodName, { top: rescored(inPeriodWeights), source: 'in-period fit, re-scored; compare on held-out' })
+    variants.push({ name: inPeriodName, weights: inPeriodWeights, why: 'fitPairwise on the defaults\' pools of the tune half of 2017-2018: an upper reference for these features, not a method' })
 
     // Baselines and the ceiling, on the same queries.
     const baseRuns: Array<[string, Ranking]> = [
@@ -599,7 +564,8 @@ async function main (): Promise<void> {
     // Paired differences on the held-out half (where the tuned weights ran through the real matcher).
     const pairedBase = {
       defaults: evaluate(heldOut, runs.get('matcher: defaults')?.top ?? new Map()),
-      coParticipants: evaluate(heldOut, runs.get('baseline: coordinator co-participants')?.top ?? new Map())
+      coParticipants: evaluate(heldOut, runs.get('baseline: coordinator co-participants')?.top ?? new Map()),
+      coThenPopularity: evaluate(heldOut, runs.get('baseline: co-participants, then popularity')?.top ?? new Map())
     }
     const paired = (a: Scores, b: Scores) => {
       const d = a.ndcg.map((x, i) => x - (b.ndcg[i] as number))
@@ -628,7 +594,7 @@ async function main (): Promise<void> {
         source,
         sameTop10AsRescoring: checks[name],
         nDCGvsCoParticipants: { meanDiff: round(mean(diff)), stderr: round(stderr(diff)) },
-        heldOutPairedDiff: { vsDefaults: paired(held, pairedBase.defaults), vsCoParticipants: paired(held, pairedBase.coParticipants) },
+        heldOutPairedDiff: { vsDefaults: paired(held, pairedBase.defaults), vsCoParticipants: paired(held, pairedBase.coParticipants), vsCoThenPopularity: paired(held, pairedBase.coThenPopularity) },
         queriesWithHit: all.recall.filter((r) => r > 0).length
       }
     }
@@ -681,11 +647,6 @@ async function main (): Promise<void> {
       for (const id of q.truth) if (past.has(id.slice(4))) { pastTruth++; if (ids.has(id)) pastTruthInPool++ }
       if (past.size <= 100) for (const pic of past.keys()) { pastAll++; if (ids.has(orgId(pic))) pastAllInPool++ }
     }
-    const bestPerLexical = GRID_LEXICAL.map((lexical) => {
-      const g = grid.find((x) => x.weights.lexical === lexical)
-      return g ? { lexical, weights: describeWeights(g.weights), tuneNdcg: round(g.ndcg), tuneRecall: round(g.recall) } : null
-    })
-
     const totalMs = Math.round(performance.now() - started)
     await report('h2020-partners', rows, {
       split: {
@@ -707,17 +668,7 @@ async function main (): Promise<void> {
       matcherQuery: { mode: 'complementary', filters: {}, excludePastPartners: false, model: null, programme: 'the project\'s programme area' },
       store: where,
       variants: variants.map((v) => ({ name: v.name, weights: v.weights, why: v.why })),
-      grid: {
-        features: GRID_FEATURES,
-        values: GRID_VALUES,
-        lexical: GRID_LEXICAL,
-        settings: grid.length,
-        how: 'feature values returned by the defaults run (its whole candidate pool) re-scored with each setting, the matcher\'s ordering rule; best by nDCG@10 on the tune half',
-        rescoringCheck: checks,
-        best: { weights: describeWeights(best.weights), tuneNdcg: round(best.ndcg), tuneRecall: round(best.recall) },
-        bestPerLexical,
-        top10: grid.slice(0, 10).map((g) => ({ weights: describeWeights(g.weights), tuneNdcg: round(g.ndcg), tuneRecall: round(g.recall) }))
-      },
+      trainer: training.report,
       perMethod,
       diagnostics: {
         candidatePoolMeanSize: round(poolSize, 1),

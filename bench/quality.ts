@@ -26,7 +26,7 @@ import { createStore } from '../src/store/create-store.ts'
 import { migrateToLatest } from '../src/store/migrate.ts'
 import type { Database } from '../src/store/schema.ts'
 import { scifactCorpus, loadQueries, loadQrels, type SciFactDoc } from './lib/scifact.ts'
-import { half, mean, ndcgAt, recallAt, reciprocalRankAt, stderr, type Qrels } from './lib/ir-metrics.ts'
+import { half, mean, ndcgAt, recallAt, reciprocalRankAt, stderr, type Qrels } from '../src/match/ranker/ir-metrics.ts'
 import { report } from './lib/report.ts'
 
 const BACKENDS = (process.env.BENCH_BACKENDS ?? 'embedded,elasticsearch').split(',').map((s) => s.trim()).filter(Boolean)

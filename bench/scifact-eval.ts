@@ -23,7 +23,7 @@ import { loadModel } from '../src/embedding/load-model.ts'
 import { TransformersEmbedder } from '../src/embedding/transformers-embedder.ts'
 import { reciprocalRankFusion, weightedScoreFusion, type Normalisation, type ScoredId } from '../src/search/fusion.ts'
 import { scifactCorpus, loadQueries, loadQrels, type SciFactDoc, type SciFactQuery as Query } from './lib/scifact.ts'
-import { half, mean, ndcgAt, recallAt, stderr, type Qrels } from './lib/ir-metrics.ts'
+import { half, mean, ndcgAt, recallAt, stderr, type Qrels } from '../src/match/ranker/ir-metrics.ts'
 import { report } from './lib/report.ts'
 
 const ES_URL = process.env.SCIFACT_ES_URL ?? 'http://127.0.0.1:9201'

@@ -15,6 +15,7 @@ import recommendationRoutes from './routes/recommendations.ts'
 import feedbackRoutes from './routes/feedback.ts'
 import proposalCandidateRoutes from './routes/proposal-candidates.ts'
 import searchRoutes from './routes/search.ts'
+import rankerRoutes from './routes/ranker.ts'
 import demoData from './plugins/demo-data.ts'
 import vectorWarmup from './plugins/vector-warmup.ts'
 import serverTiming from './plugins/server-timing.ts'
@@ -40,6 +41,7 @@ async function app (fastify: FastifyInstance, options: AppOptions): Promise<void
   await fastify.register(feedbackRoutes)
   await fastify.register(proposalCandidateRoutes)
   await fastify.register(searchRoutes)
+  await fastify.register(rankerRoutes)
   await fastify.register(demoData)
 }
 

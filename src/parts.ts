@@ -16,6 +16,8 @@ import { loadModel } from './embedding/load-model.ts'
 import { modelSpec } from './embedding/model-catalog.ts'
 import { VectorCache } from './records/vector-cache.ts'
 import { CollaborationGraph } from './match/collaboration-graph.ts'
+import { ActiveRanker } from './match/ranker/active-ranker.ts'
+import { parseWeights } from './match/features.ts'
 
 /** The four ports the service runs on, each served by the adapter the configuration picks. */
 export interface Parts {
@@ -27,6 +29,8 @@ export interface Parts {
   vectors: VectorCache
   /** The collaboration history in memory, following the store's project changes. */
   graph: CollaborationGraph
+  /** The partner-ranking weights in force: the active trained model's, else RANKING_WEIGHTS over the defaults. */
+  ranker: ActiveRanker
   /** Settles when the embedding model has loaded or every source has failed (never rejects). */
   modelReady: Promise<void>
 }
@@ -79,13 +83,15 @@ export async function openParts (config: Config, log: PartsLogger): Promise<Part
   }
   const vectors = new VectorCache(store.db, { memoryBytes: config.VECTOR_CACHE_MB * 2 ** 20 })
   const graph = await CollaborationGraph.open(store)
-  return { store, queue, searchIndex, embedder, vectors, graph, modelReady }
+  const ranker = await ActiveRanker.open(store, parseWeights(config.RANKING_WEIGHTS))
+  return { store, queue, searchIndex, embedder, vectors, graph, ranker, modelReady }
 }
 
 /** Closes every part, the model last (in-flight requests may still embed). */
 export async function closeParts (parts: Parts): Promise<void> {
   await parts.queue.close()
   await parts.graph.close().catch(() => {})
+  await parts.ranker.close().catch(() => {})
   await Promise.allSettled([parts.searchIndex.close(), parts.store.close()])
   await parts.modelReady
   await parts.embedder.close()

@@ -3,7 +3,7 @@ import { createGunzip } from 'node:zlib'
 import { createInterface } from 'node:readline'
 import { join } from 'node:path'
 import { readFile } from 'node:fs/promises'
-import type { Qrels } from './ir-metrics.ts'
+import type { Qrels } from '../../src/match/ranker/ir-metrics.ts'
 
 /** ../shared/data, relative to the project root (override with SHARED_DATA_DIR). */
 export const SHARED_DATA = process.env.SHARED_DATA_DIR ?? join(process.cwd(), '..', 'shared', 'data')

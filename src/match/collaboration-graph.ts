@@ -11,21 +11,50 @@ export interface GraphSignals {
   sharedProjects: Map<string, string[]>
   /** Partners the candidate shares with the seeker (partners of partners). */
   sharedPartners: Map<string, number>
+  /** How close each candidate sits to the seeker in the history (candidates with any tie only). */
+  ties: Map<string, Tie>
   /** Programme areas each candidate was active in, with its number of projects in each (read-only views of the graph). */
   programmes: Map<string, Map<string, number>>
   /** The seeker's own programme areas. */
   seekerProgrammes: Set<string>
 }
 
+/**
+ * The collaboration measures of one (seeker, candidate) pair. Recency counts a project's age in years
+ * before the latest project start the history holds (its "present"), halving every two years.
+ */
+export interface Tie {
+  /** Σ over shared projects of 2^(-age / 2): recent projects count most. */
+  recent: number
+  /** Shared projects in the programme area asked for. */
+  area: number
+  /** Σ over shared projects of 1 / (consortium size - 1): a two-member project is a stronger tie than a thirty-member one. */
+  strength: number
+  /** Resource allocation over partners in common: Σ 1 / (partners of the common partner). */
+  allocation: number
+  /** Two-step random walk from the seeker along shared projects: Σ P(seeker → z) × P(z → candidate). */
+  walk: number
+  /** Partners in common over √(seeker's partners × candidate's partners) (Salton): does not saturate at hubs. */
+  salton: number
+}
+
 export interface RankedOrg { id: string, score: number }
 
-interface Project { programme: string | null, members: string[] }
+/** Partners of partners are reached through the seeker's closest partners, at most this many. */
+const BRIDGES = 30
+
+/** One row of `project_participants` as the graph reads it. */
+export interface ParticipationRow { project_id: string, organization_id: string, programme: string | null, start?: string | null }
+
+interface Project { programme: string | null, members: string[], /** Start as a fractional year, null when unknown. */ start: number | null }
 
 /** What ranking asks of one organisation, kept up to date as projects come and go. */
 interface OrgNode {
   projects: Set<string>
   /** Partner → projects carried out together. */
   partners: Map<string, number>
+  /** Σ of `partners`' counts: the random walk's normaliser. */
+  ties: number
   /** Programme area → projects in it. */
   programmes: Map<string, number>
 }
@@ -48,6 +77,8 @@ export class CollaborationGraph {
   private byProgramme = new Map<string, Map<string, number>>()
   private leadersCache = new Map<string, RankedOrg[]>()
   private readonly pending = new Set<string>()
+  /** Latest project start (fractional year) in the graph: recency counts back from it. */
+  private present: number | null = null
   /** Reads of the store, one at a time and in order: a reload never overtakes a later change. */
   private work: Promise<void> = Promise.resolve()
   private reloadQueued = false
@@ -76,15 +107,33 @@ export class CollaborationGraph {
       this.reloadQueued = false
       // Changes notified before this read are in it.
       this.pending.clear()
-      const rows = await sql<{ project_id: string, organization_id: string, programme: string | null }>`
-        select project_id, organization_id, programme from project_participants`.execute(this.db)
-      this.projects = new Map()
-      this.orgs = new Map()
-      this.byProgramme = new Map()
-      this.leadersCache = new Map()
-      for (const project of group(rows.rows)) this.link(...project)
-      this.version++
+      const rows = await sql<ParticipationRow>`
+        select project_id, organization_id, programme, start from project_participants`.execute(this.db)
+      this.fill(rows.rows)
     })
+  }
+
+  /**
+   * The history as it stood before `date` (YYYY-MM-DD): only projects that started earlier (a project
+   * without a start date is left out). The ranker's trainer matches with it, so that the consortia of
+   * later projects are outcomes the graph has not seen. It does not follow the store.
+   */
+  static async before (db: Kysely<Database>, date: string): Promise<CollaborationGraph> {
+    const rows = await db.selectFrom('project_participants').select(['project_id', 'organization_id', 'programme', 'start'])
+      .where('start', '<', date).execute()
+    const graph = new CollaborationGraph(db)
+    graph.fill(rows)
+    return graph
+  }
+
+  private fill (rows: readonly ParticipationRow[]): void {
+    this.projects = new Map()
+    this.orgs = new Map()
+    this.byProgramme = new Map()
+    this.leadersCache = new Map()
+    this.present = null
+    for (const project of group(rows)) this.link(...project)
+    this.version++
   }
 
   /** Resolves once every change notified so far has been applied. */
@@ -104,32 +153,38 @@ export class CollaborationGraph {
   }
 
   /**
-   * Candidates from the seeker's collaboration network: its past partners first (most shared
-   * projects first, at most `partners`), then partners of partners (most paths first) while the list
-   * is shorter than `total`. Ranking past partners by path counts let very active organisations that
-   * never worked with the seeker push real partners out of the list (bench/h2020-partners.ts).
+   * Candidates from the seeker's collaboration network: its past partners first, closest first (at most
+   * `partners`), then partners of partners by resource allocation (Σ over partners in common of
+   * 1 / their number of partners) while the list is shorter than `total`. A past partner's closeness
+   * is its recency-weighted tie strength (Σ over shared projects of 2^(-age / 2) / (consortium size - 1)),
+   * doubled for projects in `programme`: a hub's hundreds of past partners are ranked by what predicts a
+   * new consortium, not cut at the first few (bench/h2020-partners.ts reports the pool's recall).
    * Scores keep that order: any past partner scores above any partner of a partner.
    */
-  network (seeker: string, limits: { partners: number, total: number }): RankedOrg[] {
+  network (seeker: string, limits: { partners: number, total: number, programme?: string }): RankedOrg[] {
     const node = this.orgs.get(seeker)
     if (!node) return []
     const direct = node.partners
-    // Only the best few of each list are kept (topK): a hub's thousands of partners, and their
-    // partners, are never sorted whole (this method was a fifth of the matcher's CPU in a replay of
-    // profile requests when it sorted them).
-    const out: RankedOrg[] = topK(pastPartnerScores(direct), limits.partners)
-    if (out.length >= limits.total) return out
-    const own = node.projects
-    const paths = new Map<string, number>()
-    for (const partner of direct.keys()) {
-      for (const projectId of this.orgs.get(partner)?.projects ?? []) {
-        if (own.has(projectId)) continue
-        for (const m of (this.projects.get(projectId) as Project).members) {
-          if (m !== seeker && !direct.has(m)) paths.set(m, (paths.get(m) ?? 0) + 1)
-        }
-      }
+    const closeness = new Map<string, number>()
+    for (const projectId of node.projects) {
+      const p = this.projects.get(projectId) as Project
+      const weight = this.recency(p) / Math.max(1, p.members.length - 1) * (limits.programme && p.programme === limits.programme ? 2 : 1)
+      for (const m of p.members) if (m !== seeker) closeness.set(m, (closeness.get(m) ?? 0) + weight)
     }
-    return [...out, ...topK(paths.entries(), limits.total - out.length)]
+    // Only the best few of each list are kept (topK): a hub's thousands of partners, and their
+    // partners, are never sorted whole.
+    const out: RankedOrg[] = topK(pastPartnerScores(closeness), limits.partners)
+    if (out.length >= limits.total) return out
+    // Resource allocation through the closest partners only (at most BRIDGES of them): a hub's
+    // partners' partners run to tens of thousands, and a far partner passes little on anyway.
+    const allocation = new Map<string, number>()
+    const bridges = out.length <= BRIDGES ? out : topK(pastPartnerScores(closeness), BRIDGES)
+    for (const { id: partner } of bridges) {
+      const theirs = (this.orgs.get(partner) as OrgNode).partners
+      const share = 1 / theirs.size
+      for (const m of theirs.keys()) if (m !== seeker && !direct.has(m)) allocation.set(m, (allocation.get(m) ?? 0) + share)
+    }
+    return [...out, ...topK(allocation.entries(), limits.total - out.length)]
   }
 
   /** The organisations most active in a programme area (most projects), for programme context. */
@@ -145,32 +200,54 @@ export class CollaborationGraph {
   /**
    * Collaboration-history signals for one seeker and a set of candidates, from each organisation's
    * partner and programme tallies: the cost per candidate is the smaller of the two partner lists.
+   * `programme` is the area the partnership is for (the `area` measure counts shared projects in it).
    */
-  signals (seeker: string | null, candidates: readonly string[]): GraphSignals {
-    const out: GraphSignals = { sharedProjects: new Map(), sharedPartners: new Map(), programmes: new Map(), seekerProgrammes: new Set() }
+  signals (seeker: string | null, candidates: readonly string[], programme?: string): GraphSignals {
+    const out: GraphSignals = { sharedProjects: new Map(), sharedPartners: new Map(), ties: new Map(), programmes: new Map(), seekerProgrammes: new Set() }
     const me = seeker ? this.orgs.get(seeker) : undefined
-    if (me) for (const programme of me.programmes.keys()) out.seekerProgrammes.add(programme)
+    if (me) for (const p of me.programmes.keys()) out.seekerProgrammes.add(p)
     for (const c of candidates) {
       const them = this.orgs.get(c)
       if (!them) continue
       if (them.programmes.size > 0) out.programmes.set(c, them.programmes)
       if (!me) continue
+      const tie: Tie = { recent: 0, area: 0, strength: 0, allocation: 0, walk: 0, salton: 0 }
       if (me.partners.has(c)) {
         const [small, large] = me.projects.size <= them.projects.size ? [me.projects, them.projects] : [them.projects, me.projects]
         const together: string[] = []
-        for (const p of small) if (large.has(p)) together.push(p)
+        for (const id of small) {
+          if (!large.has(id)) continue
+          together.push(id)
+          const p = this.projects.get(id) as Project
+          tie.recent += this.recency(p)
+          tie.strength += 1 / Math.max(1, p.members.length - 1)
+          if (programme && p.programme === programme) tie.area++
+        }
         out.sharedProjects.set(c, together.sort())
       }
       // Partners in common: neither the candidate nor the seeker counts (neither is its own partner).
       let common = 0
-      if (me.partners.size <= them.partners.size) {
-        for (const x of me.partners.keys()) if (x !== c && them.partners.has(x)) common++
-      } else {
-        for (const x of them.partners.keys()) if (x !== seeker && me.partners.has(x)) common++
+      const [small, large] = me.partners.size <= them.partners.size ? [me.partners, them.partners] : [them.partners, me.partners]
+      for (const x of small.keys()) {
+        if (x === c || x === seeker || !large.has(x)) continue
+        common++
+        const z = this.orgs.get(x) as OrgNode
+        tie.allocation += 1 / z.partners.size
+        tie.walk += ((me.partners.get(x) as number) / me.ties) * ((z.partners.get(c) ?? 0) / z.ties)
       }
-      if (common > 0) out.sharedPartners.set(c, common)
+      if (common > 0) {
+        out.sharedPartners.set(c, common)
+        tie.salton = common / Math.sqrt(me.partners.size * them.partners.size)
+      }
+      if (tie.strength > 0 || common > 0) out.ties.set(c, tie)
     }
     return out
+  }
+
+  /** A project's weight by age: 1 for the latest start in the graph, halving every two years before it; 0.5 when its start is unknown. */
+  private recency (p: Project): number {
+    if (p.start === null || this.present === null) return 0.5
+    return 2 ** (-(this.present - p.start) / 2)
   }
 
   /** Organisations the seeker shares a project with, and how many projects each. */
@@ -185,7 +262,7 @@ export class CollaborationGraph {
       const ids = [...this.pending]
       this.pending.clear()
       if (ids.length === 0) return
-      const rows = await this.db.selectFrom('project_participants').select(['project_id', 'organization_id', 'programme'])
+      const rows = await this.db.selectFrom('project_participants').select(['project_id', 'organization_id', 'programme', 'start'])
         .where('project_id', 'in', ids).execute()
       for (const id of ids) this.unlink(id)
       for (const project of group(rows)) this.link(...project)
@@ -201,17 +278,19 @@ export class CollaborationGraph {
 
   private node (org: string): OrgNode {
     let node = this.orgs.get(org)
-    if (!node) this.orgs.set(org, node = { projects: new Set(), partners: new Map(), programmes: new Map() })
+    if (!node) this.orgs.set(org, node = { projects: new Set(), partners: new Map(), ties: 0, programmes: new Map() })
     return node
   }
 
   private link (projectId: string, project: Project): void {
     this.projects.set(projectId, project)
-    const { programme, members } = project
+    const { programme, members, start } = project
+    if (start !== null && (this.present === null || start > this.present)) this.present = start
     for (const org of members) {
       const node = this.node(org)
       node.projects.add(projectId)
       for (const other of members) if (other !== org) node.partners.set(other, (node.partners.get(other) ?? 0) + 1)
+      node.ties += members.length - 1
       if (programme) {
         node.programmes.set(programme, (node.programmes.get(programme) ?? 0) + 1)
         let counts = this.byProgramme.get(programme)
@@ -237,6 +316,7 @@ export class CollaborationGraph {
       if (!node) continue
       node.projects.delete(projectId)
       for (const other of members) if (other !== org) decrement(node.partners, other)
+      node.ties -= members.length - 1
       if (programme) {
         decrement(node.programmes, programme)
         decrement(this.byProgramme.get(programme), org)
@@ -248,19 +328,27 @@ export class CollaborationGraph {
 }
 
 /** Participation rows grouped by project (an organisation appears once per project). */
-function group (rows: ReadonlyArray<{ project_id: string, organization_id: string, programme: string | null }>): Array<[string, Project]> {
+function group (rows: readonly ParticipationRow[]): Array<[string, Project]> {
   const projects = new Map<string, Project>()
   for (const r of rows) {
     let p = projects.get(r.project_id)
-    if (!p) projects.set(r.project_id, p = { programme: r.programme, members: [] })
+    if (!p) projects.set(r.project_id, p = { programme: r.programme, members: [], start: yearOf(r.start) })
     if (!p.members.includes(r.organization_id)) p.members.push(r.organization_id)
   }
   return [...projects]
 }
 
-/** Past partners' scores: above any partner of a partner's (a path count), most shared projects first. */
-function * pastPartnerScores (direct: Map<string, number>): Iterable<[string, number]> {
-  for (const [id, n] of direct) yield [id, 1_000_000 + n]
+/** Past partners' scores: above any partner of a partner's (a resource allocation, at most the seeker's partner count), closest first. */
+function * pastPartnerScores (closeness: Map<string, number>): Iterable<[string, number]> {
+  for (const [id, n] of closeness) yield [id, 1_000_000 + n]
+}
+
+/** A date (YYYY-MM-DD) as a fractional year; null when missing or not a date. */
+function yearOf (date: string | null | undefined): number | null {
+  if (!date) return null
+  const ms = Date.parse(date)
+  if (!Number.isFinite(ms)) return null
+  return 1970 + ms / (365.25 * 86_400_000)
 }
 
 function byScoreThenId (a: RankedOrg, b: RankedOrg): number {

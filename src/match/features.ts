@@ -1,7 +1,9 @@
 /**
  * The re-ranking features, each scaled to about [0, 1], and their default weights. A result's score
  * is Σ weight × feature; `explain=true` returns every product. Weights can be overridden with
- * RANKING_WEIGHTS (a JSON object of feature → weight).
+ * RANKING_WEIGHTS (a JSON object of feature → weight); a trained ranking model (ranker/) replaces them
+ * while it is active. The hand-set defaults are the cold start: the collaboration features added for
+ * the trained ranker start at 0, so that without a model rankings are what they were.
  */
 export const FEATURES = {
   semantic_fit: 'cosine of the facets the mode compares (complementary: what you seek ↔ what they have; similar: profile ↔ profile)',
@@ -13,9 +15,16 @@ export const FEATURES = {
   shared_s3: 'Jaccard overlap of S3 areas',
   shared_sectors: 'overlap of economic-activity divisions (first two digits of NACE/ATECO codes)',
   same_region: '1 when in the same region',
-  past_partner: 'projects carried out together, log-scaled (1 at five or more)',
-  shared_partners: 'partners in common, log-scaled (1 at ten or more)',
-  same_programme: 'projects in the programme area asked for (or in yours), log-scaled (1 at ten or more)',
+  past_partner: 'projects carried out together, log-scaled relative to the candidate with the most',
+  recent_partner: 'projects carried out together weighted by age (halving every two years before the latest project in the history), relative to the best candidate',
+  area_partner: 'projects carried out together in the programme area asked for, log-scaled relative to the candidate with the most',
+  tie_strength: 'projects carried out together, each weighted 1 / (consortium size - 1), relative to the best candidate',
+  shared_partners: 'partners in common over √(your partners × theirs) (Salton index)',
+  resource_allocation: 'Σ over partners in common of 1 / their number of partners, relative to the best candidate',
+  random_walk: 'two-step random walk from you along shared projects, relative to the best candidate',
+  same_programme: 'projects in the programme area asked for (or in yours), log-scaled relative to the most active candidate',
+  kind_mix: 'share of your past partners (by shared projects) of the candidate\'s kind (university, company, ...)',
+  country_mix: 'share of your past partners (by shared projects) in the candidate\'s country',
   freshness: 'exp(-age in days / 365) of the last update'
 } as const
 
@@ -33,8 +42,15 @@ export const DEFAULT_WEIGHTS: Weights = {
   shared_sectors: 0.05,
   same_region: 0.03,
   past_partner: 0.05,
+  recent_partner: 0,
+  area_partner: 0,
+  tie_strength: 0,
   shared_partners: 0.05,
+  resource_allocation: 0,
+  random_walk: 0,
   same_programme: 0.05,
+  kind_mix: 0,
+  country_mix: 0,
   freshness: 0.02
 }
 

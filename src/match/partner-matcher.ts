@@ -65,8 +65,10 @@ export interface PartnerQuery {
  * for the pages a portal shows, and the retrievals' cost grows with it (bench/match-latency.ts).
  */
 const POOL = 50
-/** Past partners always join the pool, up to this many: a coordinator may have hundreds. */
+/** Past partners always join the pool, the closest up to this many: a coordinator may have hundreds. */
 const MAX_PAST_PARTNERS = 200
+/** The network list: past partners, then (for a seeker with fewer) partners of partners by resource allocation, up to this many. */
+const NETWORK = 100
 const PHRASE_THRESHOLD = 0.5
 /** Candidates whose phrases are read in one store lookup while the served depth is worked out. */
 const PHRASE_CHUNK = 16
@@ -77,11 +79,15 @@ const PHRASE_CHUNK = 16
  * explain each result.
  */
 export class PartnerMatcher {
+  /**
+   * `weights` is a fixed set, or a function asked once per match for the weights in force (the active
+   * trained model's, else the defaults: ranker/active-ranker.ts).
+   */
   constructor (
     private readonly graph: CollaborationGraph,
     private readonly index: SearchIndex,
     private readonly cache: VectorCache,
-    private readonly weights: Weights
+    private readonly weights: Weights | (() => Weights)
   ) {}
 
   /** The exact top `depth` of the ranking (all of it by default), and how many candidates it ranked. */
@@ -90,7 +96,7 @@ export class PartnerMatcher {
     const exclude = [...(seeker.organizationId ? [seeker.organizationId] : []), ...(seeker.kind === 'organizations' && seeker.id ? [seeker.id] : [])]
     const graph = this.graph
     if (q.excludePastPartners && seeker.organizationId) exclude.push(...graph.pastPartners(seeker.organizationId))
-    const network = seeker.organizationId ? graph.network(seeker.organizationId, { partners: MAX_PAST_PARTNERS, total: POOL }) : null
+    const network = seeker.organizationId ? graph.network(seeker.organizationId, { partners: MAX_PAST_PARTNERS, total: NETWORK, ...(q.programme ? { programme: q.programme } : {}) }) : null
     const leaders = q.programme ? graph.leaders(q.programme, POOL) : null
     const filter: Filter = {
       anyOf: {
@@ -148,14 +154,36 @@ export class PartnerMatcher {
     const facets: Facet[] = mode === 'similar' ? ['profile'] : mode === 'complementary' ? ['competencies'] : ['competencies', 'needs']
     const vectors = await this.facetVectors(candidates, q.model, facets)
     q.timing?.mark('vectors')
-    const signals = graph.signals(seeker.organizationId, candidates.map((c) => c.id))
+    const signals = graph.signals(seeker.organizationId, candidates.map((c) => c.id), q.programme)
+    const inArea = (id: string) => {
+      let n = 0
+      for (const [p, k] of signals.programmes.get(id) ?? []) if (q.programme ? p === q.programme : signals.seekerProgrammes.has(p)) n += k
+      return n
+    }
+    // Pool-relative scales (the best candidate scores 1), and the mix of the seeker's past consortia.
+    const best = { projects: 0, recent: 0, area: 0, strength: 0, allocation: 0, walk: 0, programme: 0 }
+    for (const c of candidates) {
+      const tie = signals.ties.get(c.id)
+      if (tie) {
+        best.projects = Math.max(best.projects, signals.sharedProjects.get(c.id)?.length ?? 0)
+        best.recent = Math.max(best.recent, tie.recent)
+        best.area = Math.max(best.area, tie.area)
+        best.strength = Math.max(best.strength, tie.strength)
+        best.allocation = Math.max(best.allocation, tie.allocation)
+        best.walk = Math.max(best.walk, tie.walk)
+      }
+      best.programme = Math.max(best.programme, inArea(c.id))
+    }
+    const relative = (x: number, top: number) => top > 0 ? x / top : 0
+    const logRelative = (x: number, top: number) => top > 0 ? Math.log1p(x) / Math.log1p(top) : 0
+    const mix = consortiumMix(candidates, signals.sharedProjects)
 
     const mine = keyed(mode === 'similar' ? seeker.offers : seeker.seeks)
     const mySectors = divisions(seeker.sectors)
     const now = Date.now()
     const fwdMine = pairs[0]?.[0] as Facet
     const fwdTheirs = pairs[0]?.[1] as Facet
-    const w = this.weights
+    const w = typeof this.weights === 'function' ? this.weights() : this.weights
     // Every feature but the phrase match, for every candidate; the phrase match (a similarity per
     // pair of phrases) only where it can still decide the served depth: with it at most 1, a
     // candidate whose score without it plus its weight stays below the depth-th best is out anyway.
@@ -165,9 +193,8 @@ export class PartnerMatcher {
       const fit = cosine(seeker.vectors[fwdMine] ?? seeker.vectors.profile, vectors.get(hashes[fwdTheirs] ?? ''))
       const reverse = mode === 'reciprocal' ? cosine(seeker.vectors.competencies, vectors.get(hashes.needs ?? '')) : 0
       const projects = signals.sharedProjects.get(doc.id)?.length ?? 0
-      const partners = signals.sharedPartners.get(doc.id) ?? 0
-      let programmeProjects = 0
-      for (const [p, n] of signals.programmes.get(doc.id) ?? []) if (q.programme ? p === q.programme : signals.seekerProgrammes.has(p)) programmeProjects += n
+      const tie = signals.ties.get(doc.id)
+      const programmeProjects = inArea(doc.id)
       const ageDays = doc.updated_at ? (now - Date.parse(String(doc.updated_at))) / 86_400_000 : 0
       const values: Record<Feature, number> = {
         semantic_fit: Math.max(0, fit),
@@ -179,21 +206,29 @@ export class PartnerMatcher {
         shared_s3: jaccard(seeker.s3Areas, asList(doc.s3_areas)),
         shared_sectors: jaccard(mySectors, divisions(asList(doc.sectors))),
         same_region: seeker.region && doc.region === seeker.region ? 1 : 0,
-        past_partner: Math.min(1, Math.log1p(projects) / Math.log1p(5)),
-        shared_partners: Math.min(1, Math.log1p(partners) / Math.log1p(10)),
-        same_programme: Math.min(1, Math.log1p(programmeProjects) / Math.log1p(10)),
+        past_partner: logRelative(projects, best.projects),
+        recent_partner: relative(tie?.recent ?? 0, best.recent),
+        area_partner: logRelative(tie?.area ?? 0, best.area),
+        tie_strength: relative(tie?.strength ?? 0, best.strength),
+        shared_partners: tie?.salton ?? 0,
+        resource_allocation: relative(tie?.allocation ?? 0, best.allocation),
+        random_walk: relative(tie?.walk ?? 0, best.walk),
+        same_programme: logRelative(programmeProjects, best.programme),
+        kind_mix: mix.kinds.get(String(doc.org_kind ?? '')) ?? 0,
+        country_mix: mix.countries.get(String(doc.country ?? '')) ?? 0,
         freshness: Math.exp(-Math.max(0, ageDays) / 365)
       }
       const partial = weightedSum(values, w)
-      return { doc, values, bound: round(partial + (mine.length > 0 ? w.phrase_match : 0) + 1e-9), score: -Infinity, matched: [] }
+      // The phrase match is within [-1, 1]: its term adds at most |weight| (a trained weight may be negative).
+      return { doc, values, bound: round(partial + (mine.length > 0 ? Math.abs(w.phrase_match) : 0) + 1e-9), score: -Infinity, matched: [] }
     })
     scored.sort((a, b) => b.bound - a.bound)
     const depth = Math.min(q.depth ?? Infinity, scored.length)
-    const best: Scored[] = []
+    const ranked: Scored[] = []
     // The candidates' phrases (and their vectors) are read chunk by chunk, only for the candidates
     // that can still enter the served depth: most of the pool never needs them.
     const phrases: PhraseTable = new Map()
-    const out = (c: Scored) => best.length >= depth && c.bound < (best[depth - 1] as Scored).score
+    const out = (c: Scored) => ranked.length >= depth && c.bound < (ranked[depth - 1] as Scored).score
     const chunkSize = Math.max(PHRASE_CHUNK, depth)
     for (let at = 0; at < scored.length && !out(scored[at] as Scored);) {
       const chunk: Scored[] = []
@@ -204,12 +239,12 @@ export class PartnerMatcher {
         c.matched = matchPhrases(mine, asList(c.doc.competencies), phrases)
         c.values.phrase_match = mine.length > 0 ? c.matched.reduce((s, m) => s + m.similarity, 0) / mine.length : 0
         c.score = round(weightedSum(c.values, w))
-        insertRanked(best, c)
+        insertRanked(ranked, c)
       }
     }
     const offers = mode === 'reciprocal' ? keyed(seeker.offers) : []
-    if (mode === 'reciprocal') await this.readPhrases(best.slice(0, depth).map((c) => asList(c.doc.needs)), q.model, phrases)
-    const results = best.slice(0, depth).map((c): PartnerResult => {
+    if (mode === 'reciprocal') await this.readPhrases(ranked.slice(0, depth).map((c) => asList(c.doc.needs)), q.model, phrases)
+    const results = ranked.slice(0, depth).map((c): PartnerResult => {
       const { doc, values, matched } = c
       const matchedBack = mode === 'reciprocal' ? matchPhrases(offers, asList(doc.needs), phrases).filter((m) => m.similarity >= PHRASE_THRESHOLD) : []
       const sharedS3 = asList(doc.s3_areas).filter((a) => seeker.s3Areas.includes(a))
@@ -274,6 +309,29 @@ export class PartnerMatcher {
       if (v) (table.get(p) as { vector?: Float32Array }).vector = v
     }
   }
+}
+
+/**
+ * The seeker's past consortia as a mix: for each organisation kind and each country, its share of the
+ * seeker's past partners in the pool, each partner counted by its shared projects.
+ */
+function consortiumMix (docs: readonly DocFields[], shared: ReadonlyMap<string, readonly string[]>): { kinds: Map<string, number>, countries: Map<string, number> } {
+  const kinds = new Map<string, number>()
+  const countries = new Map<string, number>()
+  let total = 0
+  for (const d of docs) {
+    const n = shared.get(d.id)?.length ?? 0
+    if (n === 0) continue
+    total += n
+    const kind = String(d.org_kind ?? '')
+    const country = String(d.country ?? '')
+    kinds.set(kind, (kinds.get(kind) ?? 0) + n)
+    countries.set(country, (countries.get(country) ?? 0) + n)
+  }
+  for (const m of [kinds, countries]) for (const [k, n] of m) m.set(k, n / total)
+  kinds.delete('')
+  countries.delete('')
+  return { kinds, countries }
 }
 
 /** A candidate on its way through re-ranking. */

@@ -25,7 +25,7 @@ export interface Pipeline {
 export interface PipelineOptions extends OutboxRelayOptions {
   log?: (m: string) => void
   /** Alerts for new proposals; off when absent. */
-  alerts?: AlertOptions & { weights: Weights }
+  alerts?: AlertOptions & { weights: Weights | (() => Weights) }
 }
 
 export async function startPipeline (parts: Parts, options: PipelineOptions = {}): Promise<Pipeline> {

@@ -1,7 +1,6 @@
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
 import { startPipeline, type Pipeline } from '../pipeline/pipeline.ts'
-import { parseWeights } from '../match/features.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -21,7 +20,7 @@ async function pipelinePlugin (app: FastifyInstance): Promise<void> {
   const pipeline = await startPipeline(app.parts, {
     leaseMs: app.config.OUTBOX_LEASE_MS,
     batchSize: app.config.OUTBOX_BATCH_SIZE,
-    alerts: { minScore: app.config.ALERT_MIN_SCORE, webhookUrl: app.config.ALERT_WEBHOOK_URL, weights: parseWeights(app.config.RANKING_WEIGHTS) },
+    alerts: { minScore: app.config.ALERT_MIN_SCORE, webhookUrl: app.config.ALERT_WEBHOOK_URL, weights: () => app.parts.ranker.weights() },
     log: (m) => app.log.info(m),
     onError: (err) => app.log.warn({ err }, 'outbox relay pass failed; retrying')
   })

@@ -132,12 +132,12 @@ export class RecordRepository {
     if (projects.length > 0) {
       const ids = JSON.stringify(projects.map((p) => p.id))
       await sql`delete from project_participants where project_id in (select jsonb_array_elements_text(${ids}::jsonb))`.execute(tx)
-      const rows = projects.flatMap((p) => participantRows(p.id, p.body.participants, p.body.programme))
+      const rows = projects.flatMap((p) => participantRows(p.id, p.body))
       if (rows.length > 0) {
         await sql`
-          insert into project_participants (project_id, organization_id, role, programme)
-          select project_id, organization_id, role, programme
-          from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as x(project_id text, organization_id text, role text, programme text)`.execute(tx)
+          insert into project_participants (project_id, organization_id, role, programme, start)
+          select project_id, organization_id, role, programme, start
+          from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as x(project_id text, organization_id text, role text, programme text, start text)`.execute(tx)
       }
       await sql`select pg_notify(${PROJECT_CHANGES}, id) from jsonb_array_elements_text(${ids}::jsonb) as id`.execute(tx)
     }
@@ -206,10 +206,12 @@ function numberOrNull (value: string | number | null | undefined): number | null
 }
 
 /** A project's participant rows, one per organisation (the last role given wins). */
-function participantRows (projectId: string, participants: unknown, programme: unknown) {
-  const list = Array.isArray(participants) ? participants as Array<{ organizationId: string, role: string }> : []
+function participantRows (projectId: string, body: Record<string, unknown>) {
+  const list = Array.isArray(body.participants) ? body.participants as Array<{ organizationId: string, role: string }> : []
   const unique = new Map(list.map((p) => [p.organizationId, p.role]))
-  return [...unique].map(([organizationId, role]) => ({ project_id: projectId, organization_id: organizationId, role, programme: typeof programme === 'string' ? programme : null }))
+  const programme = typeof body.programme === 'string' ? body.programme : null
+  const start = typeof body.start === 'string' ? body.start : null
+  return [...unique].map(([organizationId, role]) => ({ project_id: projectId, organization_id: organizationId, role, programme, start }))
 }
 
 /** Tells every collaboration graph in memory to re-read the project, once the transaction commits. */

@@ -5,7 +5,6 @@ import { Country, Id, Phrase, S3Area, SectorCode } from '../domain/common.ts'
 import { OrganizationKind, OrganizationSize } from '../domain/records.ts'
 import { RecordRepository } from '../records/record-repository.ts'
 import { PartnerMatcher } from '../match/partner-matcher.ts'
-import { parseWeights } from '../match/features.ts'
 import { seekerFromRecord, seekerFromText } from '../match/seeker.ts'
 import { decodeCursor, encodeCursor, fingerprint } from '../match/cursor.ts'
 
@@ -36,7 +35,7 @@ type Body = Static<typeof Body>
 async function matchPartnerRoutes (app: FastifyInstance): Promise<void> {
   const repo = new RecordRepository(app.parts.store.db)
   const cache = app.parts.vectors
-  const matcher = new PartnerMatcher(app.parts.graph, app.parts.searchIndex, cache, parseWeights(app.config.RANKING_WEIGHTS))
+  const matcher = new PartnerMatcher(app.parts.graph, app.parts.searchIndex, cache, () => app.parts.ranker.weights())
 
   app.post<{ Body: Body }>('/v1/match/partners', {
     onRequest: app.requireScope('read'),

@@ -5,7 +5,6 @@ import { Id } from '../domain/common.ts'
 import { RecordRepository } from '../records/record-repository.ts'
 import { PartnerMatcher } from '../match/partner-matcher.ts'
 import { CandidateFinder } from '../match/candidate-finder.ts'
-import { parseWeights } from '../match/features.ts'
 import { seekerFromRecord } from '../match/seeker.ts'
 import { decodeCursor, encodeCursor, fingerprint } from '../match/cursor.ts'
 
@@ -20,7 +19,7 @@ const Query = Type.Object({
 async function proposalCandidateRoutes (app: FastifyInstance): Promise<void> {
   const repo = new RecordRepository(app.parts.store.db)
   const cache = app.parts.vectors
-  const finder = new CandidateFinder(app.parts.searchIndex, cache, new PartnerMatcher(app.parts.graph, app.parts.searchIndex, cache, parseWeights(app.config.RANKING_WEIGHTS)))
+  const finder = new CandidateFinder(app.parts.searchIndex, cache, new PartnerMatcher(app.parts.graph, app.parts.searchIndex, cache, () => app.parts.ranker.weights()))
 
   app.get<{ Params: { id: string }, Querystring: Static<typeof Query> }>('/v1/proposals/:id/candidates', {
     onRequest: app.requireScope('read'),

@@ -44,6 +44,19 @@ export interface ProjectParticipantsTable {
   role: string
   /** The project's programme area (copied from the project record). */
   programme: string | null
+  /** The project's start date (YYYY-MM-DD, copied from the project record). */
+  start: ColumnType<string | null, string | null | undefined, string | null>
+}
+
+export interface RankerModelsTable {
+  version: Generated<number>
+  /** What the model ranks: `partners`. */
+  target: string
+  trained_at: ColumnType<Date, Date | undefined, never>
+  weights: ColumnType<unknown, string, string>
+  /** Training data sizes, split and offline metrics (ranker-trainer.ts). */
+  report: ColumnType<unknown, string, string>
+  active: ColumnType<boolean, boolean | undefined, boolean>
 }
 
 export interface FeedbackTable {
@@ -70,4 +83,5 @@ export interface Database {
   outbox: OutboxTable
   vectors: VectorsTable
   project_participants: ProjectParticipantsTable
+  ranker_models: RankerModelsTable
 }

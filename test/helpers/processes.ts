@@ -1,8 +1,8 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process'
 
-/** Runs a repo script (`node --import=tsx <file>`) as a child process with extra environment. */
-export function spawnScript (file: string, env: Record<string, string>): ChildProcess & { output: () => string } {
-  const child = spawn(process.execPath, ['--import=tsx', file], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+/** Runs a repo script (`node --import=tsx <file> ...args`) as a child process with extra environment. */
+export function spawnScript (file: string, env: Record<string, string>, args: readonly string[] = []): ChildProcess & { output: () => string } {
+  const child = spawn(process.execPath, ['--import=tsx', file, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
   let output = ''
   child.stdout?.on('data', (d: Buffer) => { output += d.toString() })
   child.stderr?.on('data', (d: Buffer) => { output += d.toString() })

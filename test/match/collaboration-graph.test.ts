@@ -31,6 +31,41 @@ async function sqlPartners (store: Store<Database>, seeker: string): Promise<Map
   return new Map(rows.rows.map((r) => [r.id, r.n]))
 }
 
+// A past partner's closeness: Σ over shared projects of recency / (consortium size - 1); these
+// projects have no start date, so each counts 0.5.
+async function sqlCloseness (store: Store<Database>, seeker: string): Promise<Map<string, number>> {
+  const rows = await sql<{ id: string, w: number }>`
+    with sizes as (select project_id, count(*) as n from project_participants group by project_id)
+    select b.organization_id as id, sum(0.5 / (s.n - 1))::float8 as w
+    from project_participants a join project_participants b on a.project_id = b.project_id
+    join sizes s on s.project_id = a.project_id
+    where a.organization_id = ${seeker} and b.organization_id <> ${seeker} group by 1`.execute(store.db)
+  return new Map(rows.rows.map((r) => [r.id, r.w]))
+}
+
+// Resource allocation and the Salton index of each candidate, from partner lists built in SQL.
+async function sqlTies (store: Store<Database>, seeker: string, cands: string[]): Promise<Map<string, { allocation: number, salton: number }>> {
+  const rows = await sql<{ a: string, b: string }>`
+    select distinct a.organization_id as a, b.organization_id as b
+    from project_participants a join project_participants b on a.project_id = b.project_id
+    where a.organization_id <> b.organization_id`.execute(store.db)
+  const partners = new Map<string, Set<string>>()
+  for (const r of rows.rows) {
+    let set = partners.get(r.a)
+    if (!set) partners.set(r.a, set = new Set())
+    set.add(r.b)
+  }
+  const mine = partners.get(seeker) ?? new Set<string>()
+  const out = new Map<string, { allocation: number, salton: number }>()
+  for (const c of cands) {
+    const theirs = partners.get(c) ?? new Set<string>()
+    const common = [...mine].filter((z) => z !== c && z !== seeker && theirs.has(z))
+    if (common.length === 0) continue
+    out.set(c, { allocation: common.reduce((s, z) => s + 1 / (partners.get(z) as Set<string>).size, 0), salton: common.length / Math.sqrt(mine.size * theirs.size) })
+  }
+  return out
+}
+
 async function sqlSharedPartners (store: Store<Database>, seeker: string, cands: string[]): Promise<Map<string, number>> {
   const rows = await sql<{ organization_id: string, n: number }>`
     with partners as (
@@ -68,15 +103,21 @@ for (const adapter of adapters) {
       t.same(new Set(graph.pastPartners(seeker)), new Set(expected.keys()), `${seeker}: past partners as SQL finds them`)
       const network = graph.network(seeker, { partners: 500, total: 500 })
       const direct = network.filter((h) => h.score >= 1_000_000)
-      t.same(new Map(direct.map((h) => [h.id, h.score - 1_000_000])), expected, `${seeker}: past partners first, scored by shared projects`)
+      const closeness = await sqlCloseness(store, seeker)
+      t.same(new Set(direct.map((h) => h.id)), new Set(expected.keys()), `${seeker}: every past partner first`)
+      t.ok(direct.every((h) => Math.abs(h.score - 1_000_000 - (closeness.get(h.id) as number)) < 1e-6), `${seeker}: scored by closeness as SQL computes it`)
       t.ok(network.slice(direct.length).every((h) => h.score < 1_000_000 && !expected.has(h.id) && h.id !== seeker), `${seeker}: then partners of partners only`)
       const ranked = [...network].sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1))
       t.same(network, ranked, `${seeker}: best score first, then id`)
       t.same(graph.network(seeker, { partners: 3, total: 3 }), network.slice(0, 3), 'the limits cut the same order')
       t.same(graph.network(seeker, { partners: direct.length, total: direct.length + 2 }), network.slice(0, direct.length + 2), 'a short second list is the head of the long one')
       t.same(graph.network(seeker, { partners: 500, total: 1 }), direct, 'every past partner stays, whatever the total')
-      const shared = graph.signals(seeker, orgs).sharedPartners
-      t.same(shared, await sqlSharedPartners(store, seeker, orgs), `${seeker}: partners in common as SQL counts them`)
+      const signals = graph.signals(seeker, orgs)
+      t.same(signals.sharedPartners, await sqlSharedPartners(store, seeker, orgs), `${seeker}: partners in common as SQL counts them`)
+      const ties = await sqlTies(store, seeker, orgs)
+      const close = (a: number, b: number) => Math.abs(a - b) < 1e-9
+      t.ok([...ties].every(([c, x]) => close(signals.ties.get(c)?.allocation ?? -1, x.allocation) && close(signals.ties.get(c)?.salton ?? -1, x.salton)),
+        `${seeker}: resource allocation and Salton index as computed from SQL partner lists (${ties.size} candidates)`)
     }
     const leaders = graph.leaders('SC1', 3)
     const byCount = await sql<{ id: string, n: number }>`select organization_id as id, count(*)::int as n from project_participants where programme = 'SC1' group by 1 order by n desc, id limit 3`.execute(store.db)
@@ -106,6 +147,25 @@ for (const adapter of adapters) {
     t.same(graph.pastPartners('o-alpha'), [])
   })
 }
+
+t.test('the history before a date leaves later projects out, and recency counts back from its latest start', async (t) => {
+  const store = await storeAdapters[0]?.open(t)
+  if (!store) return
+  t.teardown(() => store.close())
+  await migrateToLatest(store.db)
+  const repo = new RecordRepository(store.db)
+  const put = (id: string, start: string, members: string[]) => repo.put('projects', id, { title: id, programme: 'SC1', start, participants: members.map((organizationId) => ({ organizationId, role: 'participant' })), version: 1 })
+  await put('old', '2018-01-01', ['s', 'x'])
+  await put('mid', '2020-01-01', ['s', 'y'])
+  await put('new', '2022-01-01', ['s', 'z'])
+  const before = await CollaborationGraph.before(store.db, '2021-01-01')
+  t.same(before.pastPartners('s').sort(), ['x', 'y'], 'the 2022 project is not in the history before 2021')
+  const ties = before.signals('s', ['x', 'y'], 'SC1').ties
+  t.equal(ties.get('y')?.recent, 1, 'the latest project (2020) counts 1')
+  t.ok(Math.abs((ties.get('x')?.recent as number) - 0.5) < 0.01, 'a project two years older counts half')
+  t.equal(ties.get('x')?.area, 1, 'one shared project in the area asked for')
+  t.equal(ties.get('x')?.strength, 1, 'a two-member project is the strongest tie')
+})
 
 t.test('after its listening connection is killed, the graph re-reads what it missed', async (t) => {
   if (!await needs(t, 'Postgres', services.postgres)) return

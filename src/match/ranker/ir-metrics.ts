@@ -1,5 +1,5 @@
-// Retrieval metrics for the quality benchmarks: graded relevance from qrels, gain = relevance (as
-// pytrec_eval), and the fixed tune / held-out split of the query set.
+// Ranking metrics, used by the ranker's trainer (offline metrics of a trained model) and the quality
+// benchmarks: graded relevance, gain = relevance (as pytrec_eval), and a fixed tune / held-out split.
 
 /** Relevance judgements: query id -> document id -> grade. */
 export type Qrels = Map<string, Map<string, number>>
