@@ -38,7 +38,7 @@ export const ConfigSchema = Type.Object({
   OUTBOX_LEASE_MS: Type.Integer({ default: 60000, minimum: 100, description: 'An outbox row enqueued this long ago and not yet indexed is checked: enqueued again if its job is gone (Redis flushed, worker died, failed for good), its lease renewed if the job still waits or runs.' }),
   BULK_MAX_LINE_BYTES: Type.Integer({ default: 1048576, minimum: 1024, description: 'Longest line of a bulk import, in bytes; a longer line is reported as a bad line without being buffered.' }),
   RANKING_WEIGHTS: Type.Optional(Type.String({ minLength: 2, description: 'JSON object overriding re-ranking feature weights, e.g. {"semantic_fit":0.5} (features: see README "Ranking").' })),
-  ALERT_MIN_SCORE: Type.Number({ default: 0.45, minimum: 0, description: 'A new proposal with candidates scoring at least this emits a "proposal.candidates" event (queue and webhook).' }),
+  ALERT_MIN_SCORE: Type.Number({ default: 0.32, minimum: 0, maximum: 1, description: 'A new proposal with candidates scoring at least this emits a "proposal.candidates" event (queue and webhook).' }),
   ALERT_WEBHOOK_URL: Type.Optional(Type.String({ pattern: '^https?://', description: 'Receives each proposal.candidates event as a JSON POST (retried with the job queue\'s backoff).' })),
   DEMO_DATA: Type.Boolean({ default: true, description: 'Load the demo data set (fixtures/) on the first start of the embedded default (no DATABASE_URL, empty store).' }),
   RATE_LIMIT_MAX: Type.Integer({ default: 6000, minimum: 0, description: 'Requests per client (its API key, else its address) per RATE_LIMIT_WINDOW_MS; past it 429 with Retry-After. 0: no limit. /health and /ready are not counted. Shared through Redis when REDIS_URL is set, per process otherwise.' }),

@@ -4,7 +4,8 @@ import { phraseHash } from '../domain/facets.ts'
 import { reciprocalRankFusion } from '../search/fusion.ts'
 import type { DocFields, SemanticQuery } from '../search/retrieval.ts'
 import { PERSON_CANDIDATE_WEIGHTS, dot, jaccard, weightedScore } from './features.ts'
-import type { PartnerMatcher, PartnerResult } from './partner-matcher.ts'
+import type { PartnerMatcher, PartnerResult, PhraseMatch } from './partner-matcher.ts'
+import { phraseThresholds, strengthOf } from './phrase-strength.ts'
 import type { Seeker } from './seeker.ts'
 
 export interface PersonCandidate {
@@ -12,7 +13,7 @@ export interface PersonCandidate {
   score: number
   name: string
   organizationId?: string
-  reasons: { matched: Array<{ sought: string, matched: string, similarity: number }>, sharedS3Areas: string[], summary: string[] }
+  reasons: { matched: PhraseMatch[], interested: boolean, sharedS3Areas: string[], summary: string[] }
   features?: Record<string, { value: number, weight: number, contribution: number }>
 }
 
@@ -21,7 +22,10 @@ export type Candidate = ({ type: 'organization' } & PartnerResult) | ({ type: 'p
 /**
  * Who should hear about a proposal: organisations that have what it seeks (the partner matcher,
  * complementary mode) and people whose expertise or interests fit it. People who opted out, private
- * records and the proposal's own author and organisation are never candidates.
+ * records and the proposal's own author and organisation are never candidates. A candidate needs a
+ * reason a person can check: an organisation or person with one of the sought phrases (a strong or
+ * partial match for the model in use: phrase-strength.ts), or a person whose interests clear the same
+ * bar; the rest of the retrieval pool is not returned.
  */
 export class CandidateFinder {
   constructor (private readonly index: SearchIndex, private readonly cache: VectorCache, private readonly partners: PartnerMatcher) {}
@@ -30,8 +34,8 @@ export class CandidateFinder {
     const { results: orgs } = await this.partners.match({ seeker: proposal, mode: 'complementary', filters: {}, excludePastPartners: false, model })
     const people = await this.people(proposal, authorPersonId, model)
     return [
-      ...orgs.map((o) => ({ type: 'organization' as const, ...o })),
-      ...people.map((p) => ({ type: 'person' as const, ...p }))
+      ...orgs.filter((o) => o.reasons.matched.length > 0).map((o) => ({ type: 'organization' as const, ...o })),
+      ...people.filter((p) => p.reasons.matched.length > 0 || p.reasons.interested).map((p) => ({ type: 'person' as const, ...p }))
     ].sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1))
   }
 
@@ -53,6 +57,7 @@ export class CandidateFinder {
     })
     const fused = reciprocalRankFusion(Object.values(found.lists))
     if (fused.length === 0) return []
+    const bar = phraseThresholds(model)
     const best = fused[0]?.score ?? 1
     const docs = fused.map((f) => found.docs.get(f.id) as DocFields)
     const vectors = model
@@ -70,7 +75,7 @@ export class CandidateFinder {
           const s = p.text.toLowerCase() === e.toLowerCase() ? 1 : (p.vector && ev ? Math.max(0, dot(p.vector, ev)) : 0)
           if (s > top.similarity) top = { sought: p.text, matched: e, similarity: Math.round(s * 10_000) / 10_000 }
         }
-        return top.similarity > 0 ? [top] : []
+        return top.similarity > 0 ? [{ ...top, strength: strengthOf(top.similarity, bar) }] : []
       })
       const sharedS3 = list(d.s3_areas).filter((a) => proposal.s3Areas.includes(a))
       const values = {
@@ -81,17 +86,19 @@ export class CandidateFinder {
         shared_s3: jaccard(proposal.s3Areas, list(d.s3_areas))
       }
       const { score, features } = weightedScore(values, PERSON_CANDIDATE_WEIGHTS)
-      const shown = matched.filter((m) => m.similarity >= 0.5)
+      const shown = matched.filter((m): m is PhraseMatch => m.strength !== null)
+      // Whole-text fit is held to the phrase bar of the model.
+      const interested = values.interest_fit >= bar.partial
       const summary: string[] = []
-      if (shown.length > 0) summary.push(`Has the expertise sought: ${shown.slice(0, 3).map((m) => `"${m.matched}" (for "${m.sought}", ${Math.round(m.similarity * 100)}%)`).join(', ')}`)
-      if (values.interest_fit >= 0.5) summary.push(`Interested in this topic (${Math.round(values.interest_fit * 100)}%)`)
+      if (shown.length > 0) summary.push(`Has the expertise sought: ${shown.slice(0, 3).map((m) => `"${m.matched}" (for "${m.sought}", ${m.strength} match)`).join(', ')}`)
+      if (interested) summary.push('Interested in this topic')
       if (sharedS3.length > 0) summary.push(`Same S3 areas: ${sharedS3.join(', ')}`)
       return {
         id: d.id,
         score: Math.round(score * 10_000) / 10_000,
         name: String(d.title ?? d.id),
         ...(d.organization_id ? { organizationId: String(d.organization_id) } : {}),
-        reasons: { matched: shown, sharedS3Areas: sharedS3, summary },
+        reasons: { matched: shown, interested, sharedS3Areas: sharedS3, summary },
         features
       }
     })

@@ -54,6 +54,20 @@ export const DEFAULT_WEIGHTS: Weights = {
   freshness: 0.02
 }
 
+/**
+ * Weights as applied: divided by the sum of their absolute values, so that a score is at most 1 (and
+ * at least 0 with non-negative weights, every feature being within [0, 1]). Rankings do not change;
+ * `explain` shows the applied weights, and the contributions add up to the score.
+ */
+export function unitScale<F extends string> (weights: Record<F, number>): Record<F, number> {
+  let total = 0
+  for (const f in weights) total += Math.abs(weights[f])
+  if (total === 0) return weights
+  const out = {} as Record<F, number>
+  for (const f in weights) out[f] = Math.round(weights[f] / total * 1e6) / 1e6
+  return out
+}
+
 /** Parses RANKING_WEIGHTS over the defaults; names the bad key or value. */
 export function parseWeights (json: string | undefined): Weights {
   if (!json) return { ...DEFAULT_WEIGHTS }

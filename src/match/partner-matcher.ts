@@ -4,10 +4,11 @@ import { phraseHash, type Facet } from '../domain/facets.ts'
 import { reciprocalRankFusion } from '../search/fusion.ts'
 import type { DocFields, Filter, RetrievalQuery, SemanticQuery } from '../search/retrieval.ts'
 import type { CollaborationGraph } from './collaboration-graph.ts'
-import { divisions, dot, jaccard, weightedScore, weightedSum, type Feature, type Weights } from './features.ts'
+import { divisions, dot, jaccard, unitScale, weightedScore, weightedSum, type Feature, type Weights } from './features.ts'
 import type { Seeker, Phrase } from './seeker.ts'
 import type { PhaseMarks } from './phase-marks.ts'
 import { takeTurn } from '../loop-turns.ts'
+import { phraseThresholds, strengthOf, type MatchStrength, type PhraseThresholds } from './phrase-strength.ts'
 
 export type PartnerMode = 'similar' | 'complementary' | 'reciprocal'
 
@@ -20,7 +21,14 @@ export interface PartnerFilters {
   sizes?: string[]
 }
 
-export interface PhraseMatch { sought: string, matched: string, similarity: number }
+export interface PhraseMatch {
+  sought: string
+  matched: string
+  /** The cosine of the two phrases (1: the same phrase). */
+  similarity: number
+  /** What the similarity means for the model in use (phrase-strength.ts): only strong and partial matches are stated. */
+  strength: MatchStrength
+}
 
 export interface PartnerResult {
   id: string
@@ -69,7 +77,6 @@ const POOL = 50
 const MAX_PAST_PARTNERS = 200
 /** The network list: past partners, then (for a seeker with fewer) partners of partners by resource allocation, up to this many. */
 const NETWORK = 100
-const PHRASE_THRESHOLD = 0.5
 /** Candidates whose phrases are read in one store lookup while the served depth is worked out. */
 const PHRASE_CHUNK = 16
 
@@ -183,7 +190,7 @@ export class PartnerMatcher {
     const now = Date.now()
     const fwdMine = pairs[0]?.[0] as Facet
     const fwdTheirs = pairs[0]?.[1] as Facet
-    const w = typeof this.weights === 'function' ? this.weights() : this.weights
+    const w = unitScale(typeof this.weights === 'function' ? this.weights() : this.weights)
     // Every feature but the phrase match, for every candidate; the phrase match (a similarity per
     // pair of phrases) only where it can still decide the served depth: with it at most 1, a
     // candidate whose score without it plus its weight stays below the depth-th best is out anyway.
@@ -220,7 +227,7 @@ export class PartnerMatcher {
       }
       const partial = weightedSum(values, w)
       // The phrase match is within [-1, 1]: its term adds at most |weight| (a trained weight may be negative).
-      return { doc, values, bound: round(partial + (mine.length > 0 ? Math.abs(w.phrase_match) : 0) + 1e-9), score: -Infinity, matched: [] }
+      return { doc, values, bound: round(partial + (mine.length > 0 ? Math.abs(w.phrase_match) : 0) + 1e-9), score: -Infinity, matched: [], matchedBack: [] }
     })
     scored.sort((a, b) => b.bound - a.bound)
     const depth = Math.min(q.depth ?? Infinity, scored.length)
@@ -228,31 +235,38 @@ export class PartnerMatcher {
     // The candidates' phrases (and their vectors) are read chunk by chunk, only for the candidates
     // that can still enter the served depth: most of the pool never needs them.
     const phrases: PhraseTable = new Map()
+    const thresholds = phraseThresholds(q.model)
+    const reciprocal = mode === 'reciprocal'
+    const offers = reciprocal ? keyed(seeker.offers) : []
     const out = (c: Scored) => ranked.length >= depth && c.bound < (ranked[depth - 1] as Scored).score
     const chunkSize = Math.max(PHRASE_CHUNK, depth)
     for (let at = 0; at < scored.length && !out(scored[at] as Scored);) {
       const chunk: Scored[] = []
       for (; at < scored.length && chunk.length < chunkSize && !out(scored[at] as Scored); at++) chunk.push(scored[at] as Scored)
-      await this.readPhrases(chunk.map((c) => asList(c.doc.competencies)), q.model, phrases)
+      await this.readPhrases(chunk.map((c) => reciprocal ? [...asList(c.doc.competencies), ...asList(c.doc.needs)] : asList(c.doc.competencies)), q.model, phrases)
       for (const c of chunk) {
         if (out(c)) break
-        c.matched = matchPhrases(mine, asList(c.doc.competencies), phrases)
+        c.matched = matchPhrases(mine, asList(c.doc.competencies), phrases, thresholds)
         c.values.phrase_match = mine.length > 0 ? c.matched.reduce((s, m) => s + m.similarity, 0) / mine.length : 0
+        if (reciprocal) {
+          const needs = asList(c.doc.needs)
+          c.matchedBack = matchPhrases(offers, needs, phrases, thresholds).filter(stated)
+          // Two-sided means the seeker meets at least one of the candidate's stated needs: text
+          // vectors alone put everyone at 0.4-0.8 of everyone else (only lowers the score: the bound holds).
+          if (offers.length > 0 && needs.length > 0 && c.matchedBack.length === 0) c.values.two_sided = 0
+        }
         c.score = round(weightedSum(c.values, w))
         insertRanked(ranked, c)
       }
     }
-    const offers = mode === 'reciprocal' ? keyed(seeker.offers) : []
-    if (mode === 'reciprocal') await this.readPhrases(ranked.slice(0, depth).map((c) => asList(c.doc.needs)), q.model, phrases)
     const results = ranked.slice(0, depth).map((c): PartnerResult => {
-      const { doc, values, matched } = c
-      const matchedBack = mode === 'reciprocal' ? matchPhrases(offers, asList(doc.needs), phrases).filter((m) => m.similarity >= PHRASE_THRESHOLD) : []
+      const { doc, values, matched, matchedBack } = c
       const sharedS3 = asList(doc.s3_areas).filter((a) => seeker.s3Areas.includes(a))
       const sharedSectors = divisions(asList(doc.sectors)).filter((d) => mySectors.includes(d))
       const projects = signals.sharedProjects.get(doc.id) ?? []
       const partners = signals.sharedPartners.get(doc.id) ?? 0
       const programmes = [...(signals.programmes.get(doc.id)?.keys() ?? [])].filter((p) => q.programme ? p === q.programme : signals.seekerProgrammes.has(p))
-      const shownMatches = matched.filter((m) => m.similarity >= PHRASE_THRESHOLD)
+      const shownMatches = matched.filter(stated)
       return {
         id: doc.id,
         score: c.score,
@@ -341,8 +355,16 @@ interface Scored {
   /** The most its score can be (every feature known but the phrase match, taken as 1). */
   bound: number
   score: number
-  matched: PhraseMatch[]
+  /** Each of the seeker's phrases with its best counterpart (strength null: not worth stating). */
+  matched: ScoredPhrase[]
+  /** Reciprocal mode: the candidate's needs the seeker's offers meet (stated ones only). */
+  matchedBack: PhraseMatch[]
 }
+
+/** A phrase pair as ranking sees it: the strength is null below the model's partial threshold. */
+type ScoredPhrase = Omit<PhraseMatch, 'strength'> & { strength: MatchStrength | null }
+
+const stated = (m: ScoredPhrase): m is PhraseMatch => m.strength !== null
 
 /** Inserts into a list kept in ranking order: score descending, then id. */
 function insertRanked (list: Scored[], c: Scored): void {
@@ -382,9 +404,9 @@ function round (x: number): number {
   return Math.round(x * 10_000) / 10_000
 }
 
-/** For each of the seeker's phrases, the candidate phrase it is closest to (exact matches count 1). */
-function matchPhrases (mine: readonly KeyedPhrase[], theirs: readonly string[], table: PhraseTable): PhraseMatch[] {
-  const out: PhraseMatch[] = []
+/** For each of the seeker's phrases, the candidate phrase it is closest to (exact matches count 1), with its strength. */
+function matchPhrases (mine: readonly KeyedPhrase[], theirs: readonly string[], table: PhraseTable, thresholds: PhraseThresholds): ScoredPhrase[] {
+  const out: ScoredPhrase[] = []
   if (theirs.length === 0) return out
   for (const p of mine) {
     let best = -Infinity
@@ -394,18 +416,22 @@ function matchPhrases (mine: readonly KeyedPhrase[], theirs: readonly string[], 
       const similarity = o === undefined ? 0 : p.key === o.key ? 1 : cosine(p.vector, o.vector)
       if (similarity > best) { best = similarity; matched = t }
     }
-    out.push({ sought: p.text, matched, similarity: round(best) })
+    const similarity = round(best)
+    out.push({ sought: p.text, matched, similarity, strength: strengthOf(similarity, thresholds) })
   }
   return out.sort((a, b) => b.similarity - a.similarity)
 }
+
+/** `"X" for "Y" (strong match)`: what a person reads, never a raw cosine. */
+const pairText = (matched: string, sought: string, strength: MatchStrength, forWord: string) => `"${matched}" (${forWord} "${sought}", ${strength} match)`
 
 function summarise (mode: PartnerMode, matched: PhraseMatch[], back: PhraseMatch[], s3: string[], sectors: string[], projects: string[], partners: number, programmes: string[], region: string | null): string[] {
   const lines: string[] = []
   if (matched.length > 0) {
     const verb = mode === 'similar' ? 'Has competencies like yours' : 'Has what you seek'
-    lines.push(`${verb}: ${matched.slice(0, 3).map((m) => `"${m.matched}" (for "${m.sought}", ${Math.round(m.similarity * 100)}%)`).join(', ')}`)
+    lines.push(`${verb}: ${matched.slice(0, 3).map((m) => pairText(m.matched, m.sought, m.strength, 'for')).join(', ')}`)
   }
-  if (back.length > 0) lines.push(`Seeks what you offer: ${back.slice(0, 3).map((m) => `"${m.matched}" (your "${m.sought}", ${Math.round(m.similarity * 100)}%)`).join(', ')}`)
+  if (back.length > 0) lines.push(`Seeks what you offer: ${back.slice(0, 3).map((m) => pairText(m.matched, m.sought, m.strength, 'your')).join(', ')}`)
   if (s3.length > 0) lines.push(`Same S3 areas: ${s3.join(', ')}`)
   if (sectors.length > 0) lines.push(`Same economic sectors (division ${sectors.join(', ')})`)
   if (region) lines.push(`Also in ${region}`)

@@ -8,8 +8,9 @@ import { contentHash, facetTexts, phraseHash, phrasesOf, type Facet } from '../d
 import type { Kind } from '../domain/kinds.ts'
 import { reciprocalRankFusion } from '../search/fusion.ts'
 import type { DocFields, Filter, RetrievalQuery, RetrievalResult, SemanticQuery } from '../search/retrieval.ts'
-import { dot, diversify, jaccard, weightedScore, weightedSum, type RecommendationFeature } from './features.ts'
+import { dot, diversify, jaccard, unitScale, weightedScore, weightedSum, type RecommendationFeature } from './features.ts'
 import type { PhaseMarks } from './phase-marks.ts'
+import { phraseThresholds, strengthOf, type MatchStrength } from './phrase-strength.ts'
 import { takeTurn } from '../loop-turns.ts'
 
 export type OpportunityKind = 'proposals' | 'communities' | 'content'
@@ -20,7 +21,7 @@ export interface Recommendation {
   score: number
   title: string
   deadline?: string
-  reasons: { matchedInterests: Array<{ interest: string, matched: string, similarity: number }>, sharedS3Areas: string[], daysToDeadline: number | null, likeEngaged: boolean, summary: string[] }
+  reasons: { matchedInterests: Array<{ interest: string, matched: string, similarity: number, strength: MatchStrength }>, sharedS3Areas: string[], daysToDeadline: number | null, likeEngaged: boolean, summary: string[] }
   features?: Partial<Record<RecommendationFeature, { value: number, weight: number, contribution: number }>>
 }
 
@@ -51,8 +52,13 @@ export class Recommender {
     private readonly index: SearchIndex,
     private readonly cache: VectorCache,
     private readonly repo: RecordRepository,
-    private readonly weights: Record<RecommendationFeature, number>
-  ) {}
+    weights: Record<RecommendationFeature, number>
+  ) {
+    this.weights = unitScale(weights)
+  }
+
+  /** The weights as applied (unit scale: a score is within [0, 1]). */
+  private readonly weights: Record<RecommendationFeature, number>
 
   /** The served depth, diversified and explained (all of it by default), and how many items were ranked. */
   async recommend (q: RecommendQuery): Promise<{ results: Recommendation[], total: number }> {
@@ -144,6 +150,8 @@ export class Recommender {
     // Reasons for the served items: which of the person's interests each one meets, phrase by phrase.
     const itemPhrases = (d: DocFields) => [...asList(d.competencies), ...asList(d.needs), ...asList(d.tags)]
     const phraseVectors = q.model ? await this.cache.getMany(q.model, served.flatMap((x) => itemPhrases(x.doc).map(phraseHash))) : new Map<string, Float32Array>()
+    // What a statement needs, for this model (phrase-strength.ts); whole-text fits use the same bar.
+    const bar = phraseThresholds(q.model)
     const results = served.map(({ kind, doc: d, values, daysLeft, score }): Recommendation => {
       const theirs = itemPhrases(d)
       const matchedInterests = interests.flatMap((interest) => {
@@ -153,15 +161,16 @@ export class Recommender {
           const s = interest.toLowerCase() === p.toLowerCase() ? 1 : pos(cos(iv, phraseVectors.get(phraseHash(p))))
           if (s > best.similarity) best = { interest, matched: p, similarity: round(s) }
         }
-        return best.similarity >= 0.5 ? [best] : []
+        const strength = strengthOf(best.similarity, bar)
+        return strength ? [{ ...best, strength }] : []
       })
       const sharedS3 = asList(d.s3_areas).filter((a) => asList(person.s3Areas).includes(a))
       const likeEngaged = values.engagement >= 0.6
       const summary: string[] = []
-      if (matchedInterests.length > 0) summary.push(`Matches your interests: ${matchedInterests.slice(0, 3).map((m) => `"${m.matched}" (for "${m.interest}", ${Math.round(m.similarity * 100)}%)`).join(', ')}`)
-      else if (values.interest_fit >= 0.4) summary.push(`Close to your interests (${Math.round(values.interest_fit * 100)}%)`)
-      if (values.expertise_fit >= 0.5) summary.push('Seeks expertise you have')
-      if (values.organization_fit >= 0.5) summary.push("Seeks your organisation's competencies")
+      if (matchedInterests.length > 0) summary.push(`Matches your interests: ${matchedInterests.slice(0, 3).map((m) => `"${m.matched}" (for "${m.interest}", ${m.strength} match)`).join(', ')}`)
+      else if (values.interest_fit >= bar.partial) summary.push('Close to your interests')
+      if (values.expertise_fit >= bar.partial) summary.push('Seeks expertise you have')
+      if (values.organization_fit >= bar.partial) summary.push("Seeks your organisation's competencies")
       if (likeEngaged) summary.push('Like items you engaged with')
       if (sharedS3.length > 0) summary.push(`In your S3 areas: ${sharedS3.join(', ')}`)
       if (daysLeft !== null && daysLeft <= 30) summary.push(`Deadline in ${daysLeft} day${daysLeft === 1 ? '' : 's'}`)

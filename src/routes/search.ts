@@ -125,7 +125,8 @@ async function searchRoutes (app: FastifyInstance): Promise<void> {
       results: merged.slice(offset, offset + size).map((r) => ({
         kind: r.kind,
         id: r.id,
-        score: Math.round(r.score * 100_000) / 100_000,
+        // The fused z-score through a logistic: within (0, 1), 0.5 = as good as the average candidate of its lists.
+        score: Math.round(100_000 / (1 + Math.exp(-r.score))) / 100_000,
         title: String(r.doc.title ?? r.id),
         highlights: query.q ? Object.fromEntries(['title', 'text', 'competencies_text'].map((f) => [f, typeof r.doc[f] === 'string' ? highlight(r.doc[f] as string, query.q as string) : null]).filter(([, h]) => h)) : {},
         fields: Object.fromEntries(Object.entries(r.doc).filter(([k]) => k !== 'facet_hashes'))

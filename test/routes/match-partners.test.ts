@@ -97,3 +97,33 @@ t.test('POST /v1/match/partners on the embedded default', async (t) => {
     t.equal((await app.inject({ method: 'POST', url: '/v1/match/partners', payload: { text: 'robots' } })).statusCode, 401)
   })
 })
+
+t.test('reasons a person can trust: calibrated strengths, a two-sided match only when the needs are met', async (t) => {
+  const app = await testApp(t)
+  const put = (id: string, body: object) => app.inject({ method: 'PUT', url: `/v1/organizations/${id}`, payload: { ...body, version: 1 }, headers: auth('write') })
+  // A machining firm that needs sensors and maintenance software. The sensor maker needs machining
+  // (two-sided); the software house has what the firm seeks but needs distributors, which the firm
+  // does not offer (one-sided); the winery has nothing the firm seeks.
+  await put('m1', { name: 'Officina Meccanica Brambilla', kind: 'company', country: 'IT', competencies: ['CNC machining', 'precision milling of metal parts'], needs: ['industrial IoT sensors', 'predictive maintenance software'] })
+  await put('s1', { name: 'SensoriLab', kind: 'company', country: 'IT', competencies: ['industrial IoT sensors'], needs: ['CNC machining of sensor housings'] })
+  await put('d1', { name: 'PredictSoft', kind: 'company', country: 'IT', competencies: ['predictive maintenance software'], needs: ['distributors in Germany', 'sales agents for export'] })
+  await put('w1', { name: 'Cantina Franciacorta', kind: 'company', country: 'IT', competencies: ['wine tourism'], needs: ['bottling line automation'] })
+  await eventually(async () => (await app.parts.searchIndex.count('organizations')) === 4, 60_000, 'indexed')
+  const body = (await app.inject({ method: 'POST', url: '/v1/match/partners', headers: auth('read'), payload: { organizationId: 'm1', mode: 'reciprocal', explain: true, limit: 5 } })).json()
+  const byId = new Map(body.results.map((r: { id: string }) => [r.id, r]))
+  const s1 = byId.get('s1') as { features: { two_sided: { value: number } }, reasons: { matchedBack: Array<{ strength: string }>, summary: string[] } }
+  const d1 = byId.get('d1') as { features: { two_sided: { value: number } }, reasons: { matched: unknown[], matchedBack: unknown[], summary: string[] } }
+  t.equal(body.results[0].id, 's1', `the two-sided partner first: ${body.results.map((r: { id: string }) => r.id)}`)
+  t.ok(s1.features.two_sided.value > 0, 'the sensor maker is two-sided')
+  t.ok(s1.reasons.matchedBack.length > 0 && ['strong', 'partial'].includes(s1.reasons.matchedBack[0]?.strength ?? ''), 'says which of its needs you meet, and how strongly')
+  t.equal(d1.features.two_sided.value, 0, 'a candidate whose needs you meet in none is not two-sided')
+  t.same(d1.reasons.matchedBack, [], 'and is not said to seek what you offer')
+  t.ok(d1.reasons.matched.length > 0, 'it still has what you seek')
+  for (const r of body.results) {
+    t.ok(r.score >= 0 && r.score <= 1, `${r.id}: score ${r.score} within [0, 1]`)
+    t.notMatch(r.reasons.summary.join(' '), /%/, `${r.id}: no raw percentages in the reasons`)
+    for (const m of r.reasons.matched) t.ok(m.strength === 'strong' || m.strength === 'partial', `${r.id}: "${m.sought}" → "${m.matched}" stated as ${m.strength}`)
+  }
+  const w1 = byId.get('w1') as { reasons: { matched: unknown[] } } | undefined
+  t.same(w1?.reasons.matched ?? [], [], 'the winery is not said to have what you seek')
+})

@@ -36,11 +36,16 @@ t.test('GET /v1/proposals/:id/candidates and the new-proposal alert', async (t) 
     await eventually(async () => (await app.parts.searchIndex.count('proposals')) === 1, 30_000, 'proposal indexed')
     const res = await app.inject({ method: 'GET', url: '/v1/proposals/q2/candidates?limit=30', headers: auth('read') })
     t.equal(res.statusCode, 200)
-    const results = res.json().results as Array<{ type: string, id: string, reasons: { summary: string[] } }>
+    const results = res.json().results as Array<{ type: string, id: string, reasons: { matched: Array<{ strength: string }>, interested?: boolean, summary: string[] } }>
     const ids = results.map((r) => `${r.type}:${r.id}`)
     t.ok(ids.includes('organization:o3'), 'the organisation with the sought competencies')
     t.ok(ids.includes('person:e1'), 'the person with the sought expertise')
-    t.ok(ids.indexOf('person:e1') < ids.indexOf('person:e4') || !ids.includes('person:e4'), 'expertise before unrelated people')
+    t.notOk(ids.includes('person:e4'), 'the wine expert has no reason to hear about sensors: not a candidate')
+    t.ok(results.length < ORGS.length + 2, `only candidates with a reason, not the whole pool (${results.length})`)
+    for (const r of results) {
+      t.ok(r.reasons.matched.length > 0 || r.reasons.interested === true, `${r.id}: has a stated reason (${r.reasons.summary.join('; ')})`)
+      t.ok(r.reasons.matched.every((m) => m.strength === 'strong' || m.strength === 'partial'), `${r.id}: matches stated as strong or partial`)
+    }
     for (const gone of ['person:e2', 'person:e3', 'person:a1', 'organization:o1']) t.notOk(ids.includes(gone), `${gone} is never a candidate`)
     t.match(results.find((r) => r.id === 'e1')?.reasons.summary.join(' '), /Has the expertise sought/)
     const people = (await app.inject({ method: 'GET', url: '/v1/proposals/q2/candidates?types=person', headers: auth('read') })).json().results

@@ -87,7 +87,9 @@ for (const backend of backends) {
     t.equal(served.active.version, v1.version)
     t.same(served.weights, v1.weights, 'the active model\'s weights are in force')
     const after = await match()
-    t.equal(after.results[0].features.area_partner.weight, v1.weights.area_partner, 'explain shows the model\'s weights')
+    const total = Object.values(v1.weights as Record<string, number>).reduce((sum, x) => sum + Math.abs(x), 0)
+    t.ok(Math.abs(after.results[0].features.area_partner.weight - v1.weights.area_partner / total) < 1e-5, 'explain shows the model\'s weights, as applied (unit scale)')
+    t.ok(after.results.every((r: { score: number }) => r.score <= 1), 'scores are at most 1')
     t.same(after.results.slice(0, 3).map((r: { id: string }) => r.id).sort(), ['a0-0', 'a0-1', 'a0-2'], 'the trained ranker puts the area partners first')
     for (const r of after.results) {
       const sum = Object.values(r.features as Record<string, { contribution: number }>).reduce((s, f) => s + f.contribution, 0)
