@@ -53,9 +53,11 @@ t.test('the served depth is exactly the top of the full ranking', async (t) => {
     await index.bulk([{ op: 'upsert', doc: { kind: 'organizations', id, version: 1, fields, vectors } }])
   }
   await new VectorCache(store.db).putMany('m', stored)
-  const matcher = new PartnerMatcher(new CollaborationGraph(store.db), index, new VectorCache(store.db), parseWeights(undefined))
+  // The hand-set weights, and a trained-looking set with negative weights (the bound must still hold).
+  const negative = { ...parseWeights(undefined), phrase_match: -0.1, fusion: -0.05, lexical: 0.3 }
   let compared = 0
-  for (const mode of ['complementary', 'similar', 'reciprocal'] as PartnerMode[]) {
+  for (const [weights, mode] of [parseWeights(undefined), negative].flatMap((w) => (['complementary', 'similar', 'reciprocal'] as PartnerMode[]).map((m) => [w, m] as const))) {
+    const matcher = new PartnerMatcher(new CollaborationGraph(store.db), index, new VectorCache(store.db), weights)
     for (const id of ['o1', 'o17', 'o42', 'o99', 'o250']) {
       const seeker = await seekerFromRecord('organizations', id, bodies.get(id) as Record<string, unknown>, 'm', new VectorCache(store.db))
       const q = { seeker, mode, filters: {}, excludePastPartners: false, model: 'm' }
@@ -68,5 +70,5 @@ t.test('the served depth is exactly the top of the full ranking', async (t) => {
       }
     }
   }
-  t.equal(compared, 60)
+  t.equal(compared, 120)
 })
