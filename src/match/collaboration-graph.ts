@@ -43,6 +43,9 @@ export interface RankedOrg { id: string, score: number }
 /** Partners of partners are reached through the seeker's closest partners, at most this many. */
 const BRIDGES = 30
 
+/** What a partner of the seeker passes on to the candidates it shares (signals()). */
+interface Bridge { share: number, out: number }
+
 /** One row of `project_participants` as the graph reads it. */
 export interface ParticipationRow { project_id: string, organization_id: string, programme: string | null, start?: string | null }
 
@@ -206,6 +209,15 @@ export class CollaborationGraph {
     const out: GraphSignals = { sharedProjects: new Map(), sharedPartners: new Map(), ties: new Map(), programmes: new Map(), seekerProgrammes: new Set() }
     const me = seeker ? this.orgs.get(seeker) : undefined
     if (me) for (const p of me.programmes.keys()) out.seekerProgrammes.add(p)
+    // Per partner z of the seeker, worked out once: its resource share 1 / |partners(z)| and the
+    // first step of the walk P(seeker → z) / Σ ties(z), to multiply by the ties of z with a candidate.
+    const bridges = me ? new Map<string, Bridge>() : null
+    if (me && bridges) {
+      for (const [x, n] of me.partners) {
+        const z = this.orgs.get(x) as OrgNode
+        bridges.set(x, { share: 1 / z.partners.size, out: n / me.ties / z.ties })
+      }
+    }
     for (const c of candidates) {
       const them = this.orgs.get(c)
       if (!them) continue
@@ -226,14 +238,26 @@ export class CollaborationGraph {
         out.sharedProjects.set(c, together.sort())
       }
       // Partners in common: neither the candidate nor the seeker counts (neither is its own partner).
+      // Each walks the smaller side; what a common partner adds is read from `bridges`.
       let common = 0
-      const [small, large] = me.partners.size <= them.partners.size ? [me.partners, them.partners] : [them.partners, me.partners]
-      for (const x of small.keys()) {
-        if (x === c || x === seeker || !large.has(x)) continue
-        common++
-        const z = this.orgs.get(x) as OrgNode
-        tie.allocation += 1 / z.partners.size
-        tie.walk += ((me.partners.get(x) as number) / me.ties) * ((z.partners.get(c) ?? 0) / z.ties)
+      if (me.partners.size <= them.partners.size) {
+        for (const [x, b] of bridges as Map<string, Bridge>) {
+          if (x === c) continue
+          const shared = them.partners.get(x)
+          if (shared === undefined) continue
+          common++
+          tie.allocation += b.share
+          tie.walk += b.out * shared
+        }
+      } else {
+        for (const [x, shared] of them.partners) {
+          if (x === seeker) continue
+          const b = (bridges as Map<string, Bridge>).get(x)
+          if (b === undefined) continue
+          common++
+          tie.allocation += b.share
+          tie.walk += b.out * shared
+        }
       }
       if (common > 0) {
         out.sharedPartners.set(c, common)

@@ -76,7 +76,7 @@ const POOL = 50
 /** Past partners always join the pool, the closest up to this many: a coordinator may have hundreds. */
 const MAX_PAST_PARTNERS = 200
 /** The network list: past partners, then (for a seeker with fewer) partners of partners by resource allocation, up to this many. */
-const NETWORK = 100
+const NETWORK = 50
 /** Candidates whose phrases are read in one store lookup while the served depth is worked out. */
 const PHRASE_CHUNK = 16
 
