@@ -7,6 +7,7 @@ import { contentHash, facetTexts } from '../domain/facets.ts'
 import { RecordRepository } from '../records/record-repository.ts'
 import { weightedScoreFusion } from '../search/fusion.ts'
 import { highlight } from '../search/highlight.ts'
+import { phraseHitsFirst, quotedPhrases } from '../search/exact-phrase.ts'
 import { EmbedderUnavailableError } from '../ports/embedder.ts'
 import type { DocFields, FacetCounts, Filter, KeywordField, RetrievalQuery } from '../search/retrieval.ts'
 import { decodeCursor, encodeCursor, fingerprint } from '../match/cursor.ts'
@@ -32,6 +33,10 @@ const Query = Type.Object({
 
 type Query = Static<typeof Query>
 const LIST_PARAMS = ['kinds', 'country', 'region', 's3Area', 'orgKind', 'type', 'status', 'facets'] as const
+
+/** The document fields a quoted phrase is looked for in. */
+const PHRASE_FIELDS = ['title', 'text', 'competencies_text', 'needs_text'] as const
+const textOf = (v: unknown): string => typeof v === 'string' ? v : Array.isArray(v) ? v.map(String).join(' \n ') : ''
 
 /** GET /v1/search: hybrid search (BM25 + kNN, fused by reciprocal rank) with filters, facets, highlights, more-like-this. */
 async function searchRoutes (app: FastifyInstance): Promise<void> {
@@ -113,8 +118,10 @@ async function searchRoutes (app: FastifyInstance): Promise<void> {
       return { kind, fused, docs: found.docs, facets }
     }))
 
-    const merged = perKind.flatMap((k) => k.fused.map((f) => ({ kind: k.kind, id: f.id, score: f.score, doc: k.docs.get(f.id) as DocFields })))
+    const fusedOrder = perKind.flatMap((k) => k.fused.map((f) => ({ kind: k.kind, id: f.id, score: f.score, doc: k.docs.get(f.id) as DocFields })))
       .sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1))
+    // Quoted phrases: the records holding them verbatim come first (search/exact-phrase.ts).
+    const merged = phraseHitsFirst(fusedOrder, query.q ? quotedPhrases(query.q) : [], (r) => PHRASE_FIELDS.map((f) => textOf(r.doc[f])).join(' \n '))
     const facets: Record<string, Array<{ value: string, count: number }>> = {}
     for (const field of query.facets ?? []) {
       const sum = new Map<string, number>()

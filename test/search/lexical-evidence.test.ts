@@ -7,7 +7,8 @@ import { ElasticsearchIndex } from '../../src/search/elasticsearch-index.ts'
 
 // Through GET /v1/search, on both backends, with a real model: a word that only one record holds
 // brings that record first, however many records are semantically closer to the rest of the query;
-// and each record's texts are analysed in its own language only.
+// each record's texts are analysed in its own language only; and a quoted phrase brings the records
+// holding it verbatim first.
 
 const topics = ['robotica collaborativa per la logistica', 'manutenzione predittiva di macchine utensili', 'sensori IoT per il monitoraggio industriale',
   'visione artificiale per il controllo qualità', 'gemelli digitali di impianti produttivi', 'automazione dei magazzini']
@@ -85,5 +86,33 @@ for (const backend of ['embedded', 'elasticsearch'] as const) {
     t.same(await ids('lithium'), ['en-1'], 'an English word finds the English record')
     t.same(await ids('litio'), ['it-1'], 'the Italian word the Italian one')
     t.same(await ids('robot collaborativi'), ['it-2'])
+  })
+
+  t.test(`a quoted phrase brings the records holding it verbatim first (${backend})`, async (t) => {
+    const app = await backendApp(t, backend)
+    if (!app) return
+    await app.parts.modelReady
+    // Twenty records use the words often, apart; one uses them once, together, in a long text.
+    const scattered = 'Stampa di prototipi, lavorazioni in metallo e componenti 3D: la stampa offset e il metallo pressofuso restano il nostro 3D quotidiano.'
+    const lines = Array.from({ length: 21 }, (_, i) => JSON.stringify({
+      op: 'upsert',
+      kind: 'organizations',
+      id: `p-${i}`,
+      record: {
+        name: `Officina ${i}`,
+        kind: 'company',
+        country: 'IT',
+        description: i === 13 ? `${filler(i)} Da quest'anno offriamo anche la stampa 3D in metallo.` : `${scattered} ${scattered} ${filler(i)}`,
+        competencies: [topics[i % topics.length] as string]
+      }
+    })).join('\n')
+    t.equal((await app.inject({ method: 'POST', url: '/v1/bulk', payload: lines, headers: { 'content-type': 'application/x-ndjson', ...auth('write') } })).json().created, 21)
+    await eventually(async () => { await app.parts.searchIndex.refresh(); return (await app.parts.searchIndex.count('organizations')) === 21 }, 120_000, 'indexed')
+    const ids = async (q: string) => (await app.inject({ method: 'GET', url: `/v1/search?kinds=organizations&limit=10&q=${encodeURIComponent(q)}`, headers: auth('read') })).json().results.map((r: { id: string }) => r.id) as string[]
+    const unquoted = await ids('stampa 3D in metallo')
+    t.not(unquoted[0], 'p-13', `without quotes the words decide: the records using them most come first (${unquoted.slice(0, 3).join(', ')})`)
+    t.equal((await ids('"stampa 3D in metallo"'))[0], 'p-13', 'quoted: the only record holding the phrase first')
+    t.equal((await ids('offerta «Stampa 3D in Metallo» per prototipi'))[0], 'p-13', 'with other words around it, other quotes, other case')
+    t.not((await ids('"metallo in 3D stampa"'))[0], 'p-13', 'the words in another order are not the phrase')
   })
 }
