@@ -39,7 +39,9 @@
 // rcn, e.g. 2000 in about 10 minutes), SHARED_DATA_DIR, TEST_DATABASE_URL (when set, a fresh database on that Postgres
 // server is created and dropped instead of the default embedded PGlite store; not faster here: the
 // matcher's graph queries are CPU-bound on the same 2 cores), BENCH_CONCURRENCY (matches in flight with
-// a Postgres server, default 4; PGlite is one connection), BENCH_DUMP_POOLS (a file: every evaluated
+// a Postgres server, default 4; PGlite is one connection), BENCH_INDEX (embedded, the default, or
+// elasticsearch at ELASTICSEARCH_URL, default http://127.0.0.1:9200: results go to
+// bench/results/h2020-partners-elasticsearch.json), BENCH_DUMP_POOLS (a file: every evaluated
 // project's pool, one JSON line each: candidate, relevance, shared projects, feature values).
 import { createHash } from 'node:crypto'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
@@ -57,6 +59,8 @@ import { RecordRepository } from '../src/records/record-repository.ts'
 import { VectorCache } from '../src/records/vector-cache.ts'
 import { reindexAll } from '../src/pipeline/reindex.ts'
 import { EmbeddedIndex } from '../src/search/embedded-index.ts'
+import { ElasticsearchIndex } from '../src/search/elasticsearch-index.ts'
+import type { SearchIndex } from '../src/ports/search-index.ts'
 import { TransformersEmbedder } from '../src/embedding/transformers-embedder.ts'
 import { PartnerMatcher, type PartnerResult } from '../src/match/partner-matcher.ts'
 import { CollaborationGraph } from '../src/match/collaboration-graph.ts'
@@ -69,6 +73,9 @@ import { fitPairwise } from '../src/match/ranker/pairwise-logistic.ts'
 const DATA = join(process.env.SHARED_DATA_DIR ?? join(process.cwd(), '..', 'shared', 'data'), 'h2020')
 const MAX_QUERIES = Number(process.env.BENCH_MAX_QUERIES ?? 0) > 0 ? Number(process.env.BENCH_MAX_QUERIES) : Infinity
 const DATABASE_URL = process.env.TEST_DATABASE_URL
+/** The search index the matcher retrieves from: embedded (default) or elasticsearch (BENCH_INDEX). */
+const BACKEND = process.env.BENCH_INDEX === 'elasticsearch' ? 'elasticsearch' : 'embedded'
+const ES_URL = process.env.ELASTICSEARCH_URL ?? 'http://127.0.0.1:9200'
 const CONCURRENCY = DATABASE_URL ? Math.max(1, Number(process.env.BENCH_CONCURRENCY ?? 4)) : 1
 const K = 10
 const LEARN_YEARS = [2014, 2015, 2016]
@@ -432,6 +439,7 @@ async function main (): Promise<void> {
     `${eligible} eligible validation projects, ${queries.length} evaluated`)
 
   const { store, where, cleanup } = await openStore()
+  const cleanups: Array<() => Promise<void>> = []
   try {
     const db = store.db
     t = performance.now()
@@ -443,13 +451,20 @@ async function main (): Promise<void> {
     log(`imported ${imported.created} records into ${where} in ${imported.durationMs} ms`)
 
     t = performance.now()
-    const index = new EmbeddedIndex()
+    const es = BACKEND === 'elasticsearch' ? new ElasticsearchIndex({ url: ES_URL, prefix: `bench-h2020-${process.pid}-` }) : null
+    if (es) {
+      await es.client.indices.delete({ index: `bench-h2020-${process.pid}-*` }).catch(() => {})
+      await es.ensureIndices()
+    }
+    const index: SearchIndex = es ?? new EmbeddedIndex()
     const cache = new VectorCache(db)
     const embedder = new TransformersEmbedder()
     embedder.disable('no model: these records have no competency text')
     const indexed = await reindexAll({ db, embedder, cache, target: index, kinds: ['organizations', 'projects'] })
+    if (es) await es.refresh()
     phase('reindex', t)
-    log(`indexed ${indexed.documents} documents (no vectors) in ${indexed.ms} ms`)
+    log(`indexed ${indexed.documents} documents (no vectors) into the ${BACKEND} index in ${indexed.ms} ms`)
+    if (es) cleanups.push(async () => { await es.client.indices.delete({ index: `bench-h2020-${process.pid}-*` }).catch(() => {}); await es.close() })
     const participantRows = await db.selectFrom('project_participants').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirst()
 
     const repo = new RecordRepository(db)
@@ -648,7 +663,8 @@ async function main (): Promise<void> {
       if (past.size <= 100) for (const pic of past.keys()) { pastAll++; if (ids.has(orgId(pic))) pastAllInPool++ }
     }
     const totalMs = Math.round(performance.now() - started)
-    await report('h2020-partners', rows, {
+    await report(BACKEND === 'elasticsearch' ? 'h2020-partners-elasticsearch' : 'h2020-partners', rows, {
+      index: BACKEND,
       split: {
         learning: `projects that started in ${LEARN_YEARS.join(', ')}: ${learning.length} projects, ${learningOrgs.length} organisations, ${Number(participantRows?.n ?? 0)} project_participants rows`,
         validation: `projects that started in ${VALIDATION_YEARS.join(', ')} with another organisation besides the coordinator, a programme area and a coordinator seen in the learning period`,
@@ -686,6 +702,7 @@ async function main (): Promise<void> {
     })
     log(`done in ${Math.round(totalMs / 1000)} s`)
   } finally {
+    for (const c of cleanups) await c()
     await cleanup()
   }
 }
