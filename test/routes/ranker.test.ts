@@ -6,8 +6,8 @@ import { exited, spawnScript } from '../helpers/processes.ts'
 /**
  * A collaboration history where the coordinators' later consortia repeat their partners of the same
  * programme area, while other partners share more projects with them in another area: the hand-set
- * weights rank those first (more shared projects); a ranker trained on the history should learn the
- * area. Ten coordinators, each with three area partners (2 shared projects in its area) and three
+ * weights mix the two (more shared projects count for the others); a ranker trained on the history
+ * should learn the area. Ten coordinators, each with three area partners (2 shared projects in its area) and three
  * other partners (6 shared projects in LEIT, and active in the coordinator's area with others).
  */
 function history (): string {
@@ -126,6 +126,15 @@ for (const backend of backends) {
     await eventually(async () => app.parts.ranker.active?.version === v2.version, 10_000, 'the service follows the CLI\'s activation')
     const refused = await cli('activate', 'x')
     t.equal(refused.code, 2, 'a bad argument is refused')
+
+    // Feedback on organisations shown as partners joins the training: the person's organisation is the seeker.
+    t.equal((await app.inject({ method: 'PUT', url: '/v1/people/u1', headers: auth('write'), payload: { name: 'Ugo', organizationId: 'c1', version: 1 } })).statusCode, 201)
+    const events = [['interest', 'b1-0'], ['dismissed', 'a1-0'], ['shown', 'a1-1'], ['shown', 'b1-1'], ['clicked', 'b1-1']].map(([event, itemId]) => ({ personId: 'u1', itemKind: 'organizations', itemId, event }))
+    events.push({ personId: 'u1', itemKind: 'proposals', itemId: 'q-none', event: 'shown' })
+    t.equal((await app.inject({ method: 'POST', url: '/v1/feedback', headers: auth('write'), payload: { events } })).statusCode, 202)
+    const v3 = (await app.inject({ method: 'POST', url: '/v1/admin/ranker/train', headers: admin, payload: { activate: false } })).json()
+    t.match(v3.report.data, { feedbackEvents: 5, feedbackSeekers: 1, feedbackCandidatesInPool: 4 }, 'five events on organisations, one seeker, four candidates it rated, all in its pool')
+    t.ok(v3.report.data.pairs > v1.report.data.pairs, `the feedback adds pairs: ${v1.report.data.pairs} → ${v3.report.data.pairs}`)
 
     const cleared = await app.inject({ method: 'DELETE', url: '/v1/admin/ranker/active', headers: admin })
     t.equal(cleared.json().source, 'hand-set')
