@@ -10,10 +10,14 @@
 //
 //   npx tsx bench/long-documents.ts            (BENCH_MODELS=all-minilm-l6-v2,bge-small-en-v1.5)
 //
+// A run for some models keeps the other models' rows of the previous result file (each row says the
+// date of its run), so the models can be measured one at a time (bge-small takes about 25 minutes).
+//
 // The variant is chosen on the tune half of the claims and reported on the held-out half (the
 // fixed split of the other quality benchmarks); paired differences against "title + window" with
 // their standard errors. Embedding cost is the wall time to embed the corpus each way on this
 // machine, as documents per second (the other processes of the machine idle, one run: ±10%).
+import { readFile } from 'node:fs/promises'
 import { loadModel } from '../src/embedding/load-model.ts'
 import { modelSpec } from '../src/embedding/model-catalog.ts'
 import { TransformersEmbedder } from '../src/embedding/transformers-embedder.ts'
@@ -116,16 +120,21 @@ async function main (): Promise<void> {
         'R@100 held-out': round(mean(on('held-out', p.recall, p.half))),
         'Δ vs title+window': `${round(mean(diff))} ± ${round(stderr(diff))}`,
         'docs/s': (cost[v.name] as { docsPerSecond: number }).docsPerSecond,
-        vectors: (cost[v.name] as { vectors: number }).vectors
+        vectors: (cost[v.name] as { vectors: number }).vectors,
+        measured: new Date().toISOString().slice(0, 10)
       })
     }
     details[name] = { window: spec.maxTokens, wordsPerChunk: words, cost, bestOnTune: tuneBest }
   }
-  await report('long-documents', rows, {
+  // Rows and details of the models this run did not measure, from the previous result.
+  const previous = JSON.parse(await readFile(new URL('./results/long-documents.json', import.meta.url), 'utf8').catch(() => '{}')) as { rows?: Array<Record<string, string | number>>, models?: Record<string, unknown> }
+  const kept = (previous.rows ?? []).filter((r) => !MODELS.includes(String(r.model)))
+  const keptModels = Object.fromEntries(Object.entries(previous.models ?? {}).filter(([m]) => !MODELS.includes(m)))
+  await report('long-documents', [...kept, ...rows], {
     corpus: `SciFact train: ${docs.length} abstracts, ${judged.length} judged claims`,
     split: 'fixed hash split of the claims (src/match/ranker/ir-metrics.ts half): chosen on tune, reported on held-out',
     retrieval: 'exact kNN over the whole corpus (the claim embedded as a query); chunks: a document scores its best chunk',
-    models: details
+    models: { ...keptModels, ...details }
   })
 }
 
