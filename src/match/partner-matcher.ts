@@ -169,6 +169,8 @@ export class PartnerMatcher {
     }
     // Pool-relative scales (the best candidate scores 1), and the mix of the seeker's past consortia.
     const best = { projects: 0, recent: 0, area: 0, strength: 0, allocation: 0, walk: 0, programme: 0 }
+    /** Each candidate's projects in the programme area, worked out once. */
+    const areaProjects = new Map<string, number>()
     for (const c of candidates) {
       const tie = signals.ties.get(c.id)
       if (tie) {
@@ -179,7 +181,9 @@ export class PartnerMatcher {
         best.allocation = Math.max(best.allocation, tie.allocation)
         best.walk = Math.max(best.walk, tie.walk)
       }
-      best.programme = Math.max(best.programme, inArea(c.id))
+      const n = inArea(c.id)
+      areaProjects.set(c.id, n)
+      best.programme = Math.max(best.programme, n)
     }
     const relative = (x: number, top: number) => top > 0 ? x / top : 0
     const logRelative = (x: number, top: number) => top > 0 ? Math.log1p(x) / Math.log1p(top) : 0
@@ -201,7 +205,7 @@ export class PartnerMatcher {
       const reverse = mode === 'reciprocal' ? cosine(seeker.vectors.competencies, vectors.get(hashes.needs ?? '')) : 0
       const projects = signals.sharedProjects.get(doc.id)?.length ?? 0
       const tie = signals.ties.get(doc.id)
-      const programmeProjects = inArea(doc.id)
+      const programmeProjects = areaProjects.get(doc.id) ?? 0
       const ageDays = doc.updated_at ? (now - Date.parse(String(doc.updated_at))) / 86_400_000 : 0
       const values: Record<Feature, number> = {
         semantic_fit: Math.max(0, fit),
