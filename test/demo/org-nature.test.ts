@@ -1,5 +1,5 @@
 import t from 'tap'
-import { natureOf } from '../../fixtures/lib/org-nature.ts'
+import { natureOf, themesNamed } from '../../fixtures/lib/org-nature.ts'
 import { nameKey } from '../../fixtures/lib/names.ts'
 import { THEMES, together } from '../../fixtures/lib/themes.ts'
 import { loadSource, type Source } from '../../fixtures/lib/source.ts'
@@ -35,6 +35,22 @@ t.test('what an organisation is comes from its name and legal form before its CO
     const n = natureOf(name, type)
     t.same({ kind: n.kind, sector: n.sector, theme: n.theme }, { kind, sector, theme }, `${name} (${type}): ${n.rule}`)
   }
+})
+
+t.test('the field a name reveals', async (t) => {
+  const cases: Array<[string, string[]]> = [
+    ['Trenitalia SpA', ['mobility']],
+    ['Libera Università di Lingue e Comunicazione Iulm', ['culture']], // media, not telecommunications
+    ['Ericsson Telecomunicazioni', ['iot']],
+    ['Società per Azioni Esercizi Aeroportuali SEA SpA', ['mobility']], // airports, not aerospace
+    ['Chimica Verde Bionet', ['materials']],
+    ['DOMPE Farmaceutici SpA', ['health']], // not a farm
+    ['Ministrstvo za izobrazevanje, znanost in sport', []], // "znanost" is not nanotechnology
+    ['Obshtina Burgas', []],
+    ['Scuola Normale Superiore', []]
+  ]
+  for (const [name, themes] of cases) t.same(themesNamed(name), themes, name)
+  t.ok(natureOf('Camera di Commercio, Industria, Artigianato e Agricoltura di Milano', 'PUB').ignoreName, 'a chamber of commerce is not an agrifood body')
 })
 
 /** Theme keys of each competency phrase: the curated pairs in both languages and the source's ESCO labels. */
