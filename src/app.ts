@@ -16,6 +16,7 @@ import feedbackRoutes from './routes/feedback.ts'
 import proposalCandidateRoutes from './routes/proposal-candidates.ts'
 import searchRoutes from './routes/search.ts'
 import rankerRoutes from './routes/ranker.ts'
+import matchConsole from './plugins/console.ts'
 import demoData from './plugins/demo-data.ts'
 import vectorWarmup from './plugins/vector-warmup.ts'
 import serverTiming from './plugins/server-timing.ts'
@@ -42,6 +43,7 @@ async function app (fastify: FastifyInstance, options: AppOptions): Promise<void
   await fastify.register(proposalCandidateRoutes)
   await fastify.register(searchRoutes)
   await fastify.register(rankerRoutes)
+  await fastify.register(matchConsole)
   await fastify.register(demoData)
 }
 
