@@ -1,0 +1,388 @@
+/**
+ * The match console end to end: the real service (embedded store, index and queue, the
+ * all-minilm-l6-v2 model, API keys on) with a 300-record slice of the demo data set, driven through
+ * Debian's chromium with playwright-core. Every view is checked against what the API answers for
+ * the same request, and photographed into test-output/screenshots/.
+ */
+import t, { type Test } from 'tap'
+import { existsSync, readFileSync } from 'node:fs'
+import { mkdir } from 'node:fs/promises'
+import type { AddressInfo } from 'node:net'
+import { chromium, type BrowserContext, type Page } from 'playwright-core'
+import { auth, KEYS, testApp } from '../helpers/app.ts'
+import { modelsDir, onCleanup, requires } from '../helpers/services.ts'
+import { generateRecords, type BulkLine } from '../../fixtures/generate.ts'
+import { isProvisioned, modelFolder } from '../../src/embedding/maven-provisioner.ts'
+import { modelSpec } from '../../src/embedding/model-catalog.ts'
+import { RankerModels } from '../../src/match/ranker/ranker-models.ts'
+import type { Weights } from '../../src/match/features.ts'
+import { messages } from '../../console/src/i18n.ts'
+import { rerank } from '../../console/src/rerank.ts'
+import { NEEDS } from '../../console/src/app.ts'
+import type { PartnerMatchResponse, RecommendationsResponse, CandidatesResponse, SearchResponse } from '../../client/index.ts'
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+const SHOTS = 'test-output/screenshots'
+const RECORDS = 300
+const en = messages.en
+const it = messages.it
+const DESKTOP = { width: 1280, height: 860 }
+const PHONE = { width: 390, height: 844 }
+
+// A trained ranker with held-out metrics (the Horizon 2020 run, bench/h2020-partners.ts): what the
+// operations view shows for an active model.
+const h2020 = JSON.parse(readFileSync(new URL('../../bench/results/h2020-partners.json', import.meta.url), 'utf8')) as {
+  trainer: Record<string, unknown> & { validation: { trained: { nDCG10: number } } }
+  perMethod: Record<string, { weights: Weights }>
+}
+
+t.test('the match console, in a browser', async (t) => {
+  if (!requires(t, existsSync(CHROMIUM), `chromium is not installed at ${CHROMIUM} (apt-get install chromium; CHROMIUM_PATH points elsewhere)`)) return
+  if (!requires(t, await isProvisioned(modelFolder(modelsDir, modelSpec('all-minilm-l6-v2'))), 'all-minilm-l6-v2 is not provisioned (npm run models:provision)')) return
+
+  const started = Date.now()
+  const app = await testApp(t)
+  await app.listen({ host: '127.0.0.1', port: 0 })
+  const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}/`
+  t.comment(`app listening after ${Date.now() - started} ms`)
+  const api = async <T>(method: 'GET' | 'POST', url: string, payload?: object, scope: keyof typeof KEYS = 'admin') => {
+    const res = await app.inject({ method, url, headers: auth(scope), ...(payload ? { payload } : {}) })
+    if (res.statusCode >= 300) throw new Error(`${method} ${url}: ${res.statusCode} ${res.body}`)
+    return res.json() as T
+  }
+
+  // A slice of the demo set from the same generator (committed seed only, so every machine gets the
+  // same records), through the bulk import like any portal's.
+  const lines: BulkLine[] = []
+  for await (const line of generateRecords({ records: RECORDS, sharedDataDir: null, log: () => {} })) lines.push(line)
+  const imported = await app.inject({ method: 'POST', url: '/v1/bulk', headers: { ...auth('write'), 'content-type': 'application/x-ndjson' }, payload: lines.map((l) => JSON.stringify(l)).join('\n') + '\n' })
+  t.match(imported.json(), { lines: RECORDS, created: RECORDS, failed: 0 }, 'the demo slice is imported')
+  const perKind: Record<string, number> = {}
+  for (const l of lines) perKind[l.kind] = (perKind[l.kind] ?? 0) + 1
+  const trained = (h2020.perMethod['matcher: trained ranker'] as { weights: Weights }).weights
+  await new RankerModels(app.parts.store.db).save('partners', trained, h2020.trainer, true)
+  await app.parts.ranker.reload()
+  // The browser starts while the slice is indexed; the status is asked every 400 ms (it counts every index).
+  const launching = chromium.launch({ executablePath: CHROMIUM })
+  onCleanup(t, async () => { await (await launching).close() })
+  for (const until = Date.now() + 120_000; ;) {
+    if ((await api<{ kinds: Array<{ inSync: boolean }> }>('GET', '/v1/status')).kinds.every((k) => k.inSync)) break
+    if (Date.now() > until) throw new Error('the demo slice was not indexed within 2 minutes')
+    await new Promise((resolve) => setTimeout(resolve, 400))
+  }
+  const browser = await launching
+  t.comment(`app started and ${RECORDS} records indexed in ${Date.now() - started} ms`)
+  await mkdir(SHOTS, { recursive: true })
+  const pageErrors: string[] = []
+
+  /** A tab in a fresh context; with `key`, the key is already in the tab's sessionStorage. */
+  const open = async (t: Test, options: { key?: string, locale?: string, viewport?: { width: number, height: number }, hash?: string } = {}): Promise<Page> => {
+    const context: BrowserContext = await browser.newContext({ locale: options.locale ?? 'en-GB', viewport: options.viewport ?? DESKTOP })
+    onCleanup(t, () => context.close())
+    if (options.key) await context.addInitScript((key) => sessionStorage.setItem('engine-console-key', key), options.key)
+    const page = await context.newPage()
+    page.on('pageerror', (err) => pageErrors.push(err.message))
+    page.on('dialog', (dialog) => { dialog.accept().catch(() => {}) })
+    await page.goto(base + (options.hash ?? ''))
+    return page
+  }
+  /** Desktop pages whole; phone pages as the screen shows them. */
+  const shot = async (page: Page, name: string, fullPage = !name.endsWith('-phone'), from?: string) => {
+    if (from) await page.locator(from).first().evaluate((e) => e.scrollIntoView({ block: 'start' }))
+    else await page.evaluate(() => window.scrollTo(0, 0))
+    await page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage })
+  }
+  const texts = (page: Page, selector: string) => page.locator(selector).allInnerTexts()
+  /** Chooses `name` in a type-ahead with the keyboard alone: type, arrow down to it, Enter. */
+  const pick = async (page: Page, label: string | RegExp, name: string, id: string) => {
+    const box = page.getByRole('combobox', { name: label })
+    await box.fill(name)
+    const options = page.getByRole('listbox', { name: label }).getByRole('option')
+    await options.first().waitFor()
+    await page.waitForFunction((n) => [...document.querySelectorAll('[role=option] .name')].some((o) => o.textContent === n), name)
+    const names = await options.locator('.name').allInnerTexts()
+    const at = names.indexOf(name)
+    for (let i = 0; i < at; i++) await box.press('ArrowDown')
+    await box.press('Enter')
+    await page.locator('.typeahead .hint').filter({ hasText: `id ${id}` }).waitFor()
+  }
+  /** Waits for the view's status line to settle on something other than "Loading…". */
+  const settled = async (page: Page) => {
+    await page.waitForFunction(() => {
+      const s = document.querySelector('main [role=status].status')
+      return s !== null && s.textContent !== '' && !/Loading|Caricamento/.test(s.textContent ?? '')
+    }, undefined, { timeout: 30_000 })
+  }
+
+  const org = lines.find((l) => l.kind === 'organizations' && l.record.name === 'Politecnico di Milano') ?? lines.find((l) => l.kind === 'organizations') as BulkLine
+  const orgName = String(org.record.name)
+
+  t.test('asks for a key, refuses a wrong one, and hides the admin views from a read key', async (t) => {
+    const page = await open(t)
+    await page.getByRole('heading', { name: en['key.title'] }).waitFor()
+    t.equal(await page.getByRole('navigation').count(), 0, 'no view before a key')
+    await shot(page, 'key-prompt-desktop', false)
+    const keyBox = page.getByRole('textbox', { name: en['key.label'] })
+    await keyBox.fill('not-a-key-of-this-service')
+    await page.getByRole('button', { name: en['key.submit'] }).click()
+    await page.getByRole('alert').filter({ hasText: en['key.invalid'] }).waitFor()
+    t.pass('a wrong key is refused, and said so')
+
+    await keyBox.fill(KEYS.read)
+    await page.keyboard.press('Enter')
+    await page.getByRole('navigation', { name: en['app.nav'] }).waitFor()
+    const readable = Object.entries(NEEDS).filter(([, scope]) => scope === 'read').map(([view]) => en[`nav.${view}` as keyof typeof en])
+    t.same(await texts(page, 'nav.views a'), readable, 'a read key sees every view but operations')
+    t.notOk(readable.includes(en['nav.operations']))
+    t.equal(await page.evaluate(() => sessionStorage.getItem('engine-console-key')), KEYS.read, 'the key is kept in sessionStorage')
+    t.match(await page.locator('.scope').innerText(), /read/)
+
+    await page.goto(base + '#/operations')
+    await page.getByRole('alert').filter({ hasText: 'admin' }).waitFor()
+    t.pass('going to #/operations with a read key says an admin key is needed')
+
+    await page.getByRole('button', { name: en['app.signOut'] }).click()
+    await page.getByRole('heading', { name: en['key.title'] }).waitFor()
+    t.equal(await page.evaluate(() => sessionStorage.getItem('engine-console-key')), null, 'forgetting the key clears it')
+  })
+
+  t.test('search: query, kind tabs, facets with counts, filters, highlights and paging', async (t) => {
+    const page = await open(t, { key: KEYS.admin, hash: '#/search' })
+    const query = { q: 'energia', kinds: 'organizations,proposals', facets: 'country,region,s3_areas,org_kind,type,status', limit: '10' }
+    const expected = await api<SearchResponse>('GET', `/v1/search?${new URLSearchParams(query)}`)
+    t.ok(expected.results.length === 10 && expected.nextCursor, 'the API has more than a page for "energia"')
+
+    // Keyboard only: the skip link, then the query box, Enter.
+    await page.getByRole('heading', { name: en['search.title'] }).waitFor()
+    await page.keyboard.press('Tab')
+    t.equal(await page.evaluate(() => document.activeElement?.textContent), en['app.skip'], 'the first tab stop skips to the content')
+    await page.keyboard.press('Enter')
+    await page.keyboard.press('Tab')
+    t.equal(await page.evaluate(() => document.activeElement?.id), 'search-q', 'then the query box')
+    await page.keyboard.type('energia')
+    await page.keyboard.press('Enter')
+    await settled(page)
+    t.equal(await page.getByRole('status').filter({ hasText: 'Results' }).innerText(), 'Results 1–10')
+    t.same(await texts(page, 'li.result .result-title'), expected.results.map((r) => r.title), 'the titles the API ranks, in its order')
+    const marks = await texts(page, 'li.result mark')
+    t.ok(marks.length > 0 && marks.every((m) => /energ/i.test(m)), `matched words are highlighted: ${marks.slice(0, 4).join(', ')}`)
+    const italy = expected.facets.country?.find((c) => c.value === 'IT')
+    t.ok(italy, 'the API counts Italy')
+    const italyLabel = await page.locator('fieldset[data-facet=country] label').filter({ hasText: 'Italy' }).textContent()
+    t.equal(italyLabel?.replace(/\s+/g, ' ').trim(), `Italy (${italy?.count})`, 'the country facet shows the count')
+    await shot(page, 'search-desktop')
+
+    // A filter from the facets: every result is then in that region.
+    const region = expected.facets.region?.[0] as { value: string, count: number }
+    await page.locator('fieldset[data-facet=region] label').filter({ hasText: region.value }).locator('input').check()
+    await page.waitForFunction((r) => {
+      const facts = [...document.querySelectorAll('li.result .facts')].map((f) => f.textContent ?? '')
+      return facts.length > 0 && facts.every((f) => f.includes(r))
+    }, region.value)
+    t.pass(`with the region filter, every result is in ${region.value}`)
+    await page.locator('fieldset[data-facet=region] label').filter({ hasText: region.value }).locator('input').uncheck()
+    await page.waitForFunction(() => document.querySelectorAll('li.result').length === 10)
+
+    // Paging.
+    await page.getByRole('button', { name: en['common.next'] }).click()
+    await page.getByRole('status').filter({ hasText: 'Results 11–' }).waitFor()
+    const second = await api<SearchResponse>('GET', `/v1/search?${new URLSearchParams({ ...query, cursor: expected.nextCursor as string })}`)
+    t.same(await texts(page, 'li.result .result-title'), second.results.map((r) => r.title), 'page 2 is the API\'s page 2')
+    await page.getByRole('button', { name: en['common.previous'] }).click()
+    await page.getByRole('status').filter({ hasText: 'Results 1–10' }).waitFor()
+
+    // Kind tabs, with the arrow keys.
+    await page.getByRole('tab', { name: en['search.kind.default'] }).focus()
+    await page.keyboard.press('ArrowRight')
+    await page.getByRole('tab', { name: en['kind.organizations'], selected: true }).waitFor()
+    await page.waitForFunction(() => [...document.querySelectorAll('li.result')].length > 0 && [...document.querySelectorAll('li.result')].every((r) => r.getAttribute('data-kind') === 'organizations'))
+    t.pass('the arrow keys move to the Organisations tab, and only organisations are listed')
+
+    // On a phone (a search linked with ?q=): one column, the filters folded above the results.
+    const phone = await open(t, { key: KEYS.read, viewport: PHONE, hash: '#/search?q=energia' })
+    await settled(phone)
+    t.equal(await phone.locator('li.result').count(), 10)
+    t.equal(await phone.locator('aside.facets details').getAttribute('open'), null, 'the filters start folded')
+    t.ok(await phone.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1), 'no sideways scrolling on a phone')
+    await shot(phone, 'search-phone')
+  })
+
+  t.test('partner match: ranked organisations, reasons, contributions, profiles side by side', async (t) => {
+    const page = await open(t, { key: KEYS.read, hash: '#/match' })
+    const expected = await api<PartnerMatchResponse>('POST', '/v1/match/partners', { organizationId: org.id, mode: 'complementary', limit: 10, explain: true }, 'read')
+    t.ok(expected.results.length > 3, 'the API finds partners')
+
+    await pick(page, en['match.org'], orgName, org.id)
+    await page.getByRole('button', { name: en['match.submit'] }).click()
+    await settled(page)
+    t.same(await texts(page, 'li.result .result-title'), expected.results.map((r) => r.name), 'the organisations the API ranks, in its order')
+
+    const first = page.locator('li.result').first()
+    const top = expected.results[0] as PartnerMatchResponse['results'][number]
+    t.same(await first.locator('.reasons ul.summary li').allInnerTexts(), top.reasons.summary, 'the reasons in words')
+    const bars = await first.locator('ul.bars li').evaluateAll((lis) => lis.map((li) => ({ feature: li.getAttribute('data-feature'), width: (li.querySelector('.bar-fill') as HTMLElement).style.width, text: li.querySelector('.bar-value')?.textContent ?? '' })))
+    const contributing = Object.entries(top.features ?? {}).filter(([, f]) => f && f.contribution !== 0)
+    t.equal(bars.length, contributing.length, 'one bar per contributing feature')
+    const biggest = contributing.sort((a, b) => Math.abs(b[1]?.contribution ?? 0) - Math.abs(a[1]?.contribution ?? 0))[0] as [string, { contribution: number }]
+    t.equal(bars[0]?.feature, biggest[0], `the longest bar first: ${biggest[0]}`)
+    t.ok(bars.every((b) => Number.parseFloat(b.width) > 0), 'every bar has a length')
+    const sum = bars.reduce((s, b) => s + Number((/^(-?[\d.]+)/.exec(b.text) as RegExpExecArray)[1]), 0)
+    t.ok(Math.abs(sum - top.score) < 0.002, `the contributions shown add up to the score (${sum} vs ${top.score})`)
+    await shot(page, 'match-desktop')
+
+    // The first result with a matched phrase, compared side by side.
+    const withPair = expected.results.findIndex((r) => r.reasons.matched.length > 0)
+    t.ok(withPair >= 0, 'a result with a phrase match')
+    const pair = (expected.results[withPair] as PartnerMatchResponse['results'][number]).reasons.matched[0] as { sought: string, matched: string }
+    const compare = page.locator('li.result').nth(withPair).getByRole('button', { name: en['common.compare'] })
+    await compare.click()
+    const dialog = page.getByRole('dialog')
+    await dialog.locator('.profile h3').nth(1).waitFor()
+    await page.waitForFunction(() => document.querySelectorAll('dialog .profile').length === 2 && !document.querySelector('dialog .profile [role=status]'))
+    t.same(await dialog.locator('.profile h3').allInnerTexts(), [orgName, (expected.results[withPair] as { name: string }).name], 'both profiles, the seeker on the left')
+    const left = await dialog.locator('.profile').nth(0).locator('mark').allInnerTexts()
+    const right = await dialog.locator('.profile').nth(1).locator('mark').allInnerTexts()
+    t.ok(left.map((m) => m.toLowerCase()).includes(pair.sought.toLowerCase()), `"${pair.sought}" is marked on the seeker's side`)
+    t.ok(right.map((m) => m.toLowerCase()).includes(pair.matched.toLowerCase()), `"${pair.matched}" is marked on the candidate's side`)
+    await shot(page, 'match-compare-desktop', false)
+    await page.keyboard.press('Escape')
+    await dialog.waitFor({ state: 'hidden' })
+    t.ok(await compare.evaluate((b) => b === document.activeElement), 'Escape closes it and focus returns to the button')
+
+    await page.setViewportSize(PHONE)
+    t.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1), 'no sideways scrolling on a phone')
+    await shot(page, 'match-phone', false, 'li.result')
+  })
+
+  t.test('partner match from free text with sought competencies', async (t) => {
+    const page = await open(t, { key: KEYS.read, hash: '#/match' })
+    await page.getByLabel(en['match.seeker.text']).check()
+    await page.getByLabel(en['match.text']).fill('Cerchiamo partner esperti di idrogeno verde per un impianto pilota')
+    await page.getByLabel(en['match.competencies']).fill('idrogeno verde')
+    await page.getByLabel(en['match.mode.reciprocal']).check()
+    await page.getByRole('button', { name: en['match.submit'] }).click()
+    await settled(page)
+    const expected = await api<PartnerMatchResponse>('POST', '/v1/match/partners', { text: 'Cerchiamo partner esperti di idrogeno verde per un impianto pilota', competencies: ['idrogeno verde'], mode: 'reciprocal', limit: 10, explain: true }, 'read')
+    t.same(await texts(page, 'li.result .result-title'), expected.results.map((r) => r.name), 'the API\'s order')
+    t.match(await page.locator('li.result').first().locator('.pairs').innerText(), /idrogeno verde/, 'the sought competence is among the matched phrases')
+  })
+
+  t.test('recommendations for a person and candidates for a proposal, with the same explanations', async (t) => {
+    // The first person with recommendations and the first proposal with candidates, as the API says.
+    let person: { id: string, expected: RecommendationsResponse } | null = null
+    for (const l of lines.filter((l) => l.kind === 'people' && !l.record.optOut).slice(0, 10)) {
+      const expected = await api<RecommendationsResponse>('GET', `/v1/people/${l.id}/recommendations?limit=10&explain=true`)
+      if (expected.results.length >= 3) { person = { id: l.id, expected }; break }
+    }
+    t.ok(person, 'a person with recommendations')
+    if (!person) return
+    const page = await open(t, { key: KEYS.read, hash: `#/recommend?person=${person.id}` })
+    await settled(page)
+    t.same(await texts(page, 'li.result .result-title'), person.expected.results.map((r) => r.title), 'the recommendations the API ranks, in its order')
+    t.ok(await page.locator('li.result').first().locator('ul.bars li').count() > 0, 'with contribution bars')
+    await shot(page, 'recommendations-desktop')
+
+    let proposal: { id: string, expected: CandidatesResponse } | null = null
+    for (const l of lines.filter((l) => l.kind === 'proposals').slice(0, 15)) {
+      const expected = await api<CandidatesResponse>('GET', `/v1/proposals/${l.id}/candidates?limit=10&explain=true`)
+      if (expected.results.some((c) => c.type === 'organization') && expected.results.some((c) => c.type === 'person')) { proposal = { id: l.id, expected }; break }
+    }
+    t.ok(proposal, 'a proposal with candidate organisations and people')
+    if (!proposal) return
+    await page.goto(`${base}#/recommend?proposal=${proposal.id}`)
+    await page.getByRole('tab', { name: en['rec.proposal'], selected: true }).waitFor()
+    await page.waitForFunction((n) => document.querySelectorAll('li.result').length === n, proposal.expected.results.length)
+    t.same(await texts(page, 'li.result .result-title'), proposal.expected.results.map((c) => c.name), 'the candidates the API lists, in its order')
+    t.same(await texts(page, 'li.result .badge'), proposal.expected.results.map((c) => c.type === 'organization' ? 'ORGANISATION' : 'PERSON'), 'organisations and people, marked')
+    await page.locator('li.result').first().getByRole('button', { name: en['common.compare'] }).click()
+    await page.waitForFunction(() => document.querySelectorAll('dialog .profile').length === 2 && !document.querySelector('dialog .profile [role=status]'))
+    t.match(await page.getByRole('dialog').locator('.profile .role').first().innerText(), /PROPOSAL/i, 'the proposal on the left')
+    await shot(page, 'candidates-compare-desktop', false)
+  })
+
+  t.test('tuning: weights changed in the page re-rank the results beside the current ones', async (t) => {
+    const page = await open(t, { key: KEYS.admin, hash: '#/tuning' })
+    const expected = await api<PartnerMatchResponse>('POST', '/v1/match/partners', { organizationId: org.id, mode: 'complementary', limit: 50, explain: true })
+    await pick(page, en['match.org'], orgName, org.id)
+    await page.getByRole('button', { name: en['tune.run'] }).click()
+    await page.locator('ol.ranking.tuned li').first().waitFor()
+    const top = expected.results.slice(0, 10).map((r) => r.id)
+    t.same(await page.locator('ol.ranking.current li').evaluateAll((lis) => lis.map((li) => li.getAttribute('data-id'))), top, 'the current ranking is the API\'s')
+    t.same(await page.locator('ol.ranking.tuned li').evaluateAll((lis) => lis.map((li) => li.getAttribute('data-id'))), top, 'the weights in force give the same order')
+    t.equal(await page.getByRole('status').filter({ hasText: 'changed place' }).innerText(), '0 of the top 10 changed place')
+
+    // Past partners weigh everything: the order the same sum gives over the API's feature values.
+    const slider = page.locator('#w-past_partner')
+    await slider.focus()
+    await page.keyboard.press('End')
+    const weights = Object.fromEntries(Object.entries(expected.results[0]?.features ?? {}).map(([f, term]) => [f, f === 'past_partner' ? 1 : term?.weight ?? 0]))
+    const want = rerank(expected.results, weights).slice(0, 10).map((r) => r.result.id)
+    await page.waitForFunction((ids) => JSON.stringify([...document.querySelectorAll('ol.ranking.tuned li')].map((li) => li.getAttribute('data-id'))) === JSON.stringify(ids), want)
+    t.notSame(want, top, 'the order changed')
+    t.pass('the tuned ranking is the re-ranking of the API\'s feature values')
+    t.match(await page.locator('ol.ranking.tuned').innerText(), /up \d|down \d|new in the top/, 'moves are said in words')
+    await shot(page, 'tuning-desktop')
+
+    // Starting from the hand-set weights (admin: read from the ranker API).
+    await page.getByLabel(en['tune.start']).selectOption('hand-set')
+    const ranker = await api<{ handSet: Record<string, number> }>('GET', '/v1/admin/ranker')
+    const handSet = rerank(expected.results, ranker.handSet).slice(0, 10).map((r) => r.result.id)
+    await page.waitForFunction((ids) => JSON.stringify([...document.querySelectorAll('ol.ranking.tuned li')].map((li) => li.getAttribute('data-id'))) === JSON.stringify(ids), handSet)
+    t.pass('the hand-set weights re-rank as the service would rank with them')
+    t.match(await page.locator('pre.export').textContent(), /^RANKING_WEIGHTS='\{"semantic_fit":0\.35,/, 'and can be copied as RANKING_WEIGHTS')
+  })
+
+  t.test('Italian by default from an Italian browser, English at a click', async (t) => {
+    const page = await open(t, { key: KEYS.read, locale: 'it-IT', hash: '#/match' })
+    await page.getByRole('heading', { name: it['match.title'] }).waitFor()
+    t.equal(await page.evaluate(() => document.documentElement.lang), 'it')
+    t.same(await texts(page, 'nav.views a'), [it['nav.search'], it['nav.match'], it['nav.recommend'], it['nav.tuning']])
+    await pick(page, it['match.org'], orgName, org.id)
+    await page.getByRole('button', { name: it['match.submit'] }).click()
+    await settled(page)
+    const reasons = await page.locator('li.result .reasons ul.summary li').allInnerTexts()
+    t.ok(reasons.some((r) => /^(Ha ciò che cercate|Stesse aree S3|Anche in|Avete lavorato insieme|\d+ partner in comune|Attiva nelle vostre aree)/.test(r)), `reasons in Italian: ${reasons.slice(0, 2).join(' | ')}`)
+    t.ok(await page.getByText('Perché in questa posizione').count() > 0, 'the explanation in Italian')
+    await shot(page, 'match-italian-desktop', false)
+
+    await page.getByRole('button', { name: 'English' }).click()
+    await page.getByRole('heading', { name: en['match.title'] }).waitFor()
+    t.equal(await page.evaluate(() => document.documentElement.lang), 'en')
+    t.ok(await page.getByText('Why this rank').count() > 0, 'the results are explained in English at once')
+  })
+
+  t.test('operations: sync per kind, queue, model, ranker and its metrics, auto-refresh, admin actions', async (t) => {
+    const page = await open(t, { key: KEYS.admin, hash: '#/operations' })
+    await page.locator('table.sync tbody tr').first().waitFor()
+    t.equal(await page.locator('[data-testid=model]').innerText(), 'all-minilm-l6-v2', 'the model in use')
+    for (const [kind, n] of Object.entries(perKind)) {
+      t.same(await page.locator(`table.sync tr[data-kind=${kind}] td`).allInnerTexts(), [String(n), String(n), '0', `✓ ${en['ops.inSync']}`], `${kind}: ${n} records, all indexed`)
+    }
+    t.equal(await page.locator('[data-testid=progress]').innerText(), en['ops.progressIdle'])
+    t.match(await page.locator('[data-testid=ranker-source]').innerText(), /Trained model, version 1/)
+    t.match(await page.locator('table.metrics').innerText(), new RegExp(String(h2020.trainer.validation.trained.nDCG10).replace('.', '\\.')), 'the held-out nDCG@10 of the active version')
+    await shot(page, 'operations-desktop')
+
+    // Auto-refresh: a record written elsewhere shows up without a click.
+    const before = Number(await page.locator('table.sync tr[data-kind=organizations] td').first().innerText())
+    await app.inject({ method: 'PUT', url: '/v1/organizations/console-test-org', headers: auth('write'), payload: { name: 'Officina Console', kind: 'company', country: 'IT', competencies: ['collaudo di interfacce'], version: 1 } })
+    await page.waitForFunction((n) => document.querySelector('table.sync tr[data-kind=organizations] td')?.textContent === String(n), before + 1, { timeout: 15_000 })
+    t.pass('the rows of organisations went up by one on the next refresh')
+
+    // Admin actions, each confirmed: train a version (it becomes active), then roll back to version 1.
+    await page.getByRole('button', { name: en['ops.train'] }).click()
+    await page.locator('[data-testid=ranker-source]').filter({ hasText: 'version 2' }).waitFor({ timeout: 30_000 })
+    t.equal(await page.locator('table.versions tbody tr').count(), 2, 'two versions stored')
+    await page.getByRole('button', { name: 'Activate version 1' }).click()
+    await page.locator('[data-testid=ranker-source]').filter({ hasText: 'version 1' }).waitFor()
+    t.equal((await api<{ active: { version: number } }>('GET', '/v1/admin/ranker')).active.version, 1, 'version 1 is active again in the service')
+
+    await page.setViewportSize(PHONE)
+    t.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1), 'no sideways scrolling on a phone')
+    await shot(page, 'operations-phone')
+  })
+
+  t.test('no script error on any page', async (t) => {
+    t.same(pageErrors, [])
+  })
+})
