@@ -79,6 +79,25 @@ t.test('the typed client on a real app', async (t) => {
     t.same(await new EngineClient({ baseUrl, apiKey: 'not-a-key-of-this-service' }).session(), { scope: null, keyRequired: true })
   })
 
+  t.test('the console is served at / beside the API and /docs', async (t) => {
+    const page = await fetch(`${baseUrl}/`)
+    t.equal(page.status, 200)
+    t.match(page.headers.get('content-type'), /text\/html/)
+    t.match(page.headers.get('content-security-policy'), /script-src 'self'/)
+    t.match(await page.text(), /<script type="module" src="\/console\/app\.js">/)
+    const bundle = await fetch(`${baseUrl}/console/app.js`)
+    t.equal(bundle.status, 200)
+    t.match(bundle.headers.get('content-type'), /javascript/)
+    const etag = bundle.headers.get('etag') as string
+    t.ok((await bundle.text()).length > 10_000, 'the bundle, built in memory')
+    t.equal((await fetch(`${baseUrl}/console/app.js`, { headers: { 'if-none-match': etag } })).status, 304, 'unchanged: 304')
+    t.equal((await fetch(`${baseUrl}/console/styles.css`)).status, 200)
+    t.equal((await fetch(`${baseUrl}/docs/json`)).status, 200, '/docs still served')
+    t.equal((await fetch(`${baseUrl}/health`)).status, 200)
+    const noKey = await fetch(`${baseUrl}/v1/search?q=laser`)
+    t.equal(noKey.status, 401, 'the API still wants a key')
+  })
+
   t.test('the committed OpenAPI document and types are those of the service as it is now', async (t) => {
     const res = await app.inject({ method: 'GET', url: '/docs/json' })
     const document = res.json() as OpenAPI3
