@@ -82,6 +82,7 @@ function mismatches (orgs: BulkLine[], source: Source): string[] {
     if (HOSPITAL.test(n) && !s3.includes('Salute e Life Science')) out.push(`${id} ${name}: a hospital outside the health ecosystem (${s3.join(', ')})`)
     if (kind === 'university' && !['85.42', '86.10'].includes(sectors[0]?.slice(0, 5) ?? '')) out.push(`${id} ${name}: a university with sector ${sectors[0]}`)
     if (kind !== 'company' && sectors[0]?.startsWith('94.12')) out.push(`${id} ${name}: ${kind} with a professional association's sector`)
+    if (['94.11.00', '94.20.00'].includes(sectors[0] ?? '') && sectors.length > 1) out.push(`${id} ${name}: a federation or union with its members' sectors ${sectors.join(', ')}`)
     // Every field of its competencies must go with the field of the first one (the organisation's main field).
     const comps = ((r.competencies ?? []) as string[]).map((c) => themesOf.get(c)).filter((s): s is Set<string> => !!s)
     const main = comps[0]
