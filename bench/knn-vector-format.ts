@@ -4,7 +4,7 @@
 // one search here. Runs on the organisations of the latency corpus (build it first with
 // `BENCH_BACKEND=elasticsearch npm run bench:latency`).
 // Usage: npx tsx bench/knn-vector-format.ts   (env: BENCH_ROUNDS=10, TEST_ELASTICSEARCH_URL)
-import { ElasticsearchIndex } from '../src/search/elasticsearch-index.ts'
+import { ElasticsearchIndex } from '../src/search/elasticsearch/elasticsearch-index.ts'
 import { Rng } from '../fixtures/lib/prng.ts'
 import { report } from './lib/report.ts'
 

@@ -8,7 +8,7 @@
 import { createStore } from '../src/store/create-store.ts'
 import { migrateToLatest } from '../src/store/migrate.ts'
 import type { Database } from '../src/store/schema.ts'
-import { ElasticsearchIndex } from '../src/search/elasticsearch-index.ts'
+import { ElasticsearchIndex } from '../src/search/elasticsearch/elasticsearch-index.ts'
 import { KINDS, type Kind } from '../src/domain/kinds.ts'
 import { VectorCache } from '../src/records/vector-cache.ts'
 import { reindexAll } from '../src/pipeline/reindex.ts'

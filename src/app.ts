@@ -2,6 +2,7 @@ import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
 import errorHandler from './plugins/error-handler.ts'
 import parts, { type PartsPluginOptions } from './plugins/parts.ts'
+import services from './plugins/services.ts'
 import healthRoutes from './routes/health.ts'
 import openapi from './plugins/openapi.ts'
 import auth from './plugins/auth.ts'
@@ -29,6 +30,7 @@ async function app (fastify: FastifyInstance, options: AppOptions): Promise<void
   await fastify.register(errorHandler)
   await fastify.register(openapi)
   await fastify.register(parts, options)
+  await fastify.register(services)
   await fastify.register(auth)
   await fastify.register(limits)
   await fastify.register(pipeline)

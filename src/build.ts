@@ -1,7 +1,9 @@
-import Fastify, { type FastifyServerOptions } from 'fastify'
+import Fastify, { type FastifyReply, type FastifyServerOptions } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import app, { type AppOptions } from './app.ts'
 import { validatorCompiler } from './validation.ts'
+import { errorBody } from './errors.ts'
+import type { Socket } from 'node:net'
 
 /** Request limits and validation settings shared by the server and the tests. */
 export function serverOptions (logger: FastifyServerOptions['logger']): FastifyServerOptions {
@@ -11,8 +13,33 @@ export function serverOptions (logger: FastifyServerOptions['logger']): FastifyS
     // Start-up runs migrations, refills the embedded index from the store and may load the demo set:
     // work that grows with the data (and with a busy machine), not a hang. Fastify's 10 s default
     // failed a start on a loaded host; a dependency that never answers still fails after 5 minutes.
-    pluginTimeout: 300_000
+    pluginTimeout: 300_000,
+    // Errors Fastify answers before a route runs (a bad URL, a path parameter too long): the one error shape.
+    frameworkErrors: (err, _request, reply) => {
+      const status = err.statusCode ?? 400
+      const answer = reply as FastifyReply
+      answer.code(status).send(errorBody(status, err.code, err.message))
+    },
+    clientErrorHandler
   }
+}
+
+/**
+ * Errors of the HTTP parser, before Fastify sees a request (headers too large, a timeout, a
+ * malformed request): answered on the socket in the one error shape, then the socket is closed.
+ */
+function clientErrorHandler (err: Error & { code?: string }, socket: Socket): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return
+  const [status, code, message] = err.code === 'HPE_HEADER_OVERFLOW'
+    ? [431, 'HEADERS_TOO_LARGE', 'the request headers are larger than the server accepts']
+    : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? [408, 'REQUEST_TIMEOUT', 'the request did not arrive in time']
+      : [400, 'MALFORMED_REQUEST', `the request is not valid HTTP (${err.code ?? err.message})`]
+  const payload = JSON.stringify(errorBody(status, code, message))
+  if (socket.writable) {
+    socket.write(`HTTP/1.1 ${status} ${errorBody(status, code, message).error}\r\nContent-Length: ${Buffer.byteLength(payload)}\r\nContent-Type: application/json; charset=utf-8\r\nConnection: close\r\n\r\n${payload}`)
+  }
+  socket.destroy(err)
 }
 
 /** Builds a ready-to-listen Fastify instance around the app plugin. */

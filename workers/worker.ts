@@ -5,6 +5,7 @@ import pino from 'pino'
 import { loadConfig } from '../config/load.ts'
 import { closeParts, openParts } from '../src/parts.ts'
 import { startPipeline } from '../src/pipeline/pipeline.ts'
+import { createServices } from '../src/services.ts'
 
 const config = loadConfig()
 const log = pino({ level: config.LOG_LEVEL, name: 'worker' })
@@ -12,7 +13,7 @@ const parts = await openParts(config, { info: (m) => log.info(m), warn: (m) => l
 const pipeline = await startPipeline(parts, {
   leaseMs: config.OUTBOX_LEASE_MS,
   batchSize: config.OUTBOX_BATCH_SIZE,
-  alerts: { minScore: config.ALERT_MIN_SCORE, webhookUrl: config.ALERT_WEBHOOK_URL, weights: () => parts.ranker.weights() },
+  alerts: { minScore: config.ALERT_MIN_SCORE, webhookUrl: config.ALERT_WEBHOOK_URL, finder: createServices(parts).candidates },
   log: (m) => log.info(m),
   onError: (err) => log.warn({ err }, 'outbox relay pass failed; retrying')
 })

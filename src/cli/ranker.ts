@@ -8,7 +8,6 @@
 // routes (/v1/admin/ranker) of the running service.
 import { loadConfig } from '../../config/load.ts'
 import { closeParts, openParts } from '../parts.ts'
-import { EmbeddedIndex } from '../search/embedded-index.ts'
 import { reindexAll } from '../pipeline/reindex.ts'
 import { RankerModels, type RankerModel } from '../match/ranker/ranker-models.ts'
 import { trainAndStore } from '../match/ranker/train-and-store.ts'
@@ -53,7 +52,7 @@ try {
     console.log('no active version: the hand-set weights apply')
   } else {
     await parts.modelReady
-    if (parts.searchIndex instanceof EmbeddedIndex) {
+    if (parts.searchIndex.volatile) {
       // The embedded index lives in memory: fill it with the organisations (stored vectors, nothing embedded).
       const stats = await reindexAll({ db: parts.store.db, embedder: parts.embedder, cache: parts.vectors, target: parts.searchIndex, kinds: ['organizations'], embedMissing: false })
       console.error(`embedded index filled with ${stats.documents} organisations in ${stats.ms} ms`)

@@ -5,7 +5,7 @@
 import { loadConfig } from '../../config/load.ts'
 import { KINDS, isKind, type Kind } from '../domain/kinds.ts'
 import { closeParts, openParts } from '../parts.ts'
-import { ElasticsearchIndex } from '../search/elasticsearch-index.ts'
+import { ElasticsearchIndex } from '../search/elasticsearch/elasticsearch-index.ts'
 import { VectorCache } from '../records/vector-cache.ts'
 import { reindexAll } from '../pipeline/reindex.ts'
 import { progressLine } from './progress.ts'

@@ -1,6 +1,6 @@
 import type { Embedder } from '../ports/embedder.ts'
 import type { PartHealth } from '../ports/health.ts'
-import type { ModelInfo } from './model-protocol.ts'
+import type { ModelInfo } from './model-info.ts'
 
 /**
  * The embedder's health: `off` (with why) without a model, else one query through it, `up` with its

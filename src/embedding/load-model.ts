@@ -1,7 +1,8 @@
 import { access } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
 import type { ModelSpec } from './model-catalog.ts'
-import { openModel, type LoadedModel, type ModelOrigin } from './transformers-embedder.ts'
+import { openModel, type LoadedModel } from './transformers-embedder.ts'
+import type { ModelOrigin } from './model-info.ts'
 import { hasMaven, isProvisioned, modelFolder, provisionFromMaven } from './maven-provisioner.ts'
 
 export interface LoadModelOptions {

@@ -4,7 +4,8 @@ import type { EmbedOptions, Embedder, TextRole } from '../ports/embedder.ts'
 import { EmbedderTimeoutError, EmbedderUnavailableError } from '../ports/embedder.ts'
 import type { PartHealth } from '../ports/health.ts'
 import type { LoadModelOptions } from './load-model.ts'
-import type { ModelInfo, ModelReply, ModelRequest } from './model-protocol.ts'
+import type { ModelInfo } from './model-info.ts'
+import type { ModelReply, ModelRequest } from './model-protocol.ts'
 import { embedderHealth } from './embedder-health.ts'
 
 export interface ModelProcessLog {

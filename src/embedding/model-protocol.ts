@@ -1,9 +1,6 @@
 import type { TextRole } from '../ports/embedder.ts'
 import type { LoadModelOptions } from './load-model.ts'
-import type { LoadedModel } from './transformers-embedder.ts'
-
-/** What a loaded model is, without the session (it stays in the model process). */
-export type ModelInfo = Omit<LoadedModel, 'extractor'>
+import type { ModelInfo } from './model-info.ts'
 
 /** Messages from the API (or worker) process to its model process. */
 export type ModelRequest =

@@ -3,21 +3,16 @@ import type { EmbedOptions, Embedder, TextRole } from '../ports/embedder.ts'
 import { EmbedderUnavailableError } from '../ports/embedder.ts'
 import type { PartHealth } from '../ports/health.ts'
 import type { ModelSpec } from './model-catalog.ts'
+import type { ModelInfo } from './model-info.ts'
 import { InferenceLane } from './inference-lane.ts'
 import { embedderHealth } from './embedder-health.ts'
 import { poolAndNormalize } from './pooling.ts'
 import { tokenBatches } from './token-batches.ts'
 
 /** Where the loaded model came from, for /ready and logs. */
-export type ModelOrigin = 'path' | 'models-dir' | 'hub' | 'maven'
-
-export interface LoadedModel {
-  spec: ModelSpec
+/** A model with its session, ready to embed in this process. */
+export interface LoadedModel extends ModelInfo {
   extractor: FeatureExtractionPipeline
-  origin: ModelOrigin
-  /** Folder or hub id it was loaded from. */
-  location: string
-  loadMs: number
 }
 
 export interface OpenModelOptions {

@@ -2,22 +2,14 @@ import type { SearchIndex } from '../ports/search-index.ts'
 import type { VectorCache } from '../records/vector-cache.ts'
 import { phraseHash } from '../domain/facets.ts'
 import { reciprocalRankFusion } from '../search/fusion.ts'
-import type { DocFields, SemanticQuery } from '../search/retrieval.ts'
+import type { DocFields, SemanticQuery } from '../ports/retrieval.ts'
 import { PERSON_CANDIDATE_WEIGHTS, dot, jaccard, weightedScore } from './features.ts'
-import type { PartnerMatcher, PartnerResult, PhraseMatch } from './partner-matcher.ts'
+import type { PartnerMatcher } from './partner-matcher.ts'
+import type { Candidate, PersonCandidate, PhraseMatch } from './match-schemas.ts'
 import { phraseThresholds, strengthOf } from './phrase-strength.ts'
 import type { Seeker } from './seeker.ts'
 
-export interface PersonCandidate {
-  id: string
-  score: number
-  name: string
-  organizationId?: string
-  reasons: { matched: PhraseMatch[], interested: boolean, sharedS3Areas: string[], summary: string[] }
-  features?: Record<string, { value: number, weight: number, contribution: number }>
-}
-
-export type Candidate = ({ type: 'organization' } & PartnerResult) | ({ type: 'person' } & PersonCandidate)
+export type { Candidate, PersonCandidate }
 
 /**
  * Who should hear about a proposal: organisations that have what it seeks (the partner matcher,

@@ -1,10 +1,8 @@
 import { sql, type Kysely } from 'kysely'
 import type { Database } from '../store/schema.ts'
 import type { Store } from '../ports/store.ts'
-import { topK } from '../search/embedded/top-k.ts'
-
-/** The channel a project write notifies, with the project id as payload (record-repository.ts). */
-export const PROJECT_CHANGES = 'engine_project_changes'
+import { topK } from '../search/top-k.ts'
+import { PROJECT_CHANGES } from '../store/channels.ts'
 
 export interface GraphSignals {
   /** Projects the two organisations carried out together (ids). */

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import { CursorInvalidError, CursorMismatchError } from '../errors.ts'
 
 /**
  * Opaque page cursors: the offset of the next page and a fingerprint of the request it belongs to,
@@ -19,12 +20,12 @@ export function decodeCursor (cursor: string | undefined, print: string): number
   try {
     parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'))
   } catch {
-    throw Object.assign(new Error('cursor is not a cursor this service issued'), { statusCode: 400 })
+    throw new CursorInvalidError()
   }
   // Any JSON decodes: `null`, a number or an array is no cursor either.
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw Object.assign(new Error('cursor is not a cursor this service issued'), { statusCode: 400 })
-  if (!('o' in parsed) || !('f' in parsed)) throw Object.assign(new Error('cursor is not a cursor this service issued'), { statusCode: 400 })
-  if (typeof parsed.o !== 'number' || !Number.isInteger(parsed.o) || parsed.o < 0) throw Object.assign(new Error('cursor is not a cursor this service issued'), { statusCode: 400 })
-  if (parsed.f !== print) throw Object.assign(new Error('cursor belongs to a different request: repeat the same request with it'), { statusCode: 400 })
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new CursorInvalidError()
+  if (!('o' in parsed) || !('f' in parsed)) throw new CursorInvalidError()
+  if (typeof parsed.o !== 'number' || !Number.isInteger(parsed.o) || parsed.o < 0) throw new CursorInvalidError()
+  if (parsed.f !== print) throw new CursorMismatchError()
   return parsed.o
 }

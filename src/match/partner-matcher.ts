@@ -2,57 +2,16 @@ import type { SearchIndex } from '../ports/search-index.ts'
 import type { VectorCache } from '../records/vector-cache.ts'
 import { phraseHash, type Facet } from '../domain/facets.ts'
 import { reciprocalRankFusion } from '../search/fusion.ts'
-import type { DocFields, Filter, RetrievalQuery, SemanticQuery } from '../search/retrieval.ts'
-import type { CollaborationGraph } from './collaboration-graph.ts'
+import type { DocFields, Filter, Hit, RetrievalQuery, RetrievalResult, SemanticQuery } from '../ports/retrieval.ts'
+import type { CollaborationGraph, GraphSignals } from './collaboration-graph.ts'
 import { divisions, dot, jaccard, unitScale, weightedScore, weightedSum, type Feature, type Weights } from './features.ts'
 import type { Seeker, Phrase } from './seeker.ts'
 import type { PhaseMarks } from './phase-marks.ts'
 import { takeTurn } from '../loop-turns.ts'
 import { phraseThresholds, strengthOf, type MatchStrength, type PhraseThresholds } from './phrase-strength.ts'
+import type { PartnerFilters, PartnerMode, PartnerResult, PhraseMatch } from './match-schemas.ts'
 
-export type PartnerMode = 'similar' | 'complementary' | 'reciprocal'
-
-export interface PartnerFilters {
-  kinds?: string[]
-  countries?: string[]
-  regions?: string[]
-  s3Areas?: string[]
-  sectors?: string[]
-  sizes?: string[]
-}
-
-export interface PhraseMatch {
-  sought: string
-  matched: string
-  /** The cosine of the two phrases (1: the same phrase). */
-  similarity: number
-  /** What the similarity means for the model in use (phrase-strength.ts): only strong and partial matches are stated. */
-  strength: MatchStrength
-}
-
-export interface PartnerResult {
-  id: string
-  score: number
-  name: string
-  kind: string
-  country?: string
-  region?: string
-  reasons: {
-    /** Your phrases (what you seek, or have in similar mode) met by theirs. */
-    matched: PhraseMatch[]
-    /** Reciprocal mode: what they seek that you offer. */
-    matchedBack: PhraseMatch[]
-    sharedS3Areas: string[]
-    sharedSectors: string[]
-    sameRegion: boolean
-    pastProjects: string[]
-    sharedPartners: number
-    programmes: string[]
-    /** The same, in sentences the portal can show. */
-    summary: string[]
-  }
-  features?: Partial<Record<Feature, { value: number, weight: number, contribution: number }>>
-}
+export type { PartnerFilters, PartnerMode, PartnerResult, PhraseMatch }
 
 export interface PartnerQuery {
   seeker: Seeker
@@ -81,9 +40,11 @@ const NETWORK = 50
 const PHRASE_CHUNK = 16
 
 /**
- * Ranks organisations for a seeker: retrieve (filtered BM25 + kNN on the facets the mode compares),
- * fuse (reciprocal rank fusion), then re-rank the pool with the explicit features of features.ts and
- * explain each result.
+ * Ranks organisations for a seeker, in five stages a reader can follow and a test can call:
+ * retrieve (filtered BM25 + kNN on the facets the mode compares, the collaboration graph's lists,
+ * fused by reciprocal rank), pool (what re-ranking reads, once), score (the explicit features of
+ * features.ts, and each score's bound), rank (the exact top of the served depth, reading phrases only
+ * where they can still decide it) and explain (reasons and contributions).
  */
 export class PartnerMatcher {
   /**
@@ -99,6 +60,21 @@ export class PartnerMatcher {
 
   /** The exact top `depth` of the ranking (all of it by default), and how many candidates it ranked. */
   async match (q: PartnerQuery): Promise<{ results: PartnerResult[], total: number }> {
+    const retrieved = await this.retrieve(q)
+    if (retrieved.fused.length === 0) return { results: [], total: 0 }
+    const pool = await this.pool(q, retrieved)
+    const scored = this.score(q, pool)
+    const ranked = await this.rank(q, pool, scored)
+    const results = ranked.map((c) => explain(q, pool, c))
+    q.timing?.mark('rank')
+    return { results, total: scored.length }
+  }
+
+  /**
+   * Stage 1, retrieve: the seeker's network and the programme's leaders, then one filtered round
+   * trip (BM25 and kNN on the facets the mode compares, the graph's lists), fused by reciprocal rank.
+   */
+  async retrieve (q: PartnerQuery): Promise<Retrieved> {
     const { seeker, mode } = q
     const exclude = [...(seeker.organizationId ? [seeker.organizationId] : []), ...(seeker.kind === 'organizations' && seeker.id ? [seeker.id] : [])]
     const graph = this.graph
@@ -117,12 +93,8 @@ export class PartnerMatcher {
       noneOf: { id: exclude, visibility: ['private'] }
     }
 
-    // What each mode compares: the seeker's facet → the candidates' facet.
-    const pairs: Array<[Facet, Facet]> = mode === 'similar'
-      ? [['profile', 'profile'], ['competencies', 'competencies']]
-      : mode === 'complementary' ? [['needs', 'competencies']] : [['needs', 'competencies'], ['competencies', 'needs']]
     const semantic: SemanticQuery[] = []
-    for (const [mine, theirs] of pairs) {
+    for (const [mine, theirs] of facetPairs(mode)) {
       const v = seeker.vectors[mine] ?? (mine === 'needs' ? seeker.vectors.profile : undefined)
       if (v) semantic.push({ facet: theirs, vector: v })
     }
@@ -150,24 +122,27 @@ export class PartnerMatcher {
     await takeTurn()
     q.timing?.mark('retrieve')
     const names = Object.keys(found.lists)
-    const fused = reciprocalRankFusion(names.map((n) => found.lists[n] ?? []))
-    if (fused.length === 0) return { results: [], total: 0 }
-    const bestFusion = fused[0]?.score ?? 1
-    const bm25 = new Map((found.lists.bm25 ?? []).map((h) => [h.id, h.score]))
-    const bestBm25 = Math.max(0, ...bm25.values()) || 1
+    return { found, fused: reciprocalRankFusion(names.map((n) => found.lists[n] ?? [])) }
+  }
 
+  /**
+   * Stage 2, pool: what re-ranking reads about the fused candidates, read once: their vectors of the
+   * facets the mode compares, the collaboration signals, the pool-relative scales (the best candidate
+   * scores 1) and the mix of the seeker's past consortia.
+   */
+  async pool (q: PartnerQuery, retrieved: Retrieved): Promise<Pool> {
+    const { found, fused } = retrieved
     const candidates = fused.map((f) => found.docs.get(f.id) as DocFields)
     // Only the vectors this mode compares: a candidate's other facets would be read for nothing.
-    const facets: Facet[] = mode === 'similar' ? ['profile'] : mode === 'complementary' ? ['competencies'] : ['competencies', 'needs']
+    const facets: Facet[] = q.mode === 'similar' ? ['profile'] : q.mode === 'complementary' ? ['competencies'] : ['competencies', 'needs']
     const vectors = await this.facetVectors(candidates, q.model, facets)
     q.timing?.mark('vectors')
-    const signals = graph.signals(seeker.organizationId, candidates.map((c) => c.id), q.programme)
+    const signals = this.graph.signals(q.seeker.organizationId, candidates.map((c) => c.id), q.programme)
     const inArea = (id: string) => {
       let n = 0
       for (const [p, k] of signals.programmes.get(id) ?? []) if (q.programme ? p === q.programme : signals.seekerProgrammes.has(p)) n += k
       return n
     }
-    // Pool-relative scales (the best candidate scores 1), and the mix of the seeker's past consortia.
     const best = { projects: 0, recent: 0, area: 0, strength: 0, allocation: 0, walk: 0, programme: 0 }
     /** Each candidate's projects in the programme area, worked out once. */
     const areaProjects = new Map<string, number>()
@@ -185,21 +160,39 @@ export class PartnerMatcher {
       areaProjects.set(c.id, n)
       best.programme = Math.max(best.programme, n)
     }
+    const bm25 = new Map((found.lists.bm25 ?? []).map((h) => [h.id, h.score]))
+    return {
+      fused,
+      candidates,
+      vectors,
+      signals,
+      best,
+      areaProjects,
+      mix: consortiumMix(candidates, signals.sharedProjects),
+      bm25,
+      bestBm25: Math.max(0, ...bm25.values()) || 1,
+      bestFusion: fused[0]?.score ?? 1,
+      mySectors: divisions(q.seeker.sectors),
+      weights: unitScale(typeof this.weights === 'function' ? this.weights() : this.weights)
+    }
+  }
+
+  /**
+   * Stage 3, score: every feature but the phrase match, for every candidate, and the most each score
+   * can become (the bound); sorted by bound. The phrase match (a similarity per pair of phrases) is
+   * left to the rank stage: with it at most 1, a candidate whose score without it plus its weight stays
+   * below the depth-th best is out anyway.
+   */
+  score (q: PartnerQuery, pool: Pool): Scored[] {
+    const { seeker, mode } = q
+    const { signals, best, vectors, areaProjects, mix, bm25, bestBm25, bestFusion, mySectors, weights: w } = pool
     const relative = (x: number, top: number) => top > 0 ? x / top : 0
     const logRelative = (x: number, top: number) => top > 0 ? Math.log1p(x) / Math.log1p(top) : 0
-    const mix = consortiumMix(candidates, signals.sharedProjects)
-
-    const mine = keyed(mode === 'similar' ? seeker.offers : seeker.seeks)
-    const mySectors = divisions(seeker.sectors)
+    const phraseCount = (mode === 'similar' ? seeker.offers : seeker.seeks).length
     const now = Date.now()
-    const fwdMine = pairs[0]?.[0] as Facet
-    const fwdTheirs = pairs[0]?.[1] as Facet
-    const w = unitScale(typeof this.weights === 'function' ? this.weights() : this.weights)
-    // Every feature but the phrase match, for every candidate; the phrase match (a similarity per
-    // pair of phrases) only where it can still decide the served depth: with it at most 1, a
-    // candidate whose score without it plus its weight stays below the depth-th best is out anyway.
-    const scored = fused.map((f, i): Scored => {
-      const doc = candidates[i] as DocFields
+    const [fwdMine, fwdTheirs] = facetPairs(mode)[0] as [Facet, Facet]
+    const scored = pool.fused.map((f, i): Scored => {
+      const doc = pool.candidates[i] as DocFields
       const hashes = (doc.facet_hashes as Record<string, string> | undefined) ?? {}
       const fit = cosine(seeker.vectors[fwdMine] ?? seeker.vectors.profile, vectors.get(hashes[fwdTheirs] ?? ''))
       const reverse = mode === 'reciprocal' ? cosine(seeker.vectors.competencies, vectors.get(hashes.needs ?? '')) : 0
@@ -231,13 +224,22 @@ export class PartnerMatcher {
       }
       const partial = weightedSum(values, w)
       // The phrase match is within [-1, 1]: its term adds at most |weight| (a trained weight may be negative).
-      return { doc, values, bound: round(partial + (mine.length > 0 ? Math.abs(w.phrase_match) : 0) + 1e-9), score: -Infinity, matched: [], matchedBack: [] }
+      return { doc, values, bound: round(partial + (phraseCount > 0 ? Math.abs(w.phrase_match) : 0) + 1e-9), score: -Infinity, matched: [], matchedBack: [] }
     })
-    scored.sort((a, b) => b.bound - a.bound)
+    return scored.sort((a, b) => b.bound - a.bound)
+  }
+
+  /**
+   * Stage 4, bounded rank: the exact top `q.depth` in ranking order. Candidates are taken by bound;
+   * their phrases (and the phrases' vectors) are read chunk by chunk, only for the candidates that
+   * can still enter the served depth: most of the pool never needs them.
+   */
+  async rank (q: PartnerQuery, pool: Pool, scored: readonly Scored[]): Promise<Scored[]> {
+    const { seeker, mode } = q
+    const w = pool.weights
+    const mine = keyed(mode === 'similar' ? seeker.offers : seeker.seeks)
     const depth = Math.min(q.depth ?? Infinity, scored.length)
     const ranked: Scored[] = []
-    // The candidates' phrases (and their vectors) are read chunk by chunk, only for the candidates
-    // that can still enter the served depth: most of the pool never needs them.
     const phrases: PhraseTable = new Map()
     const thresholds = phraseThresholds(q.model)
     const reciprocal = mode === 'reciprocal'
@@ -263,37 +265,7 @@ export class PartnerMatcher {
         insertRanked(ranked, c)
       }
     }
-    const results = ranked.slice(0, depth).map((c): PartnerResult => {
-      const { doc, values, matched, matchedBack } = c
-      const sharedS3 = asList(doc.s3_areas).filter((a) => seeker.s3Areas.includes(a))
-      const sharedSectors = divisions(asList(doc.sectors)).filter((d) => mySectors.includes(d))
-      const projects = signals.sharedProjects.get(doc.id) ?? []
-      const partners = signals.sharedPartners.get(doc.id) ?? 0
-      const programmes = [...(signals.programmes.get(doc.id)?.keys() ?? [])].filter((p) => q.programme ? p === q.programme : signals.seekerProgrammes.has(p))
-      const shownMatches = matched.filter(stated)
-      return {
-        id: doc.id,
-        score: c.score,
-        name: String(doc.title ?? doc.id),
-        kind: String(doc.org_kind ?? ''),
-        ...(doc.country ? { country: String(doc.country) } : {}),
-        ...(doc.region ? { region: String(doc.region) } : {}),
-        reasons: {
-          matched: shownMatches,
-          matchedBack,
-          sharedS3Areas: sharedS3,
-          sharedSectors,
-          sameRegion: values.same_region === 1,
-          pastProjects: projects,
-          sharedPartners: partners,
-          programmes,
-          summary: summarise(mode, shownMatches, matchedBack, sharedS3, sharedSectors, projects, partners, programmes, values.same_region === 1 ? String(doc.region) : null)
-        },
-        features: weightedScore(values, w).features
-      }
-    })
-    q.timing?.mark('rank')
-    return { results, total: scored.length }
+    return ranked.slice(0, depth)
   }
 
   /** The candidates' vectors of the given facets, by content hash (one store lookup). */
@@ -329,6 +301,75 @@ export class PartnerMatcher {
   }
 }
 
+/** What each mode compares: the seeker's facet → the candidates' facet. */
+function facetPairs (mode: PartnerMode): Array<[Facet, Facet]> {
+  return mode === 'similar'
+    ? [['profile', 'profile'], ['competencies', 'competencies']]
+    : mode === 'complementary' ? [['needs', 'competencies']] : [['needs', 'competencies'], ['competencies', 'needs']]
+}
+
+/** The retrieve stage's answer: the index's lists and documents, and their fusion. */
+export interface Retrieved {
+  found: RetrievalResult
+  fused: Hit[]
+}
+
+/** The pool stage's answer: everything scoring reads about the candidates, read once per match. */
+export interface Pool {
+  fused: Hit[]
+  /** The fused candidates' documents, in fused order. */
+  candidates: DocFields[]
+  /** Their vectors of the facets the mode compares, by content hash. */
+  vectors: Map<string, Float32Array>
+  signals: GraphSignals
+  /** The best candidate's value of each history signal (the pool-relative scales). */
+  best: { projects: number, recent: number, area: number, strength: number, allocation: number, walk: number, programme: number }
+  areaProjects: Map<string, number>
+  mix: { kinds: Map<string, number>, countries: Map<string, number> }
+  bm25: Map<string, number>
+  bestBm25: number
+  bestFusion: number
+  mySectors: string[]
+  /** The weights in force for this match, unit-scaled (a score is within [0, 1]). */
+  weights: Weights
+}
+
+/**
+ * Stage 5, explain: a ranked candidate as the API answers it, with its reasons (what was matched,
+ * shared areas and sectors, the history) in fields and in sentences, and each feature's contribution.
+ */
+export function explain (q: PartnerQuery, pool: Pool, c: Scored): PartnerResult {
+  const { seeker, mode } = q
+  const { signals, mySectors } = pool
+  const { doc, values, matched, matchedBack } = c
+  const sharedS3 = asList(doc.s3_areas).filter((a) => seeker.s3Areas.includes(a))
+  const sharedSectors = divisions(asList(doc.sectors)).filter((d) => mySectors.includes(d))
+  const projects = signals.sharedProjects.get(doc.id) ?? []
+  const partners = signals.sharedPartners.get(doc.id) ?? 0
+  const programmes = [...(signals.programmes.get(doc.id)?.keys() ?? [])].filter((p) => q.programme ? p === q.programme : signals.seekerProgrammes.has(p))
+  const shownMatches = matched.filter(stated)
+  return {
+    id: doc.id,
+    score: c.score,
+    name: String(doc.title ?? doc.id),
+    kind: String(doc.org_kind ?? ''),
+    ...(doc.country ? { country: String(doc.country) } : {}),
+    ...(doc.region ? { region: String(doc.region) } : {}),
+    reasons: {
+      matched: shownMatches,
+      matchedBack,
+      sharedS3Areas: sharedS3,
+      sharedSectors,
+      sameRegion: values.same_region === 1,
+      pastProjects: projects,
+      sharedPartners: partners,
+      programmes,
+      summary: summarise(mode, shownMatches, matchedBack, sharedS3, sharedSectors, projects, partners, programmes, values.same_region === 1 ? String(doc.region) : null)
+    },
+    features: weightedScore(values, pool.weights).features
+  }
+}
+
 /**
  * The seeker's past consortia as a mix: for each organisation kind and each country, its share of the
  * seeker's past partners in the pool, each partner counted by its shared projects.
@@ -353,7 +394,7 @@ function consortiumMix (docs: readonly DocFields[], shared: ReadonlyMap<string, 
 }
 
 /** A candidate on its way through re-ranking. */
-interface Scored {
+export interface Scored {
   doc: DocFields
   values: Record<Feature, number>
   /** The most its score can be (every feature known but the phrase match, taken as 1). */

@@ -7,23 +7,14 @@ import type { PersonFeedback } from '../records/feedback-store.ts'
 import { contentHash, facetTexts, phraseHash, phrasesOf, type Facet } from '../domain/facets.ts'
 import type { Kind } from '../domain/kinds.ts'
 import { reciprocalRankFusion } from '../search/fusion.ts'
-import type { DocFields, Filter, RetrievalQuery, RetrievalResult, SemanticQuery } from '../search/retrieval.ts'
+import type { DocFields, Filter, RetrievalQuery, RetrievalResult, SemanticQuery } from '../ports/retrieval.ts'
 import { dot, diversify, jaccard, unitScale, weightedScore, weightedSum, type RecommendationFeature } from './features.ts'
 import type { PhaseMarks } from './phase-marks.ts'
-import { phraseThresholds, strengthOf, type MatchStrength } from './phrase-strength.ts'
+import { phraseThresholds, strengthOf } from './phrase-strength.ts'
 import { takeTurn } from '../loop-turns.ts'
+import type { OpportunityKind, Recommendation } from './match-schemas.ts'
 
-export type OpportunityKind = 'proposals' | 'communities' | 'content'
-
-export interface Recommendation {
-  kind: OpportunityKind
-  id: string
-  score: number
-  title: string
-  deadline?: string
-  reasons: { matchedInterests: Array<{ interest: string, matched: string, similarity: number, strength: MatchStrength }>, sharedS3Areas: string[], daysToDeadline: number | null, likeEngaged: boolean, summary: string[] }
-  features?: Partial<Record<RecommendationFeature, { value: number, weight: number, contribution: number }>>
-}
+export type { OpportunityKind, Recommendation }
 
 export interface RecommendQuery {
   personId: string

@@ -2,12 +2,9 @@ import type { Parts } from '../parts.ts'
 import type { VectorCache } from '../records/vector-cache.ts'
 import { INDEX_JOB, indexJobHandler, type IndexJobData } from './index-job.ts'
 import { OutboxRelay, type OutboxRelayOptions } from './outbox-relay.ts'
-import { EmbeddedIndex } from '../search/embedded-index.ts'
 import { refillInBackground, type RefillProgress } from './index-refill.ts'
 import { ALERT_JOB, ALERT_PRIORITY, alertJobHandler, type AlertJobData, type AlertOptions } from './proposal-alerts.ts'
-import { CandidateFinder } from '../match/candidate-finder.ts'
-import { PartnerMatcher } from '../match/partner-matcher.ts'
-import type { Weights } from '../match/features.ts'
+import type { CandidateFinder } from '../match/candidate-finder.ts'
 
 export interface Pipeline {
   relay: OutboxRelay
@@ -25,7 +22,7 @@ export interface Pipeline {
 export interface PipelineOptions extends OutboxRelayOptions {
   log?: (m: string) => void
   /** Alerts for new proposals; off when absent. */
-  alerts?: AlertOptions & { weights: Weights | (() => Weights) }
+  alerts?: AlertOptions & { finder: CandidateFinder }
 }
 
 export async function startPipeline (parts: Parts, options: PipelineOptions = {}): Promise<Pipeline> {
@@ -36,11 +33,10 @@ export async function startPipeline (parts: Parts, options: PipelineOptions = {}
   // A search index that is down must not stop the service: writes are accepted and wait in the
   // outbox; the first bulk write creates the indices once it answers.
   await searchIndex.ensureIndices().catch((err: Error) => options.log?.(`search index not ready yet (${err.message}); indexing will catch up`))
-  const refill = searchIndex instanceof EmbeddedIndex ? refillInBackground(parts, options.log ?? (() => {})) : null
+  const refill = searchIndex.volatile ? refillInBackground(parts, options.log ?? (() => {})) : null
   let onNewProposals: ((ids: string[]) => Promise<void>) | undefined
   if (options.alerts) {
-    const finder = new CandidateFinder(searchIndex, cache, new PartnerMatcher(parts.graph, searchIndex, cache, options.alerts.weights))
-    queue.handle<AlertJobData>(ALERT_JOB, alertJobHandler(store.db, queue, embedder, finder, cache, options.alerts))
+    queue.handle<AlertJobData>(ALERT_JOB, alertJobHandler(store.db, queue, embedder, options.alerts.finder, cache, options.alerts))
     // Alerts wait behind indexing: their candidates come from the index, best searched once it is current.
     onNewProposals = async (ids) => { for (const proposalId of ids) await queue.add(ALERT_JOB, { proposalId } satisfies AlertJobData, { priority: ALERT_PRIORITY }) }
   }

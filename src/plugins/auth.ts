@@ -2,6 +2,7 @@ import fp from 'fastify-plugin'
 import { createHash, timingSafeEqual } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { isLoopback } from '../../config/load.ts'
+import { ApiKeyInvalidError, ApiKeyMissingError, ScopeError } from '../errors.ts'
 
 export type Scope = 'read' | 'write' | 'admin'
 const RANK: Record<Scope, number> = { read: 1, write: 2, admin: 3 }
@@ -62,12 +63,12 @@ async function auth (app: FastifyInstance): Promise<void> {
     const presented = keyOf(request)
     if (!presented) {
       reply.header('www-authenticate', 'Bearer')
-      throw Object.assign(new Error('an API key is required (Authorization: Bearer <key> or X-API-Key)'), { statusCode: 401 })
+      throw new ApiKeyMissingError()
     }
     const match = matchKey(presented)
-    if (!match) throw Object.assign(new Error('the API key is not valid'), { statusCode: 401 })
+    if (!match) throw new ApiKeyInvalidError()
     if (RANK[match.scope] < RANK[scope]) {
-      throw Object.assign(new Error(`this API key has scope "${match.scope}"; "${scope}" is needed`), { statusCode: 403 })
+      throw new ScopeError(match.scope, scope)
     }
   })
 }

@@ -6,6 +6,7 @@ import { readdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { ConsoleBuildError, ConsoleFileNotFoundError } from '../errors.ts'
 
 const CONSOLE_DIR = fileURLToPath(new URL('../../console/', import.meta.url))
 const CLIENT_DIR = fileURLToPath(new URL('../../client/', import.meta.url))
@@ -101,10 +102,10 @@ async function consolePlugin (app: FastifyInstance): Promise<void> {
       bundle = await consoleBundle()
     } catch (err) {
       request.log.error({ err }, 'the console bundle did not build')
-      throw Object.assign(new Error('the console bundle did not build (the log has the reason)'), { statusCode: 500 })
+      throw new ConsoleBuildError()
     }
     const file = bundle.files.get(name)
-    if (!file) throw Object.assign(new Error(`no ${name} in the console bundle`), { statusCode: 404 })
+    if (!file) throw new ConsoleFileNotFoundError(name)
     reply.header('cache-control', 'no-cache').header('etag', file.etag).type(file.type)
     if (request.headers['if-none-match'] === file.etag) return reply.code(304).send()
     return file.body

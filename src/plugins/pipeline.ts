@@ -20,7 +20,7 @@ async function pipelinePlugin (app: FastifyInstance): Promise<void> {
   const pipeline = await startPipeline(app.parts, {
     leaseMs: app.config.OUTBOX_LEASE_MS,
     batchSize: app.config.OUTBOX_BATCH_SIZE,
-    alerts: { minScore: app.config.ALERT_MIN_SCORE, webhookUrl: app.config.ALERT_WEBHOOK_URL, weights: () => app.parts.ranker.weights() },
+    alerts: { minScore: app.config.ALERT_MIN_SCORE, webhookUrl: app.config.ALERT_WEBHOOK_URL, finder: app.services.candidates },
     log: (m) => app.log.info(m),
     onError: (err) => app.log.warn({ err }, 'outbox relay pass failed; retrying')
   })
@@ -29,4 +29,4 @@ async function pipelinePlugin (app: FastifyInstance): Promise<void> {
   app.addHook('onClose', async () => { await pipeline.stop() })
 }
 
-export default fp(pipelinePlugin, { name: 'pipeline', dependencies: ['parts'], fastify: '5.x' })
+export default fp(pipelinePlugin, { name: 'pipeline', dependencies: ['parts', 'services'], fastify: '5.x' })

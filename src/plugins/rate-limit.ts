@@ -2,6 +2,7 @@ import fp from 'fastify-plugin'
 import rateLimit from '@fastify/rate-limit'
 import { Redis } from 'ioredis'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { FreeTextBusyError, RateLimitedError } from '../errors.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -37,7 +38,7 @@ async function limits (app: FastifyInstance): Promise<void> {
       // If Redis is away, requests are served rather than refused.
       skipOnError: true,
       ...(redis ? { redis, nameSpace: `${config.QUEUE_NAME}-rate-limit:` } : {}),
-      errorResponseBuilder: (_request, context) => Object.assign(new Error(`rate limit exceeded: ${context.max} requests per ${Math.round(config.RATE_LIMIT_WINDOW_MS / 1000)} s for this client; retry after ${context.after}`), { statusCode: 429 })
+      errorResponseBuilder: (_request, context) => new RateLimitedError(context.max, Math.round(config.RATE_LIMIT_WINDOW_MS / 1000), context.after)
     })
     app.addHook('onRequest', app.rateLimit())
   }
@@ -48,7 +49,7 @@ async function limits (app: FastifyInstance): Promise<void> {
     const n = inFlight.get(client) ?? 0
     if (n >= config.FREE_TEXT_CONCURRENCY) {
       reply.header('retry-after', '1')
-      throw Object.assign(new Error(`too many free-text requests in flight for this client (${config.FREE_TEXT_CONCURRENCY}): retry after 1 s`), { statusCode: 429 })
+      throw new FreeTextBusyError(config.FREE_TEXT_CONCURRENCY)
     }
     inFlight.set(client, n + 1)
     let released = false

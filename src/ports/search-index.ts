@@ -1,7 +1,7 @@
 import type { HealthCheck } from './health.ts'
 import type { Kind } from '../domain/kinds.ts'
 import type { IndexDocument } from '../../indexers/document.ts'
-import type { FacetCounts, FacetQuery, RetrievalQuery, RetrievalResult } from '../search/retrieval.ts'
+import type { FacetCounts, FacetQuery, RetrievalQuery, RetrievalResult } from './retrieval.ts'
 
 export type { IndexDocument }
 
@@ -37,6 +37,11 @@ export class SearchIndexUnavailableError extends Error {
 export interface SearchIndex extends HealthCheck {
   /** "elasticsearch" or "embedded". */
   readonly adapter: string
+  /**
+   * True when the index lives in this process's memory and starts empty: whoever opens it fills it
+   * from the store (stored vectors, nothing embedded). False for an index that keeps its documents.
+   */
+  readonly volatile: boolean
   /** Creates the indices and aliases that do not exist yet (idempotent). */
   ensureIndices (): Promise<void>
   /** Applies operations in one round trip where the backend allows it. */

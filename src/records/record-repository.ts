@@ -2,7 +2,7 @@ import { sql, type Kysely, type Transaction } from 'kysely'
 import type { Database } from '../store/schema.ts'
 import { retryTransaction } from '../store/retry-transaction.ts'
 import type { Kind } from '../domain/kinds.ts'
-import { PROJECT_CHANGES } from '../match/collaboration-graph.ts'
+import { PROJECT_CHANGES } from '../store/channels.ts'
 
 /** What happened to a write. `stale`: older than (or as old as, with other content) the stored version. */
 export type WriteOutcome = 'created' | 'updated' | 'unchanged' | 'stale' | 'deleted' | 'not_found'

@@ -1,8 +1,9 @@
 import fp from 'fastify-plugin'
 import type { Readable } from 'node:stream'
 import { Type } from '@sinclair/typebox'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { importNdjson } from '../records/bulk-import.ts'
+import { UnsupportedMediaTypeError, withErrors } from '../errors.ts'
 
 const Summary = Type.Object({
   lines: Type.Integer(),
@@ -18,7 +19,7 @@ const Summary = Type.Object({
 })
 
 /** POST /v1/bulk: an NDJSON stream of upserts and deletes, streamed with bounded memory. */
-async function bulkRoutes (app: FastifyInstance): Promise<void> {
+const bulkRoutes: FastifyPluginAsyncTypebox = async (app) => {
   // The body stays a stream: an import of any size never sits in memory.
   app.addContentTypeParser('application/x-ndjson', (_request, payload, done) => done(null, payload))
 
@@ -28,11 +29,11 @@ async function bulkRoutes (app: FastifyInstance): Promise<void> {
       tags: ['bulk'],
       summary: 'Import an NDJSON stream of upserts and deletes (Content-Type: application/x-ndjson)',
       description: 'Each line: {"op":"upsert","kind":"organizations","id":"o1","record":{...}} or {"op":"delete","kind":"people","id":"p1","version":7}. Bad lines are reported by line number and skipped; good lines land.',
-      response: { 200: Summary }
+      response: withErrors({ 200: Summary })
     }
   }, async (request, reply) => {
     if (!request.headers['content-type']?.startsWith('application/x-ndjson')) {
-      throw Object.assign(new Error('Content-Type must be application/x-ndjson'), { statusCode: 415 })
+      throw new UnsupportedMediaTypeError('application/x-ndjson')
     }
     const summary = await importNdjson(app.parts.store.db, request.body as Readable, { maxLineBytes: app.config.BULK_MAX_LINE_BYTES, onCommit: () => app.pipeline?.relay.wake() })
     return reply.send(summary)

@@ -1,8 +1,9 @@
 import fp from 'fastify-plugin'
-import { Type, type Static } from '@sinclair/typebox'
-import type { FastifyInstance } from 'fastify'
+import { Type } from '@sinclair/typebox'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Id } from '../domain/common.ts'
-import { FeedbackStore, FEEDBACK_EVENTS } from '../records/feedback-store.ts'
+import { FEEDBACK_EVENTS } from '../records/feedback-store.ts'
+import { withErrors } from '../errors.ts'
 
 const Event = Type.Object({
   personId: Id,
@@ -15,11 +16,11 @@ const Event = Type.Object({
 const Body = Type.Object({ events: Type.Array(Event, { minItems: 1, maxItems: 1000 }) }, { additionalProperties: false })
 
 /** POST /v1/feedback: shown, clicked, interest, dismissed, contact_accepted. Used at once. */
-async function feedbackRoutes (app: FastifyInstance): Promise<void> {
-  const store = new FeedbackStore(app.parts.store.db)
-  app.post<{ Body: Static<typeof Body> }>('/v1/feedback', {
+const feedbackRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const store = app.services.feedback
+  app.post('/v1/feedback', {
     onRequest: app.requireScope('write'),
-    schema: { tags: ['feedback'], summary: 'Record feedback events (a dismissed item disappears from that person\'s recommendations at once)', body: Body }
+    schema: { tags: ['feedback'], summary: 'Record feedback events (a dismissed item disappears from that person\'s recommendations at once)', body: Body, response: withErrors({ 202: Type.Object({ accepted: Type.Integer() }) }) }
   }, async (request, reply) => {
     await store.add(request.body.events)
     reply.code(202)
@@ -27,4 +28,4 @@ async function feedbackRoutes (app: FastifyInstance): Promise<void> {
   })
 }
 
-export default fp(feedbackRoutes, { name: 'feedback-routes', dependencies: ['parts', 'auth'], fastify: '5.x' })
+export default fp(feedbackRoutes, { name: 'feedback-routes', dependencies: ['parts', 'services', 'auth'], fastify: '5.x' })

@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin'
 import { Type } from '@sinclair/typebox'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { redactSecrets } from '../redact-secrets.ts'
 
 const PartSchema = Type.Object({
@@ -31,7 +31,7 @@ const ReadySchema = Type.Object({
  * model only degrades (matching falls back to lexical). Adapters, latencies and details (addresses,
  * paths, process ids) only with an admin key, and never a credential.
  */
-async function healthRoutes (app: FastifyInstance): Promise<void> {
+const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/health', {
     schema: { tags: ['operations'], response: { 200: Type.Object({ status: Type.Literal('ok'), uptimeS: Type.Number() }) } }
   }, async () => ({ status: 'ok' as const, uptimeS: Math.round(process.uptime()) }))
@@ -48,7 +48,7 @@ async function healthRoutes (app: FastifyInstance): Promise<void> {
     const refill = app.pipeline?.refill ?? null
     const required = parts.filter((p) => p.part !== 'embedder')
     // While the index is refilled after a start, search sees part of the records: degraded.
-    const status = required.some((p) => p.status !== 'up')
+    const status: 'ready' | 'degraded' | 'unavailable' = required.some((p) => p.status !== 'up')
       ? 'unavailable'
       : parts.every((p) => p.status === 'up') && (!refill || refill.state === 'done') ? 'ready' : 'degraded'
     reply.code(status === 'unavailable' ? 503 : 200)

@@ -1,53 +1,44 @@
 import fp from 'fastify-plugin'
-import { Type, type Static } from '@sinclair/typebox'
-import type { FastifyInstance } from 'fastify'
+import { Type } from '@sinclair/typebox'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Id } from '../domain/common.ts'
-import { RecordRepository } from '../records/record-repository.ts'
-import { PartnerMatcher } from '../match/partner-matcher.ts'
-import { CandidateFinder } from '../match/candidate-finder.ts'
+import { Candidate } from '../match/match-schemas.ts'
 import { seekerFromRecord } from '../match/seeker.ts'
-import { decodeCursor, encodeCursor, fingerprint } from '../match/cursor.ts'
+import { recordNotFound, withErrors } from '../errors.ts'
+import { NextCursor, PageParams, pageOf } from './common/paging.ts'
+import { commaLists } from './common/comma-lists.ts'
+import { withoutFeatures } from './common/without-features.ts'
 
 const Query = Type.Object({
   types: Type.Optional(Type.Array(Type.Union([Type.Literal('organization'), Type.Literal('person')]), { maxItems: 2, description: 'Comma-separated; default both.' })),
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 10 })),
-  cursor: Type.Optional(Type.String({ maxLength: 200 })),
+  ...PageParams,
   explain: Type.Optional(Type.Boolean({ default: false }))
 }, { additionalProperties: false })
 
-/** GET /v1/proposals/:id/candidates: the organisations and people who should hear about a proposal. */
-async function proposalCandidateRoutes (app: FastifyInstance): Promise<void> {
-  const repo = new RecordRepository(app.parts.store.db)
-  const cache = app.parts.vectors
-  const finder = new CandidateFinder(app.parts.searchIndex, cache, new PartnerMatcher(app.parts.graph, app.parts.searchIndex, cache, () => app.parts.ranker.weights()))
+const Reply = Type.Object({ results: Type.Array(Candidate), nextCursor: NextCursor })
 
-  app.get<{ Params: { id: string }, Querystring: Static<typeof Query> }>('/v1/proposals/:id/candidates', {
+/** GET /v1/proposals/:id/candidates: the organisations and people who should hear about a proposal. */
+const proposalCandidateRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { records, candidates } = app.services
+  const { embedder, vectors } = app.parts
+
+  app.get('/v1/proposals/:id/candidates', {
     onRequest: app.requireScope('read'),
-    preValidation: async (request) => {
-      const q = request.query as Record<string, unknown>
-      if (typeof q.types === 'string') q.types = q.types.split(',').filter(Boolean)
-    },
-    schema: { tags: ['match'], summary: 'Organisations and people who should hear about a proposal (opt-outs and visibility respected)', params: Type.Object({ id: Id }), querystring: Query }
+    preValidation: commaLists('types'),
+    schema: { tags: ['match'], summary: 'Organisations and people who should hear about a proposal (opt-outs and visibility respected)', params: Type.Object({ id: Id }), querystring: Query, response: withErrors({ 200: Reply }) }
   }, async (request) => {
-    const proposal = await repo.get('proposals', request.params.id)
-    if (!proposal) throw Object.assign(new Error(`proposals/${request.params.id} does not exist`), { statusCode: 404 })
-    const { cursor, limit, explain, ...rest } = request.query
-    const print = fingerprint({ id: request.params.id, ...rest })
-    const offset = decodeCursor(cursor, print)
-    const size = limit ?? 10
-    const model = app.parts.embedder.available ? app.parts.embedder.model : null
-    const seeker = await seekerFromRecord('proposals', proposal.id, proposal.body, model, cache)
+    const proposal = await records.get('proposals', request.params.id)
+    if (!proposal) throw recordNotFound('proposals', request.params.id)
+    const page = pageOf(request.query, { id: request.params.id })
+    const model = embedder.available ? embedder.model : null
+    const seeker = await seekerFromRecord('proposals', proposal.id, proposal.body, model, vectors)
     const types = request.query.types ?? ['organization', 'person']
-    const all = (await finder.find(seeker, (proposal.body.authorPersonId as string | undefined) ?? null, model)).filter((c) => types.includes(c.type))
+    const all = (await candidates.find(seeker, (proposal.body.authorPersonId as string | undefined) ?? null, model)).filter((c) => types.includes(c.type))
     return {
-      results: all.slice(offset, offset + size).map((c) => {
-        if (explain) return c
-        const { features: _features, ...plain } = c
-        return plain
-      }),
-      nextCursor: offset + size < all.length ? encodeCursor(offset + size, print) : null
+      results: all.slice(page.offset, page.offset + page.size).map((c) => request.query.explain ? c : withoutFeatures(c)),
+      nextCursor: page.next(all.length)
     }
   })
 }
 
-export default fp(proposalCandidateRoutes, { name: 'proposal-candidate-routes', dependencies: ['parts', 'auth'], fastify: '5.x' })
+export default fp(proposalCandidateRoutes, { name: 'proposal-candidate-routes', dependencies: ['parts', 'services', 'auth'], fastify: '5.x' })

@@ -1,9 +1,10 @@
 import fp from 'fastify-plugin'
-import { Type, type Static } from '@sinclair/typebox'
-import type { FastifyInstance } from 'fastify'
+import { Type } from '@sinclair/typebox'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { FEATURES } from '../match/features.ts'
 import { RankerModels, type RankerModel } from '../match/ranker/ranker-models.ts'
 import { trainAndStore } from '../match/ranker/train-and-store.ts'
+import { TrainingInProgressError, withErrors } from '../errors.ts'
 
 const Weights = Type.Record(Type.String(), Type.Number(), { description: `Feature → weight (${Object.keys(FEATURES).join(', ')}).` })
 
@@ -33,7 +34,7 @@ const ActivateBody = Type.Object({ version: Type.Integer({ minimum: 1 }) }, { ad
 const view = (m: RankerModel) => ({ version: m.version, trainedAt: m.trainedAt, active: m.active, weights: m.weights, report: m.report })
 
 /** The trained partner ranker: its versions, training, activation and rollback (admin). */
-async function rankerRoutes (app: FastifyInstance): Promise<void> {
+const rankerRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const models = new RankerModels(app.parts.store.db)
   let training = false
 
@@ -51,19 +52,19 @@ async function rankerRoutes (app: FastifyInstance): Promise<void> {
 
   app.get('/v1/admin/ranker', {
     onRequest: app.requireScope('admin'),
-    schema: { tags: ['operations'], summary: 'The partner ranker in force: active version, its training report and offline metrics, every stored version', response: { 200: RankerState } }
+    schema: { tags: ['operations'], summary: 'The partner ranker in force: active version, its training report and offline metrics, every stored version', response: withErrors({ 200: RankerState }) }
   }, state)
 
-  app.post<{ Body: Static<typeof TrainBody> }>('/v1/admin/ranker/train', {
+  app.post('/v1/admin/ranker/train', {
     onRequest: app.requireScope('admin'),
     schema: {
       tags: ['operations'],
       summary: 'Train a new partner-ranker version from the collaboration history and feedback (as npm run ranker:train); one at a time',
       body: TrainBody,
-      response: { 201: Version }
+      response: withErrors({ 201: Version })
     }
   }, async (request, reply) => {
-    if (training) throw Object.assign(new Error('a training run is already in progress in this service'), { statusCode: 409 })
+    if (training) throw new TrainingInProgressError()
     training = true
     try {
       const { model } = await trainAndStore(app.parts, {
@@ -78,9 +79,9 @@ async function rankerRoutes (app: FastifyInstance): Promise<void> {
     }
   })
 
-  app.put<{ Body: Static<typeof ActivateBody> }>('/v1/admin/ranker/active', {
+  app.put('/v1/admin/ranker/active', {
     onRequest: app.requireScope('admin'),
-    schema: { tags: ['operations'], summary: 'Make a stored version the active one (a rollback is activating an earlier version)', body: ActivateBody, response: { 200: RankerState } }
+    schema: { tags: ['operations'], summary: 'Make a stored version the active one (a rollback is activating an earlier version)', body: ActivateBody, response: withErrors({ 200: RankerState }) }
   }, async (request) => {
     await models.activate('partners', request.body.version)
     return await state()
@@ -88,7 +89,7 @@ async function rankerRoutes (app: FastifyInstance): Promise<void> {
 
   app.delete('/v1/admin/ranker/active', {
     onRequest: app.requireScope('admin'),
-    schema: { tags: ['operations'], summary: 'No active version: the hand-set weights apply again', response: { 200: RankerState } }
+    schema: { tags: ['operations'], summary: 'No active version: the hand-set weights apply again', response: withErrors({ 200: RankerState }) }
   }, async () => {
     await models.deactivate('partners')
     return await state()

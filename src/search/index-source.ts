@@ -1,5 +1,5 @@
 import type { IndexDocument } from '../ports/search-index.ts'
-import type { DocFields } from './retrieval.ts'
+import type { DocFields } from '../ports/retrieval.ts'
 import { RANKING_FIELDS, SEARCHED_FACETS } from '../../indexers/definitions.ts'
 import { vectorBase64 } from './vector-base64.ts'
 

@@ -2,10 +2,10 @@ import t from 'tap'
 import { createStore } from '../../src/store/create-store.ts'
 import { migrateToLatest } from '../../src/store/migrate.ts'
 import type { Database } from '../../src/store/schema.ts'
-import { EmbeddedIndex } from '../../src/search/embedded-index.ts'
+import { EmbeddedIndex } from '../../src/search/embedded/embedded-index.ts'
 import { VectorCache } from '../../src/records/vector-cache.ts'
 import { CollaborationGraph } from '../../src/match/collaboration-graph.ts'
-import { PartnerMatcher, type PartnerMode } from '../../src/match/partner-matcher.ts'
+import { explain, PartnerMatcher, type PartnerMode } from '../../src/match/partner-matcher.ts'
 import { parseWeights } from '../../src/match/features.ts'
 import { seekerFromRecord } from '../../src/match/seeker.ts'
 import { contentHash, facetTexts, phraseHash } from '../../src/domain/facets.ts'
@@ -67,6 +67,17 @@ t.test('the served depth is exactly the top of the full ranking', async (t) => {
         t.equal(top.total, all.total, 'the same number of candidates')
         t.same(top.results, all.results.slice(0, depth), `${mode} for ${id}, depth ${depth}: the same results, scores and reasons`)
         compared++
+        if (depth === 10) {
+          // The stages one by one give what match() gives, and each keeps its promise.
+          const staged = { ...q, depth }
+          const pool = await matcher.pool(staged, await matcher.retrieve(staged))
+          const scored = matcher.score(staged, pool)
+          t.ok(scored.every((c, i) => i === 0 || (scored[i - 1] as typeof c).bound >= c.bound), 'score: sorted by bound')
+          const ranked = await matcher.rank(staged, pool, scored)
+          t.ok(ranked.every((c) => c.score <= c.bound), 'rank: no score above its bound')
+          t.ok(ranked.every((c, i) => i === 0 || (ranked[i - 1] as typeof c).score >= c.score), 'rank: in score order')
+          t.same(ranked.map((c) => explain(staged, pool, c)), top.results, 'explain: the results match() serves')
+        }
       }
     }
   }

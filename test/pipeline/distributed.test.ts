@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto'
 import { Redis } from 'ioredis'
 import { testApp, auth, eventually } from '../helpers/app.ts'
 import { freshDatabase, needs, onCleanup, services } from '../helpers/services.ts'
-import type { ElasticsearchIndex } from '../../src/search/elasticsearch-index.ts'
+import type { ElasticsearchIndex } from '../../src/search/elasticsearch/elasticsearch-index.ts'
 
 // The distributed engine: Postgres + BullMQ on Redis + Elasticsearch, all real.
 t.test('pipeline on Postgres, Redis and Elasticsearch', async (t) => {
@@ -86,7 +86,10 @@ t.test('pipeline on Postgres, Redis and Elasticsearch', async (t) => {
     const { OutboxRelay } = await import('../../src/pipeline/outbox-relay.ts')
     const enqueued = await new OutboxRelay(writer.parts.store.db, writer.parts.queue, { leaseMs: 1500 }).pass()
     t.ok(enqueued >= 10, `${enqueued} rows enqueued`)
-    t.equal(await redis.flushall(), 'OK')
+    // Redis loses the queue's data (only this queue's keys: other test files may run beside this one).
+    const keys = await redis.keys(`bull:${queueName}:*`)
+    t.ok(keys.length > 0, `the queue's ${keys.length} keys are in Redis`)
+    t.equal(await redis.del(...keys), keys.length, 'and are gone')
     t.equal(await es.count('proposals'), 0, 'nothing indexed before the flush')
     // A worker process on the same queue comes up after the flush: only the outbox can tell it what to do.
     const worker = await testApp(t, { DATABASE_URL: database, REDIS_URL: services.redis, ELASTICSEARCH_URL: services.elasticsearch, INDEX_PREFIX: prefix, QUEUE_NAME: queueName, OUTBOX_LEASE_MS: '1500' })

@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { testApp, auth, eventually } from '../helpers/app.ts'
 import { freshDatabase, needs, onCleanup, requires, services, tempDir } from '../helpers/services.ts'
-import type { ElasticsearchIndex } from '../../src/search/elasticsearch-index.ts'
+import type { ElasticsearchIndex } from '../../src/search/elasticsearch/elasticsearch-index.ts'
 
 // A two-node Elasticsearch cluster on this machine (npm run es:start with ES_NODES=2), its data node
 // killed (SIGKILL) in the middle of an import and of a stream of searches and matches, then started

@@ -3,7 +3,7 @@ import { testApp, auth, eventually } from '../helpers/app.ts'
 import { esLauncher } from '../helpers/processes.ts'
 import { freshDatabase, needs, onCleanup, requires, services, tempDir } from '../helpers/services.ts'
 import { existsSync } from 'node:fs'
-import type { ElasticsearchIndex } from '../../src/search/elasticsearch-index.ts'
+import type { ElasticsearchIndex } from '../../src/search/elasticsearch/elasticsearch-index.ts'
 
 // A private Elasticsearch node is really stopped in the middle of an import and started again.
 const PORT = 9251

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto'
 import { testApp, auth, eventually } from '../helpers/app.ts'
 import { exited, spawnScript } from '../helpers/processes.ts'
 import { freshDatabase, modelsDir, needs, onCleanup, services } from '../helpers/services.ts'
-import { ElasticsearchIndex } from '../../src/search/elasticsearch-index.ts'
+import { ElasticsearchIndex } from '../../src/search/elasticsearch/elasticsearch-index.ts'
 
 // A real worker process is killed with SIGKILL in the middle of indexing; a second one takes over.
 t.test('a worker killed mid-batch: every record still ends up indexed, once', async (t) => {

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { migrateToLatest } from '../../src/store/migrate.ts'
 import { RecordRepository, type RecordWrite } from '../../src/records/record-repository.ts'
-import { PROJECT_CHANGES } from '../../src/match/collaboration-graph.ts'
+import { PROJECT_CHANGES } from '../../src/store/channels.ts'
 import { storeAdapters } from '../helpers/stores.ts'
 
 // A batch through putManyIn (putIn is a batch of one): outcomes, stored rows, outbox rows,

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto'
 import type { Test } from 'tap'
 import { testApp, auth, eventually } from '../helpers/app.ts'
 import { needs, onCleanup, services, tempDir } from '../helpers/services.ts'
-import { ElasticsearchIndex } from '../../src/search/elasticsearch-index.ts'
+import { ElasticsearchIndex } from '../../src/search/elasticsearch/elasticsearch-index.ts'
 
 // Through GET /v1/search, on both backends, with a real model: a word that only one record holds
 // brings that record first, however many records are semantically closer to the rest of the query;

@@ -1,7 +1,8 @@
 import type { Store } from '../../ports/store.ts'
 import type { Database } from '../../store/schema.ts'
 import type { Weights } from '../features.ts'
-import { completeWeights, RANKER_CHANGES, RankerModels, type RankerModel } from './ranker-models.ts'
+import { RANKER_CHANGES } from '../../store/channels.ts'
+import { completeWeights, RankerModels, type RankerModel } from './ranker-models.ts'
 
 /**
  * The partner-ranking weights in force: the active trained model's, else the hand-set ones

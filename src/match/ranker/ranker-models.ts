@@ -1,9 +1,8 @@
 import { sql, type Kysely } from 'kysely'
 import type { Database } from '../../store/schema.ts'
 import { FEATURES, type Feature, type Weights } from '../features.ts'
-
-/** The channel a change of the active model notifies (payload: the target), in the same transaction. */
-export const RANKER_CHANGES = 'engine_ranker_changes'
+import { RankerModelNotFoundError } from '../../errors.ts'
+import { RANKER_CHANGES } from '../../store/channels.ts'
 
 export type RankerTarget = 'partners'
 
@@ -15,13 +14,6 @@ export interface RankerModel {
   weights: Weights
   /** What the trainer wrote: data sizes, the split, offline metrics (train-partner-ranker.ts). */
   report: Record<string, unknown>
-}
-
-export class RankerModelNotFoundError extends Error {
-  readonly statusCode = 404
-  constructor (version: number) {
-    super(`no ranking model with version ${version}`)
-  }
 }
 
 /** Trained ranking models in the store: every version kept, at most one active per target. */

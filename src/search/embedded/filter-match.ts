@@ -1,4 +1,4 @@
-import type { DocFields, Filter } from '../retrieval.ts'
+import type { DocFields, Filter } from '../../ports/retrieval.ts'
 
 const values = (v: unknown): unknown[] => Array.isArray(v) ? v : v === undefined || v === null ? [] : [v]
 

@@ -1,4 +1,4 @@
-import type { Hit } from '../retrieval.ts'
+import type { Hit } from '../../ports/retrieval.ts'
 
 /**
  * One facet's vectors of one kind, as rows of a single Float32Array: exact (brute-force) kNN scans

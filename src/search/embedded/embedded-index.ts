@@ -1,16 +1,16 @@
-import type { BulkResult, IndexDocument, IndexOperation, SearchIndex } from '../ports/search-index.ts'
-import { probe, type PartHealth } from '../ports/health.ts'
-import { takeTurn } from '../loop-turns.ts'
-import { KINDS, type Kind } from '../domain/kinds.ts'
-import type { Facet } from '../domain/facets.ts'
-import { listName, type DocFields, type FacetCounts, type FacetQuery, type Hit, type RetrievalQuery, type RetrievalResult, type TextField } from './retrieval.ts'
-import { Bm25Field } from './embedded/bm25-field.ts'
-import { english, italian } from './embedded/analyzers.ts'
-import { matchesFilter } from './embedded/filter-match.ts'
-import { topK } from './embedded/top-k.ts'
-import { SEARCHED_FACETS } from '../../indexers/definitions.ts'
-import { SEARCH_ONLY_FIELDS } from '../../indexers/document.ts'
-import { VectorColumn } from './embedded/vector-column.ts'
+import type { BulkResult, IndexDocument, IndexOperation, SearchIndex } from '../../ports/search-index.ts'
+import { probe, type PartHealth } from '../../ports/health.ts'
+import { takeTurn } from '../../loop-turns.ts'
+import { KINDS, type Kind } from '../../domain/kinds.ts'
+import type { Facet } from '../../domain/facets.ts'
+import { listName, type DocFields, type FacetCounts, type FacetQuery, type Hit, type RetrievalQuery, type RetrievalResult, type TextField } from '../../ports/retrieval.ts'
+import { Bm25Field } from './bm25-field.ts'
+import { english, italian } from './analyzers.ts'
+import { matchesFilter } from './filter-match.ts'
+import { topK } from '../top-k.ts'
+import { SEARCHED_FACETS } from '../../../indexers/definitions.ts'
+import { SEARCH_ONLY_FIELDS } from '../../../indexers/document.ts'
+import { VectorColumn } from './vector-column.ts'
 
 /** Each text field's BM25 indexes: English and Italian analysis, or the one language the field is in. */
 const TEXT_FIELDS: ReadonlyArray<[TextField, ReadonlyArray<typeof english>]> = [
@@ -65,6 +65,7 @@ class KindIndex {
  */
 export class EmbeddedIndex implements SearchIndex {
   readonly adapter = 'embedded'
+  readonly volatile = true
   private readonly kinds = new Map<Kind, KindIndex>(KINDS.map((k) => [k, new KindIndex(k)]))
   private readonly tombstones = new Map<string, number>()
 

@@ -1,4 +1,4 @@
-import type { Hit } from '../retrieval.ts'
+import type { Hit } from '../ports/retrieval.ts'
 
 /**
  * The k best (id, score) pairs, best first, ties broken by id. Keeps a sorted buffer of at most k

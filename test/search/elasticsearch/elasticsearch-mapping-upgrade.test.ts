@@ -1,9 +1,9 @@
 import t from 'tap'
 import { randomUUID } from 'node:crypto'
-import { ElasticsearchIndex } from '../../src/search/elasticsearch-index.ts'
-import { INDEX_SETTINGS, aliasName, mapping } from '../../indexers/definitions.ts'
-import { KINDS } from '../../src/domain/kinds.ts'
-import { needs, services } from '../helpers/services.ts'
+import { ElasticsearchIndex } from '../../../src/search/elasticsearch/elasticsearch-index.ts'
+import { INDEX_SETTINGS, aliasName, mapping } from '../../../indexers/definitions.ts'
+import { KINDS } from '../../../src/domain/kinds.ts'
+import { needs, services } from '../../helpers/services.ts'
 
 // A service upgraded over indices an earlier mapping version built: the fields added since are put
 // on them at start, so its writes are not refused by the strict mapping while a reindex is pending.

@@ -1,10 +1,10 @@
 import t from 'tap'
 import { Client } from '@elastic/elasticsearch'
-import { modelSpec } from '../../src/embedding/model-catalog.ts'
-import { isProvisioned, modelFolder } from '../../src/embedding/maven-provisioner.ts'
-import { loadModel } from '../../src/embedding/load-model.ts'
-import { TransformersEmbedder } from '../../src/embedding/transformers-embedder.ts'
-import { modelsDir, needs, requires, services } from '../helpers/services.ts'
+import { modelSpec } from '../../../src/embedding/model-catalog.ts'
+import { isProvisioned, modelFolder } from '../../../src/embedding/maven-provisioner.ts'
+import { loadModel } from '../../../src/embedding/load-model.ts'
+import { TransformersEmbedder } from '../../../src/embedding/transformers-embedder.ts'
+import { modelsDir, needs, requires, services } from '../../helpers/services.ts'
 
 // The local node booted from Maven Central jars must behave as a production cluster does for what we
 // use: italian/english analyzers, 384-d cosine vectors, bulk, filtered kNN and BM25.

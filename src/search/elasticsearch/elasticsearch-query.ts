@@ -1,5 +1,5 @@
-import { MONOLINGUAL_FIELDS, type Filter, type LexicalQuery, type SemanticQuery, type TextField } from './retrieval.ts'
-import { vectorBase64 } from './vector-base64.ts'
+import { MONOLINGUAL_FIELDS, type Filter, type LexicalQuery, type SemanticQuery, type TextField } from '../../ports/retrieval.ts'
+import { vectorBase64 } from '../vector-base64.ts'
 
 /** Elasticsearch filter clauses for a Filter (all must hold). */
 export function esFilter (filter: Filter): Array<Record<string, unknown>> {

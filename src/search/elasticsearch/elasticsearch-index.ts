@@ -1,10 +1,10 @@
 import { Client, errors } from '@elastic/elasticsearch'
-import { SearchIndexUnavailableError, type BulkResult, type IndexOperation, type SearchIndex } from '../ports/search-index.ts'
-import { probe, type PartHealth } from '../ports/health.ts'
-import { KINDS, type Kind } from '../domain/kinds.ts'
-import { INDEX_SETTINGS, aliasName, indexName, mapping } from '../../indexers/definitions.ts'
-import { RANKING_DOCVALUE, fromDocValues, toSource } from './index-source.ts'
-import { listName, type DocFields, type Hit, type FacetCounts, type FacetQuery, type RetrievalQuery, type RetrievalResult } from './retrieval.ts'
+import { SearchIndexUnavailableError, type BulkResult, type IndexOperation, type SearchIndex } from '../../ports/search-index.ts'
+import { probe, type PartHealth } from '../../ports/health.ts'
+import { KINDS, type Kind } from '../../domain/kinds.ts'
+import { INDEX_SETTINGS, aliasName, indexName, mapping } from '../../../indexers/definitions.ts'
+import { RANKING_DOCVALUE, fromDocValues, toSource } from '../index-source.ts'
+import { listName, type DocFields, type Hit, type FacetCounts, type FacetQuery, type RetrievalQuery, type RetrievalResult } from '../../ports/retrieval.ts'
 import { esFilter, esKnn, esLexical } from './elasticsearch-query.ts'
 
 export interface ElasticsearchIndexOptions {
@@ -21,6 +21,7 @@ export interface ElasticsearchIndexOptions {
 /** The distributed search engine, through the official client of the same major version as the server. */
 export class ElasticsearchIndex implements SearchIndex {
   readonly adapter = 'elasticsearch'
+  readonly volatile = false
   readonly client: Client
   readonly prefix: string
   private readonly dims: number

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { fitPairwise, type TrainingGroup } from '../../src/match/ranker/pairwise-logistic.ts'
+import { fitPairwise, type TrainingGroup } from '../../../src/match/ranker/pairwise-logistic.ts'
 
 /** A seeded generator for the synthetic groups (the fitter has its own for pairs). */
 function lcg (seed: number): () => number {

@@ -1,6 +1,6 @@
 import t from 'tap'
-import { esKnn, MAX_POST_FILTERED_IDS } from '../../src/search/elasticsearch-query.ts'
-import { vectorBase64 } from '../../src/search/vector-base64.ts'
+import { esKnn, MAX_POST_FILTERED_IDS } from '../../../src/search/elasticsearch/elasticsearch-query.ts'
+import { vectorBase64 } from '../../../src/search/vector-base64.ts'
 
 const vector = Float32Array.from({ length: 8 }, (_, i) => (i - 3) / 10)
 

@@ -1,0 +1,57 @@
+import { STATUS_CODES } from 'node:http'
+import createError from '@fastify/error'
+import { Type, type TSchema } from '@sinclair/typebox'
+
+/**
+ * Every error the service answers with on purpose, one code each. The error handler
+ * (plugins/error-handler.ts) sends `{ statusCode, code, error, message }` for all of them, and for
+ * Fastify's own coded errors (FST_ERR_*) the same way; docs/api.md lists the codes.
+ */
+
+/** A request whose fields are each valid but do not go together (the message names them). */
+export const InvalidRequestError = createError<[string]>('INVALID_REQUEST', '%s', 400)
+/** A page cursor that this service did not issue. */
+export const CursorInvalidError = createError('CURSOR_INVALID', 'cursor is not a cursor this service issued', 400)
+/** A page cursor issued for another request. */
+export const CursorMismatchError = createError('CURSOR_MISMATCH', 'cursor belongs to a different request: repeat the same request with it', 400)
+/** A write whose body names another id than its path. */
+export const IdMismatchError = createError<[string, string]>('ID_MISMATCH', 'body.id "%s" differs from the id in the path "%s"', 400)
+
+export const ApiKeyMissingError = createError('API_KEY_MISSING', 'an API key is required (Authorization: Bearer <key> or X-API-Key)', 401)
+export const ApiKeyInvalidError = createError('API_KEY_INVALID', 'the API key is not valid', 401)
+export const ScopeError = createError<[string, string]>('SCOPE_INSUFFICIENT', 'this API key has scope "%s"; "%s" is needed', 403)
+
+/** A stored record a request names that is not there (`kind/id does not exist`, with a prefix saying where). */
+export const RecordNotFoundError = createError<[string, string, string]>('RECORD_NOT_FOUND', '%s%s/%s does not exist', 404)
+export const RankerModelNotFoundError = createError<[number]>('RANKER_MODEL_NOT_FOUND', 'no ranking model with version %s', 404)
+
+export const TrainingInProgressError = createError('TRAINING_IN_PROGRESS', 'a training run is already in progress in this service', 409)
+export const UnsupportedMediaTypeError = createError<[string]>('UNSUPPORTED_MEDIA_TYPE', 'Content-Type must be %s', 415)
+export const RateLimitedError = createError<[number, number, string]>('RATE_LIMITED', 'rate limit exceeded: %s requests per %s s for this client; retry after %s', 429)
+export const ConsoleFileNotFoundError = createError<[string]>('CONSOLE_FILE_NOT_FOUND', 'no %s in the console bundle', 404)
+export const ConsoleBuildError = createError('CONSOLE_BUILD_FAILED', 'the console bundle did not build (the log has the reason)', 500)
+export const FreeTextBusyError = createError<[number]>('FREE_TEXT_BUSY', 'too many free-text requests in flight for this client (%s): retry after 1 s', 429)
+
+/** `kind/id does not exist`, as a 404 (where: a prefix such as "querystring.moreLikeThis: "). */
+export function recordNotFound (kind: string, id: string, where = ''): Error {
+  return new RecordNotFoundError(where, kind, id)
+}
+
+/** The one shape of every error answer, whatever its status. */
+export const ErrorBody = Type.Object({
+  statusCode: Type.Integer(),
+  code: Type.String({ description: 'Stable machine-readable code, e.g. RECORD_NOT_FOUND, FST_ERR_VALIDATION.' }),
+  error: Type.String({ description: 'The HTTP status text.' }),
+  message: Type.String({ description: 'What is wrong, for a person.' }),
+  problems: Type.Optional(Type.Array(Type.Object({ field: Type.String(), problem: Type.String() }), { description: 'Validation errors: each field with its problem.' }))
+}, { description: 'An error: 4xx say what is wrong with the request, 5xx never show internals (the log has them by request id).' })
+
+/** A route's response schemas with the error shape for 4xx and 5xx added. */
+export function withErrors<R extends Record<string, TSchema>> (responses: R): R & { '4xx': typeof ErrorBody, '5xx': typeof ErrorBody } {
+  return { ...responses, '4xx': ErrorBody, '5xx': ErrorBody }
+}
+
+/** An error answer in the ErrorBody shape. */
+export function errorBody (statusCode: number, code: string, message: string): { statusCode: number, code: string, error: string, message: string } {
+  return { statusCode, code, error: STATUS_CODES[statusCode] ?? (statusCode >= 500 ? 'Server Error' : 'Client Error'), message }
+}

@@ -1,0 +1,10 @@
+/**
+ * The store's notification channels (`pg_notify` in the writing transaction, `Store.listen` to follow):
+ * one place names them, so writers and listeners in different layers agree.
+ */
+
+/** A project write: payload the project id (records/record-repository.ts writes, match/collaboration-graph.ts follows). */
+export const PROJECT_CHANGES = 'engine_project_changes'
+
+/** A change of the active ranking model: payload the target (match/ranker/ranker-models.ts writes, active-ranker.ts follows). */
+export const RANKER_CHANGES = 'engine_ranker_changes'
