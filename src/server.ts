@@ -13,7 +13,9 @@ try {
   process.stderr.write(`${err.message}\n`)
   process.exit(1)
 }
-const server = await buildServer({ config }, { level: config.LOG_LEVEL })
+// Logs a person can read at a terminal (pino-pretty), JSON lines otherwise (for a log collector).
+const pretty = process.stdout.isTTY ? { transport: { target: 'pino-pretty', options: { translateTime: 'HH:MM:ss', ignore: 'pid,hostname,reqId' } } } : {}
+const server = await buildServer({ config }, { level: config.LOG_LEVEL, ...pretty })
 
 closeWithGrace({ delay: config.SHUTDOWN_TIMEOUT_MS }, async ({ signal, err }) => {
   if (err) server.log.error({ err }, 'shutting down after an error')

@@ -8,7 +8,8 @@ import { startPipeline } from '../src/pipeline/pipeline.ts'
 import { createServices } from '../src/services.ts'
 
 const config = loadConfig()
-const log = pino({ level: config.LOG_LEVEL, name: 'worker' })
+// Readable at a terminal (pino-pretty), JSON lines otherwise.
+const log = pino({ level: config.LOG_LEVEL, name: 'worker', ...(process.stdout.isTTY ? { transport: { target: 'pino-pretty', options: { translateTime: 'HH:MM:ss', ignore: 'pid,hostname' } } } : {}) })
 const parts = await openParts(config, { info: (m) => log.info(m), warn: (m) => log.warn(m) })
 const pipeline = await startPipeline(parts, {
   leaseMs: config.OUTBOX_LEASE_MS,

@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
 import { startPipeline, type Pipeline } from '../pipeline/pipeline.ts'
+import { IndexProgress } from '../pipeline/index-progress.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -25,8 +26,14 @@ async function pipelinePlugin (app: FastifyInstance): Promise<void> {
     onError: (err) => app.log.warn({ err }, 'outbox relay pass failed; retrying')
   })
   app.decorate('pipeline', pipeline)
+  // How indexing goes, in the log, while writes wait (a first start indexes the demo data for minutes).
+  const progress = new IndexProgress(app.parts.store.db, { log: (m) => app.log.info(m) })
+  progress.start()
   // Registered after the parts plugin, so it closes before the queue and store do.
-  app.addHook('onClose', async () => { await pipeline.stop() })
+  app.addHook('onClose', async () => {
+    progress.stop()
+    await pipeline.stop()
+  })
 }
 
 export default fp(pipelinePlugin, { name: 'pipeline', dependencies: ['parts', 'services'], fastify: '5.x' })
