@@ -2,7 +2,7 @@ import { Type, type Static } from '@sinclair/typebox'
 
 /**
  * Every environment variable the service reads, with its default.
- * The same schema validates the environment at boot and documents it (README "Configuration").
+ * The same schema validates the environment at boot and documents it (docs/configuration.md).
  */
 export const ConfigSchema = Type.Object({
   HOST: Type.String({ default: '127.0.0.1', description: 'Interface the HTTP server binds to.' }),
@@ -15,7 +15,7 @@ export const ConfigSchema = Type.Object({
   DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://', description: 'Postgres server; unset = embedded Postgres (PGlite) under DATA_DIR.' })),
   REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://', description: 'Redis for the BullMQ job queue; unset = in-process queue.' })),
   ELASTICSEARCH_URL: Type.Optional(Type.String({ pattern: '^https?://[^,\\s]+(\\s*,\\s*https?://[^,\\s]+)*$', description: 'Elasticsearch node, or every node of a cluster, comma-separated (requests fail over between them); unset = embedded search index.' })),
-  EMBEDDING_MODEL: Type.String({ default: 'bge-small-en-v1.5', description: 'Embedding model name (see README: all-minilm-l6-v2, e5-small-v2, bge-small-en-v1.5, multilingual-e5-small) or a Hugging Face model id.' }),
+  EMBEDDING_MODEL: Type.String({ default: 'bge-small-en-v1.5', description: 'Embedding model name (see docs/configuration.md: all-minilm-l6-v2, e5-small-v2, bge-small-en-v1.5, multilingual-e5-small) or a Hugging Face model id.' }),
   EMBEDDING_MODEL_PATH: Type.Optional(Type.String({ minLength: 1, description: 'A local model folder (config.json, tokenizer.json, onnx/model_quantized.onnx); wins over every other source.' })),
   MODELS_DIR: Type.String({ default: 'models', description: 'Folder of provisioned models, laid out as <hub id>/... (npm run models:provision).' }),
   EMBEDDING_ALLOW_REMOTE: Type.Boolean({ default: true, description: 'Try the Hugging Face hub when the model is not found locally.' }),
@@ -34,10 +34,10 @@ export const ConfigSchema = Type.Object({
   RUN_WORKERS: Type.Boolean({ default: true, description: 'Run the outbox relay and the embed-and-index worker inside the API process (false: run `npm run worker` processes instead).' }),
   QUEUE_NAME: Type.String({ default: 'engine', pattern: '^[A-Za-z0-9_-]{1,64}$', description: 'BullMQ queue name (one per deployment sharing a Redis).' }),
   QUEUE_CONCURRENCY: Type.Integer({ default: 2, minimum: 1, maximum: 64, description: 'Jobs a worker runs at once: a BullMQ worker process, or the in-process queue of the embedded default.' }),
-  OUTBOX_BATCH_SIZE: Type.Integer({ default: 256, minimum: 1, maximum: 2048, description: 'Outbox rows per embed-and-index job: a job\'s texts are batched by token count, so bigger jobs pad less; see README "Benchmarks" for what was measured.' }),
+  OUTBOX_BATCH_SIZE: Type.Integer({ default: 256, minimum: 1, maximum: 2048, description: 'Outbox rows per embed-and-index job: a job\'s texts are batched by token count, so bigger jobs pad less; see bench/README.md for what was measured.' }),
   OUTBOX_LEASE_MS: Type.Integer({ default: 60000, minimum: 100, description: 'An outbox row enqueued this long ago and not yet indexed is checked: enqueued again if its job is gone (Redis flushed, worker died, failed for good), its lease renewed if the job still waits or runs.' }),
   BULK_MAX_LINE_BYTES: Type.Integer({ default: 1048576, minimum: 1024, description: 'Longest line of a bulk import, in bytes; a longer line is reported as a bad line without being buffered.' }),
-  RANKING_WEIGHTS: Type.Optional(Type.String({ minLength: 2, description: 'JSON object overriding re-ranking feature weights, e.g. {"semantic_fit":0.5} (features: see README "Ranking").' })),
+  RANKING_WEIGHTS: Type.Optional(Type.String({ minLength: 2, description: 'JSON object overriding re-ranking feature weights, e.g. {"semantic_fit":0.5} (features: see docs/ranking.md).' })),
   ALERT_MIN_SCORE: Type.Number({ default: 0.32, minimum: 0, maximum: 1, description: 'A new proposal with candidates scoring at least this emits a "proposal.candidates" event (queue and webhook).' }),
   ALERT_WEBHOOK_URL: Type.Optional(Type.String({ pattern: '^https?://', description: 'Receives each proposal.candidates event as a JSON POST (retried with the job queue\'s backoff).' })),
   DEMO_DATA: Type.Boolean({ default: true, description: 'Load the demo data set (fixtures/) on the first start of the embedded default (no DATABASE_URL, empty store).' }),

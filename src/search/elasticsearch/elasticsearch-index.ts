@@ -158,8 +158,8 @@ export class ElasticsearchIndex implements SearchIndex {
   retrievalRequests (q: RetrievalQuery): Array<Record<string, unknown>> {
     const index = this.alias(q.kind)
     // Ranking reads one doc value, which holds the id: no stored field is read (`_source: false`
-    // still reads each hit's stored _id: without it a profile match's searches ran at 126 req/s, not 103, README
-    // table). Search shows the whole document (it highlights the texts).
+    // still reads each hit's stored _id: without it a profile match's searches ran at 126 req/s, not 103, bench/README.md
+    // "Match latency"). Search shows the whole document (it highlights the texts).
     const fields = q.withTexts ? { _source: { excludes: ['vec_*', 'search_*', RANKING_DOCVALUE] } } : { stored_fields: '_none_', docvalue_fields: [RANKING_DOCVALUE] }
     const searches: Array<Record<string, unknown>> = []
     if (q.lexical) searches.push({ index }, { query: esLexical(q.lexical, q.filter), size: q.size, ...fields, track_total_hits: false })

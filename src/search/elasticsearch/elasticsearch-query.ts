@@ -41,7 +41,7 @@ export function esLexical (q: LexicalQuery, filter: Filter): Record<string, unkn
  * that differs per request (the seeker itself, items already dismissed) cannot be cached, and
  * Elasticsearch then walks every document of the index to build the graph search's filter bits,
  * which made a profile match's kNN search run at 274 req/s instead of 488 at 8 in flight (a
- * side-by-side replay of captured requests, README). The search asks
+ * side-by-side replay of captured requests, bench/README.md). The search asks
  * for as many more neighbours as it leaves out, so the list stays exact.
  */
 export const MAX_POST_FILTERED_IDS = 100
