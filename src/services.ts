@@ -7,6 +7,8 @@ import { Recommender } from './match/recommender.ts'
 import { DEFAULT_RECOMMENDATION_WEIGHTS } from './match/features.ts'
 import { HybridSearch } from './search/hybrid-search.ts'
 import { SyncStatus } from './pipeline/sync-status.ts'
+import { QueryBatcher } from './embedding/query-batcher.ts'
+import type { Embedder } from './ports/embedder.ts'
 
 /** What the routes (and the alert jobs) call, each built once over the parts. */
 export interface Services {
@@ -18,10 +20,16 @@ export interface Services {
   recommender: Recommender
   search: HybridSearch
   syncStatus: SyncStatus
+  /**
+   * The embedder for users' query texts (free-text search and match): repeated texts from a small
+   * cache, concurrent ones together in one model call (embedding/query-batcher.ts).
+   */
+  queries: Embedder
 }
 
 export function createServices (parts: Parts): Services {
   const records = new RecordRepository(parts.store.db)
+  const queries = new QueryBatcher(parts.embedder)
   const partners = new PartnerMatcher(parts.graph, parts.searchIndex, parts.vectors, () => parts.ranker.weights())
   return {
     records,
@@ -29,7 +37,8 @@ export function createServices (parts: Parts): Services {
     partners,
     candidates: new CandidateFinder(parts.searchIndex, parts.vectors, partners),
     recommender: new Recommender(parts.store.db, parts.searchIndex, parts.vectors, records, DEFAULT_RECOMMENDATION_WEIGHTS),
-    search: new HybridSearch(parts.searchIndex, parts.embedder, records, parts.vectors),
-    syncStatus: new SyncStatus(parts)
+    search: new HybridSearch(parts.searchIndex, queries, records, parts.vectors),
+    syncStatus: new SyncStatus(parts),
+    queries
   }
 }

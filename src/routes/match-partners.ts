@@ -31,7 +31,7 @@ const Reply = Type.Object({
 
 /** POST /v1/match/partners: ranked, explained organisations for an organisation, a proposal or free text. */
 const matchPartnerRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { records, partners } = app.services
+  const { records, partners, queries } = app.services
   const { embedder, vectors } = app.parts
 
   app.post('/v1/match/partners', {
@@ -48,7 +48,7 @@ const matchPartnerRoutes: FastifyPluginAsyncTypebox = async (app) => {
     let model = embedder.available ? embedder.model : null
     let seeker
     if (b.text) {
-      seeker = await seekerFromText(b.text, b.competencies ?? [], embedder, vectors)
+      seeker = await seekerFromText(b.text, b.competencies ?? [], queries, vectors)
       request.timing.mark('embed')
       if (seeker.semanticFallback) model = null
     } else {
