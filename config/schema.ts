@@ -25,6 +25,7 @@ export const ConfigSchema = Type.Object({
   EMBEDDING_THREADS: Type.Integer({ default: 0, minimum: 0, description: 'onnxruntime intra-op threads; 0 = onnxruntime default.' }),
   EMBEDDING_SPINNING: Type.Boolean({ default: false, description: 'Let idle onnxruntime threads spin-wait between operations (onnxruntime\'s own default). Off by default: the model shares the cores with the API. On, one pair of 4,000-record ingest runs gave 141 against 128 texts/s, 10,000-record runs no clear gain, and the embedded match benchmark a worse p99 at concurrency 8 (bench/ingest.ts, bench/match-latency.ts): worth trying on dedicated worker machines.' }),
   VECTOR_CACHE_MB: Type.Integer({ default: 256, minimum: 0, description: 'Megabytes of stored vectors kept in memory for ranking (least recently used out first); 0 reads every vector from the store.' }),
+  RECORD_CACHE_SIZE: Type.Integer({ default: 10000, minimum: 0, description: 'Records kept in memory for the match path (the seeker, the person), least recently used out first, dropped when the store announces their change; 0 reads every record from the store.' }),
   VECTOR_CACHE_WARM: Type.Boolean({ default: true, description: 'Fill the vector cache from the store in the background at start (organisations first, up to 90% of VECTOR_CACHE_MB), so first requests find their vectors in memory.' }),
   API_KEYS: Type.Optional(Type.String({
     pattern: '^[A-Za-z0-9._~-]{16,}:(read|write|admin)(,[A-Za-z0-9._~-]{16,}:(read|write|admin))*$',

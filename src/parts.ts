@@ -15,6 +15,7 @@ import { ModelProcessEmbedder } from './embedding/model-process-embedder.ts'
 import { loadModel } from './embedding/load-model.ts'
 import { modelSpec } from './embedding/model-catalog.ts'
 import { VectorCache } from './records/vector-cache.ts'
+import { RecordCache } from './records/record-cache.ts'
 import { CollaborationGraph } from './match/collaboration-graph.ts'
 import { ActiveRanker } from './match/ranker/active-ranker.ts'
 import { parseWeights } from './match/features.ts'
@@ -27,6 +28,8 @@ export interface Parts {
   embedder: Embedder
   /** Stored vectors, the most recently used in memory: what ranking reads. */
   vectors: VectorCache
+  /** Records the match path reads, following the store's record changes; null when RECORD_CACHE_SIZE is 0. */
+  records: RecordCache | null
   /** The collaboration history in memory, following the store's project changes. */
   graph: CollaborationGraph
   /** The partner-ranking weights in force: the active trained model's, else RANKING_WEIGHTS over the defaults. */
@@ -82,15 +85,17 @@ export async function openParts (config: Config, log: PartsLogger): Promise<Part
     embedder = inline
   }
   const vectors = new VectorCache(store.db, { memoryBytes: config.VECTOR_CACHE_MB * 2 ** 20 })
+  const records = config.RECORD_CACHE_SIZE > 0 ? await RecordCache.open(store, config.RECORD_CACHE_SIZE) : null
   const graph = await CollaborationGraph.open(store)
   const ranker = await ActiveRanker.open(store, parseWeights(config.RANKING_WEIGHTS))
-  return { store, queue, searchIndex, embedder, vectors, graph, ranker, modelReady }
+  return { store, queue, searchIndex, embedder, vectors, records, graph, ranker, modelReady }
 }
 
 /** Closes every part, the model last (in-flight requests may still embed). */
 export async function closeParts (parts: Parts): Promise<void> {
   await parts.queue.close()
   await parts.graph.close().catch(() => {})
+  await parts.records?.close().catch(() => {})
   await parts.ranker.close().catch(() => {})
   await Promise.allSettled([parts.searchIndex.close(), parts.store.close()])
   await parts.modelReady

@@ -28,7 +28,7 @@ export interface Services {
 }
 
 export function createServices (parts: Parts): Services {
-  const records = new RecordRepository(parts.store.db)
+  const records = new RecordRepository(parts.store.db, parts.records)
   const queries = new QueryBatcher(parts.embedder)
   const partners = new PartnerMatcher(parts.graph, parts.searchIndex, parts.vectors, () => parts.ranker.weights())
   return {

@@ -19,11 +19,11 @@ async function demoData (app: FastifyInstance): Promise<void> {
       const lines = Readable.from((async function * () {
         for await (const line of demoLines({ log: (m) => app.log.info(m) })) yield JSON.stringify(line) + '\n'
       })())
-      const summary = await importNdjson(app.parts.store.db, lines, { onCommit: () => app.pipeline?.relay.wake() })
+      const summary = await importNdjson(app.parts.store.db, lines, { onCommit: () => app.pipeline?.relay.wake(), repository: app.services.records })
       app.log.info(`demo data loaded: ${summary.created} records (${summary.failed} rejected); indexing continues in the background`)
     })().catch((err: Error) => app.log.error({ err }, 'demo data could not be loaded'))
   })
   app.addHook('onClose', async () => { await loading })
 }
 
-export default fp(demoData, { name: 'demo-data', dependencies: ['parts', 'pipeline'], fastify: '5.x' })
+export default fp(demoData, { name: 'demo-data', dependencies: ['parts', 'services', 'pipeline'], fastify: '5.x' })

@@ -40,11 +40,11 @@ const idPattern = new RegExp(ID_PATTERN)
  * whatever the size of the import. A bad line is reported (line number, field, problem) and skipped;
  * the good lines land. Versions make a replay of the same file change nothing.
  */
-export async function importNdjson (db: Kysely<Database>, input: Readable, options: { batchSize?: number, maxErrors?: number, maxLineBytes?: number, onCommit?: () => void } = {}): Promise<BulkSummary> {
+export async function importNdjson (db: Kysely<Database>, input: Readable, options: { batchSize?: number, maxErrors?: number, maxLineBytes?: number, onCommit?: () => void, repository?: RecordRepository } = {}): Promise<BulkSummary> {
   const started = performance.now()
   const batchSize = options.batchSize ?? 500
   const maxErrors = options.maxErrors ?? 1000
-  const repo = new RecordRepository(db)
+  const repo = options.repository ?? new RecordRepository(db)
   const summary: BulkSummary = { lines: 0, created: 0, updated: 0, unchanged: 0, stale: 0, deleted: 0, notFound: 0, failed: 0, errors: [], durationMs: 0 }
   const fail = (line: number, field: string, problem: string) => {
     summary.failed++

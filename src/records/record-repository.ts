@@ -2,7 +2,8 @@ import { sql, type Kysely, type Transaction } from 'kysely'
 import type { Database } from '../store/schema.ts'
 import { retryTransaction } from '../store/retry-transaction.ts'
 import type { Kind } from '../domain/kinds.ts'
-import { PROJECT_CHANGES } from '../store/channels.ts'
+import { PROJECT_CHANGES, RECORD_CHANGES } from '../store/channels.ts'
+import { recordKey, type RecordCache } from './record-cache.ts'
 
 /** What happened to a write. `stale`: older than (or as old as, with other content) the stored version. */
 export type WriteOutcome = 'created' | 'updated' | 'unchanged' | 'stale' | 'deleted' | 'not_found'
@@ -47,7 +48,8 @@ export interface RecordWrite {
  *   and is always positive and increasing, even for an `updatedAt` before 1970.
  */
 export class RecordRepository {
-  constructor (private readonly db: Kysely<Database>) {}
+  /** `cache`: keeps the records `get` reads (record-cache.ts); every write announces its change whether or not this repository caches. */
+  constructor (private readonly db: Kysely<Database>, private readonly cache: RecordCache | null = null) {}
 
   /** The portal's version a write carries: `version`, else `updatedAt` in ms, else null. */
   static versionOf (body: { version?: unknown, updatedAt?: unknown }): number | null {
@@ -87,6 +89,7 @@ export class RecordRepository {
     if (writes.length === 0) return []
     const keys = new Set(writes.map((w) => `${w.kind}/${w.id}`))
     if (keys.size < writes.length) throw new Error('putManyIn: the same record twice in one batch')
+    this.cache?.writing([...keys])
     const input = JSON.stringify(writes.map((w) => ({ kind: w.kind, id: w.id, version: w.version, visibility: String(w.body.visibility ?? 'public'), body: w.body })))
     // Rows are locked in key order: two imports upserting the same records wait for each other
     // rather than deadlock.
@@ -110,9 +113,12 @@ export class RecordRepository {
         returning kind, id, version, revision, (xmax = 0) as inserted
       ), queued as (
         insert into outbox (kind, record_id, revision, op) select kind, id, revision, 'upsert' from written
+      ), announced as (
+        select count(pg_notify(${RECORD_CHANGES}, kind || '/' || id)) as n from written
       )
       select i.kind, i.id, w.id is not null as written, w.inserted, w.revision, w.version,
-             r.version as stored_version, r.revision as stored_revision, r.deleted, (r.body - 'version') = (i.body - 'version') as same
+             r.version as stored_version, r.revision as stored_revision, r.deleted, (r.body - 'version') = (i.body - 'version') as same,
+             (select n from announced) as announced
       from input i
       left join written w on w.kind = i.kind and w.id = i.id
       left join records r on r.kind = i.kind and r.id = i.id`.execute(tx)
@@ -174,6 +180,8 @@ export class RecordRepository {
     if (current.deleted && version === undefined) return { outcome: 'unchanged', version: storedVersion, revision: storedRevision }
     const nextVersion = version ?? storedVersion
     const revision = Math.max(storedRevision + 1, version ?? 0)
+    this.cache?.writing([recordKey(kind, id)])
+    await sql`select pg_notify(${RECORD_CHANGES}, ${recordKey(kind, id)})`.execute(tx)
     await tx.updateTable('records')
       .set({ version: nextVersion, revision, deleted: true, body: JSON.stringify({ id }), updated_at: new Date() })
       .where('kind', '=', kind).where('id', '=', id).execute()
@@ -185,7 +193,12 @@ export class RecordRepository {
     return { outcome: 'deleted', version: nextVersion, revision }
   }
 
+  /** The live record, from the cache when this repository has one. Callers must not change what they get. */
   async get (kind: Kind, id: string): Promise<StoredRecord | null> {
+    return this.cache ? this.cache.get(recordKey(kind, id), () => this.read(kind, id)) : this.read(kind, id)
+  }
+
+  private async read (kind: Kind, id: string): Promise<StoredRecord | null> {
     const row = await this.db.selectFrom('records').selectAll()
       .where('kind', '=', kind).where('id', '=', id).where('deleted', '=', false).executeTakeFirst()
     if (!row) return null

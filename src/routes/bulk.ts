@@ -35,9 +35,9 @@ const bulkRoutes: FastifyPluginAsyncTypebox = async (app) => {
     if (!request.headers['content-type']?.startsWith('application/x-ndjson')) {
       throw new UnsupportedMediaTypeError('application/x-ndjson')
     }
-    const summary = await importNdjson(app.parts.store.db, request.body as Readable, { maxLineBytes: app.config.BULK_MAX_LINE_BYTES, onCommit: () => app.pipeline?.relay.wake() })
+    const summary = await importNdjson(app.parts.store.db, request.body as Readable, { maxLineBytes: app.config.BULK_MAX_LINE_BYTES, onCommit: () => app.pipeline?.relay.wake(), repository: app.services.records })
     return reply.send(summary)
   })
 }
 
-export default fp(bulkRoutes, { name: 'bulk-routes', dependencies: ['parts', 'auth', 'pipeline'], fastify: '5.x' })
+export default fp(bulkRoutes, { name: 'bulk-routes', dependencies: ['parts', 'services', 'auth', 'pipeline'], fastify: '5.x' })
