@@ -192,7 +192,7 @@ function childrenOf (pid: number): number[] {
 }
 
 /** Elasticsearch's JVM on this machine (none for the embedded backend). */
-const elasticsearchPids = () => pidsMatching('org.elasticsearch.bootstrap')
+const elasticsearchPids = () => pidsMatching('org.elasticsearch')
 
 /** Passes alternated bare/service `ROUNDS` times: latencies pooled, throughput over all of them. */
 function pooled (passes: PassResult[]): PassResult & { each: number[] } {

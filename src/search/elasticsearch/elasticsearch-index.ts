@@ -5,7 +5,7 @@ import { KINDS, type Kind } from '../../domain/kinds.ts'
 import { INDEX_SETTINGS, aliasName, indexName, mapping } from '../../../indexers/definitions.ts'
 import { RANKING_DOCVALUE, fromDocValues, toSource } from '../index-source.ts'
 import { listName, type DocFields, type Hit, type FacetCounts, type FacetQuery, type RetrievalQuery, type RetrievalResult } from '../../ports/retrieval.ts'
-import { esFilter, esKnn, esLexical } from './elasticsearch-query.ts'
+import { esFilter, esKnn, esLexical, esLexicalTop } from './elasticsearch-query.ts'
 
 export interface ElasticsearchIndexOptions {
   /** Node URL, e.g. http://127.0.0.1:9200. */
@@ -162,7 +162,7 @@ export class ElasticsearchIndex implements SearchIndex {
     // "Match latency"). Search shows the whole document (it highlights the texts).
     const fields = q.withTexts ? { _source: { excludes: ['vec_*', 'search_*', RANKING_DOCVALUE] } } : { stored_fields: '_none_', docvalue_fields: [RANKING_DOCVALUE] }
     const searches: Array<Record<string, unknown>> = []
-    if (q.lexical) searches.push({ index }, { query: esLexical(q.lexical, q.filter), size: q.size, ...fields, track_total_hits: false })
+    if (q.lexical) searches.push({ index }, { ...esLexicalTop(q.lexical, q.filter), size: q.size, ...fields, track_total_hits: false })
     for (const s of q.semantic ?? []) searches.push({ index }, { ...esKnn(s, q.filter, q.size), ...fields, track_total_hits: false })
     for (const hits of Object.values(q.include ?? {})) {
       searches.push({ index }, { query: { bool: { filter: [...esFilter(q.filter), { terms: { id: hits.map((h) => h.id) } }] } }, size: hits.length, ...fields, track_total_hits: false })

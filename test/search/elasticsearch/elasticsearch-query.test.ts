@@ -1,5 +1,5 @@
 import t from 'tap'
-import { esKnn, MAX_POST_FILTERED_IDS } from '../../../src/search/elasticsearch/elasticsearch-query.ts'
+import { esKnn, esLexicalTop, MAX_POST_FILTERED_IDS } from '../../../src/search/elasticsearch/elasticsearch-query.ts'
 import { vectorBase64 } from '../../../src/search/vector-base64.ts'
 
 const vector = Float32Array.from({ length: 8 }, (_, i) => (i - 3) / 10)
@@ -26,4 +26,15 @@ t.test('excluded ids are left out after the search, which asks for as many more 
   const wide = esKnn({ facet: 'needs', vector }, { noneOf: { id: many } }, 10)
   t.equal((wide.query as { knn: { k: number } }).knn.k, 10, 'past the limit the ids go into the filter instead')
   t.notOk(wide.post_filter)
+})
+
+t.test('a lexical search for its top hits applies the exclusions as it collects, the rest in the query', async (t) => {
+  const body = esLexicalTop({ text: 'reti 5G', fields: { title: 2 } }, { anyOf: { status: ['open'] }, noneOf: { id: ['a'], visibility: ['private'] }, flags: { opt_out: false } })
+  const query = JSON.stringify(body.query)
+  t.match(query, /"status"/, 'what must hold stays in the query')
+  t.notMatch(query, /private|"id"|opt_out/, 'no exclusion in the query')
+  t.same(body.post_filter, { bool: { filter: [{ bool: { must_not: [{ terms: { id: ['a'] } }, { terms: { visibility: ['private'] } }, { term: { opt_out: true } }] } }] } })
+  const required = esLexicalTop({ text: 'x', fields: { title: 1 } }, { flags: { opt_out: true } })
+  t.match(JSON.stringify(required.query), /opt_out/, 'a flag that must be true is a requirement, not an exclusion')
+  t.notOk(required.post_filter, 'no post_filter without exclusions')
 })
