@@ -10,7 +10,7 @@ import { matchesFilter } from './filter-match.ts'
 import { topK } from '../top-k.ts'
 import { SEARCHED_FACETS } from '../../../indexers/definitions.ts'
 import { SEARCH_ONLY_FIELDS } from '../../../indexers/document.ts'
-import { VectorColumn } from './vector-column.ts'
+import { AnnColumn } from './ann-column.ts'
 
 /** Each text field's BM25 indexes: English and Italian analysis, or the one language the field is in. */
 const TEXT_FIELDS: ReadonlyArray<[TextField, ReadonlyArray<typeof english>]> = [
@@ -28,7 +28,7 @@ class KindIndex {
   /** Documents without their vectors (those are in `vectors`). */
   readonly docs = new Map<string, IndexDocument>()
   /** Like Elasticsearch, it holds only the vectors its kind is searched by. */
-  readonly vectors = new Map<Facet, VectorColumn>()
+  readonly vectors = new Map<Facet, AnnColumn>()
   readonly text = new Map<string, Bm25Field[]>(TEXT_FIELDS.map(([f, analyzers]) => [f, analyzers.map((a) => new Bm25Field(a))]))
 
   put (doc: IndexDocument): void {
@@ -39,7 +39,7 @@ class KindIndex {
     for (const facet of SEARCHED_FACETS[this.kind]) {
       const v = doc.vectors[facet]
       let column = this.vectors.get(facet)
-      if (v && !column) this.vectors.set(facet, column = new VectorColumn(v.length))
+      if (v && !column) this.vectors.set(facet, column = new AnnColumn(v.length))
       column?.set(doc.id, v)
     }
     for (const [field, idx] of this.text) {
@@ -60,8 +60,9 @@ class KindIndex {
  * The search index that lives in this process, used when ELASTICSEARCH_URL is unset. It keeps the
  * same documents and the same version rule as Elasticsearch (an older operation never wins, deletes
  * leave a version tombstone) and answers the same retrievals: BM25 with Lucene's formula over the
- * same English/Italian analysis, and exact (brute-force) filtered kNN, which at the platform's size
- * (tens of thousands of records) costs a few milliseconds. It is refilled from the store at start.
+ * same English/Italian analysis, and filtered kNN: through an HNSW graph when about 1,000 rows or
+ * more pass the filter, by an exact scan otherwise (ann-column.ts; at 12,000 vectors the scan costs
+ * 7-12 ms a search, the graph 1-2 ms with recall@20 >= 0.99). It is refilled from the store at start.
  */
 export class EmbeddedIndex implements SearchIndex {
   readonly adapter = 'embedded'

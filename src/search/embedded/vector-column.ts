@@ -3,8 +3,9 @@ import type { Hit } from '../../ports/retrieval.ts'
 /**
  * One facet's vectors of one kind, as rows of a single Float32Array: exact (brute-force) kNN scans
  * contiguous memory instead of chasing one small array per document, which on 10k 384-d vectors
- * is about twice as fast. Removed rows are reused. Hand-written: the vector libraries on npm are
- * approximate (HNSW) or native, and at the embedded index's size an exact scan costs milliseconds.
+ * is about twice as fast. Removed rows are reused. The embedded index searches it through AnnColumn
+ * (ann-column.ts), which asks it for small columns and selective filters, and for the scores of its
+ * HNSW graph's hits.
  */
 export class VectorColumn {
   private data: Float32Array
@@ -43,6 +44,28 @@ export class VectorColumn {
     this.rowOf.delete(id)
     this.ids[row] = null
     this.free.push(row)
+  }
+
+  /** `query`'s score against `id`'s vector, the same number `search` gives it; undefined when `id` has none. */
+  score (id: string, query: Float32Array): number | undefined {
+    const row = this.rowOf.get(id)
+    if (row === undefined) return undefined
+    const dims = this.dims
+    const data = this.data
+    const base = row * dims
+    let s0 = 0
+    let s1 = 0
+    let s2 = 0
+    let s3 = 0
+    let i = 0
+    for (; i + 3 < dims; i += 4) {
+      s0 += (data[base + i] as number) * (query[i] as number)
+      s1 += (data[base + i + 1] as number) * (query[i + 1] as number)
+      s2 += (data[base + i + 2] as number) * (query[i + 2] as number)
+      s3 += (data[base + i + 3] as number) * (query[i + 3] as number)
+    }
+    for (; i < dims; i++) s0 += (data[base + i] as number) * (query[i] as number)
+    return s0 + s1 + s2 + s3
   }
 
   /**
