@@ -18,14 +18,16 @@
 // the server, BENCH_SERVER_NODE_FLAGS for more node flags on the server alone,
 // BENCH_ENDPOINTS=profile,recommendations to measure only the endpoints whose names
 // contain one of these words, BENCH_CONCURRENCY=1,8,32, BENCH_ROUNDS=2 alternated bare/service
-// rounds per concurrency, TEST_ELASTICSEARCH_URL, TEST_DATABASE_URL)
+// rounds per concurrency, BENCH_VARIANT="RECORD_CACHE_SIZE=0 ..." to run a second server with these
+// settings side by side (its passes alternate with the first server's), TEST_ELASTICSEARCH_URL,
+// TEST_DATABASE_URL)
 //
 // Besides latency, each row gives what the service itself costs: CPU per request of the API process
 // (user + system from /proc over the service passes, divided by their requests), of the model process
 // (free text), and of Elasticsearch during the bare and the service passes; the mean of each phase
 // the routes mark in their Server-Timing header; and the service's throughput as a share of the bare
 // queries' throughput in the same round.
-import { mkdtemp, rm } from 'node:fs/promises'
+import { cp, mkdtemp, rm } from 'node:fs/promises'
 import { readdirSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -66,6 +68,10 @@ const ES = process.env.TEST_ELASTICSEARCH_URL ?? 'http://127.0.0.1:9200'
 const MODEL = process.env.EMBEDDING_MODEL ?? 'bge-small-en-v1.5'
 const CONCURRENCY = (process.env.BENCH_CONCURRENCY ?? '1,8,32').split(',').map(Number)
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2)
+/** BENCH_VARIANT: settings of a second server measured beside the first ("" = none). */
+const VARIANT: Record<string, string> = Object.fromEntries((process.env.BENCH_VARIANT ?? '').split(/\s+/).filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]))
+const HAS_VARIANT = Object.keys(VARIANT).length > 0
+interface Server { port: number, pid: number, stop: () => Promise<void> }
 /** The Elasticsearch server's vector memory: the 400k-record corpus has about 1.2M facet vectors (1.5 KB each). */
 const VECTOR_CACHE_MB = process.env.BENCH_VECTOR_CACHE_MB ?? '1024'
 const PREFIX = 'bench-latency-'
@@ -194,6 +200,18 @@ function childrenOf (pid: number): number[] {
 /** Elasticsearch's JVM on this machine (none for the embedded backend). */
 const elasticsearchPids = () => pidsMatching('org.elasticsearch')
 
+/** The variant server's columns (BENCH_VARIANT), beside the first server's. */
+function variantColumns (v: PassResult & { each: number[] }, s: PassResult, cpu: number, phases: PhaseSums): Row {
+  return {
+    'variant p99': v.p99,
+    'variant req/s': v.throughput,
+    'variant / service req/s': Math.round(v.throughput / s.throughput * 100) / 100,
+    'variant API CPU ms/req': cpu,
+    'variant req/s each round': v.each.join(' / '),
+    'variant phases ms': phases.toString()
+  }
+}
+
 /** Passes alternated bare/service `ROUNDS` times: latencies pooled, throughput over all of them. */
 function pooled (passes: PassResult[]): PassResult & { each: number[] } {
   const requests = passes.reduce((n, p) => n + p.requests, 0)
@@ -206,24 +224,27 @@ interface Row extends Record<string, string | number> {}
 const vectorCaches: Record<string, unknown> = {}
 
 /** Bare and service passes for every endpoint and concurrency, after a warm-up of both. */
-async function measure (backend: string, records: number, port: number, pid: number, bare: (c: Captured) => Promise<void>, warm: Captured[], sets: Map<number, Captured[]>): Promise<Row[]> {
+async function measure (backend: string, records: number, servers: Server[], bare: (c: Captured) => Promise<void>, warm: Captured[], sets: Map<number, Captured[]>): Promise<Row[]> {
   const rows: Row[] = []
+  const { port, pid } = servers[0] as Server
   // Steady state: the server fills its vector cache from the store at start, and the embedded index
   // too; measure once they are full. (The Elasticsearch corpus holds no project documents: the graph
   // reads them from the store, so that backend never reports every kind in sync.)
-  for (const until = Date.now() + 20 * 60_000; Date.now() < until;) {
-    const status = await (await fetch(`http://127.0.0.1:${port}/v1/status`)).json() as { vectorCache: { warmup: { state: string } }, kinds: Array<{ inSync: boolean }> }
-    if (!['waiting', 'running'].includes(status.vectorCache.warmup.state) && (backend !== 'embedded' || status.kinds.every((k) => k.inSync))) {
-      log(`${backend} server vector cache warm-up: ${JSON.stringify(status.vectorCache.warmup)}`)
-      break
+  for (const server of servers) {
+    for (const until = Date.now() + 20 * 60_000; Date.now() < until;) {
+      const status = await (await fetch(`http://127.0.0.1:${server.port}/v1/status`)).json() as { vectorCache: { warmup: { state: string } }, kinds: Array<{ inSync: boolean }> }
+      if (!['waiting', 'running'].includes(status.vectorCache.warmup.state) && (backend !== 'embedded' || status.kinds.every((k) => k.inSync))) {
+        log(`${backend} server ${server.pid} vector cache warm-up: ${JSON.stringify(status.vectorCache.warmup)}`)
+        break
+      }
+      await new Promise((resolve) => setTimeout(resolve, 1000))
     }
-    await new Promise((resolve) => setTimeout(resolve, 1000))
   }
   const endpoints = (['partners: profile', 'partners: free text', 'recommendations'] as Endpoint[]).filter(isWanted)
   for (const endpoint of endpoints) {
     const w = warm.filter((c) => c.request.endpoint === endpoint)
     await runPass(w, 8, bare)
-    await runPass(w, 8, (c) => callService(port, c.request))
+    for (const server of servers) await runPass(w, 8, (c) => callService(server.port, c.request))
     for (const c of CONCURRENCY) {
       const set = (sets.get(c) ?? []).filter((x) => x.request.endpoint === endpoint)
       const bares: PassResult[] = []
@@ -233,6 +254,9 @@ async function measure (backend: string, records: number, port: number, pid: num
       let modelCpu = 0
       let esCpuBare = 0
       let esCpuService = 0
+      const variants: PassResult[] = []
+      let variantCpu = 0
+      const variantPhases = new PhaseSums()
       for (let round = 0; round < ROUNDS; round++) {
         const esBare = cpuMeter(elasticsearchPids)
         bares.push(await runPass(set, c, bare))
@@ -244,6 +268,12 @@ async function measure (backend: string, records: number, port: number, pid: num
         apiCpu += api() ?? NaN
         modelCpu += model() ?? 0
         esCpuService += es() ?? 0
+        const other = servers[1]
+        if (other) {
+          const cpu = cpuMeter(() => [other.pid])
+          variants.push(await runPass(set, c, (x) => callService(other.port, x.request, variantPhases)))
+          variantCpu += cpu() ?? NaN
+        }
       }
       const b = pooled(bares)
       const s = pooled(services)
@@ -268,7 +298,8 @@ async function measure (backend: string, records: number, port: number, pid: num
         errors: b.errors + s.errors,
         'bare req/s each round': b.each.join(' / '),
         'service req/s each round': s.each.join(' / '),
-        'phases ms (Server-Timing means)': phases.toString()
+        'phases ms (Server-Timing means)': phases.toString(),
+        ...(variants.length > 0 ? variantColumns(pooled(variants), s, perRequest(variantCpu, pooled(variants).requests), variantPhases) : {})
       }
       log(JSON.stringify(row))
       rows.push(row)
@@ -352,12 +383,14 @@ async function elasticsearchRun (): Promise<{ rows: Row[], load: Record<string, 
       if (res.responses.some((r) => 'error' in r)) throw new Error('bare search failed')
     }
   }
-  const server = await spawnServer({ DATABASE_URL: url.toString(), ELASTICSEARCH_URL: ES, INDEX_PREFIX: PREFIX, RUN_WORKERS: 'false', DEMO_DATA: 'false', LOG_LEVEL: 'warn', EMBEDDING_MODEL: MODEL, VECTOR_CACHE_MB })
+  const settings = { DATABASE_URL: url.toString(), ELASTICSEARCH_URL: ES, INDEX_PREFIX: PREFIX, RUN_WORKERS: 'false', DEMO_DATA: 'false', LOG_LEVEL: 'warn', EMBEDDING_MODEL: MODEL, VECTOR_CACHE_MB }
+  const servers: Server[] = [await spawnServer(settings)]
   try {
+    if (HAS_VARIANT) servers.push(await spawnServer({ ...settings, ...VARIANT }))
     const total = Object.values(ES_SIZE).reduce((s, n) => s + n, 0)
-    return { rows: await measure('elasticsearch', total, server.port, server.pid, bare, warm, byConcurrency), load }
+    return { rows: await measure('elasticsearch', total, servers, bare, warm, byConcurrency), load }
   } finally {
-    await server.stop()
+    for (const server of servers) await server.stop()
     await es.close()
   }
 }
@@ -373,21 +406,28 @@ async function embeddedRun (): Promise<Row[]> {
     const { warm, byConcurrency } = await sets(store.db, index)
     await store.close()
     const bare = async (c: Captured) => { for (const group of c.retrievals) await index.retrieveMany(group) }
-    const server = await spawnServer({ DATA_DIR: dir, RUN_WORKERS: 'true', DEMO_DATA: 'false', LOG_LEVEL: 'warn', EMBEDDING_MODEL: MODEL })
+    // The variant server gets a copy of the store: an embedded store belongs to one process.
+    if (HAS_VARIANT) await cp(dir, `${dir}-variant`, { recursive: true })
+    const settings = { RUN_WORKERS: 'true', DEMO_DATA: 'false', LOG_LEVEL: 'warn', EMBEDDING_MODEL: MODEL }
+    const servers: Server[] = [await spawnServer({ ...settings, DATA_DIR: dir })]
     try {
-      // The server refills its in-memory index from the store at start; wait until it answers.
-      for (let i = 0; i < 600; i++) {
-        const res = await fetch(`http://127.0.0.1:${server.port}/v1/match/partners`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify((warm[0]?.request.body) ?? {}) })
-        if (res.ok && ((await res.json()) as { results: unknown[] }).results.length > 0) break
-        await new Promise((resolve) => setTimeout(resolve, 1000))
+      if (HAS_VARIANT) servers.push(await spawnServer({ ...settings, ...VARIANT, DATA_DIR: `${dir}-variant` }))
+      // A server refills its in-memory index from the store at start; wait until it answers.
+      for (const server of servers) {
+        for (let i = 0; i < 600; i++) {
+          const res = await fetch(`http://127.0.0.1:${server.port}/v1/match/partners`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify((warm[0]?.request.body) ?? {}) })
+          if (res.ok && ((await res.json()) as { results: unknown[] }).results.length > 0) break
+          await new Promise((resolve) => setTimeout(resolve, 1000))
+        }
       }
       const total = Object.values(EMBEDDED_SIZE).reduce((s, n) => s + n, 0)
-      return await measure('embedded', total, server.port, server.pid, bare, warm, byConcurrency)
+      return await measure('embedded', total, servers, bare, warm, byConcurrency)
     } finally {
-      await server.stop()
+      for (const server of servers) await server.stop()
     }
   } finally {
     await rm(dir, { recursive: true, force: true })
+    await rm(`${dir}-variant`, { recursive: true, force: true })
   }
 }
 
@@ -410,7 +450,8 @@ await report(`match-latency${BACKEND === 'both' ? '' : `-${BACKEND}`}`, rows, {
   service: 'HTTP API of a server process (RUN_WORKERS=false for Elasticsearch), called through undici request on a keep-alive pool (the client the bare side uses), measured once its vector-cache warm-up has ended',
   targets: 'at concurrency 8: API CPU per request ≤ 1.5 ms (profile), ≤ 2 ms (free text, the model process apart); service throughput ≥ 0.70 (profile), 0.50 (free text), 0.85 (recommendations) of the bare queries\'; profile p99 < 50 ms',
   rounds: ROUNDS,
+  ...(HAS_VARIANT ? { variant: VARIANT } : {}),
   serverVectorCache: vectorCaches,
   elasticsearchVectorCacheMB: Number(VECTOR_CACHE_MB),
   ...(load ? { elasticsearchLoad: load } : {})
-})
+}, ['backend', 'endpoint', 'concurrency', 'bare req/s', 'service req/s', 'share of bare', 'service p99', 'API CPU ms/req', 'model CPU ms/req', 'variant req/s', 'variant / service req/s', 'variant API CPU ms/req'])

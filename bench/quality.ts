@@ -9,7 +9,8 @@
 //   npm run es:start            # for the Elasticsearch backend and the BM25 baselines
 //   npm run bench:quality
 //
-// Environment: BENCH_BACKENDS (default embedded,elasticsearch), BENCH_MODELS (default
+// Environment: BENCH_BACKENDS (default embedded,elasticsearch), BENCH_QUERY_CONCURRENCY (requests in
+// flight, default 1; more lets the service embed concurrent query texts together), BENCH_MODELS (default
 // none,all-minilm-l6-v2,bge-small-en-v1.5), ELASTICSEARCH_URL (default http://127.0.0.1:9200),
 // MODELS_DIR, SHARED_DATA_DIR, BENCH_QUALITY_DIR (the store kept between runs, default
 // .data/bench-quality: records are cleared at each run, stored vectors are kept so that a rerun
@@ -35,6 +36,8 @@ const ES_URL = process.env.ELASTICSEARCH_URL ?? 'http://127.0.0.1:9200'
 const STORE_DIR = process.env.BENCH_QUALITY_DIR ?? join('.data', 'bench-quality')
 const PREFIX = 'bench-quality-'
 const DEPTH = 100
+/** Search requests in flight at once (BENCH_QUERY_CONCURRENCY, default 1). */
+const QUERY_CONCURRENCY = Number(process.env.BENCH_QUERY_CONCURRENCY ?? 1)
 
 const log = (message: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${message}`)
 const round = (x: number, digits = 4) => Math.round(x * 10 ** digits) / 10 ** digits
@@ -116,12 +119,18 @@ async function productRun (backend: string, model: string, docs: readonly SciFac
     }
     const indexMs = performance.now() - started
     const queryStarted = performance.now()
-    const rankings: string[][] = []
-    for (const q of queries) {
-      const res = await app.inject({ method: 'GET', url: `/v1/search?kinds=content&limit=${DEPTH}&q=${encodeURIComponent(q.text)}` })
-      if (res.statusCode !== 200) throw new Error(`search ${q.id}: ${res.statusCode} ${res.body.slice(0, 300)}`)
-      rankings.push((res.json().results as Array<{ id: string }>).map((r) => r.id))
-    }
+    const rankings: string[][] = new Array(queries.length)
+    // QUERY_CONCURRENCY requests in flight, as a portal's users send them: with more than one, the
+    // query texts that arrive while the model runs are embedded together (embedding/query-batcher.ts).
+    let next = 0
+    await Promise.all(Array.from({ length: QUERY_CONCURRENCY }, async () => {
+      for (let i = next++; i < queries.length; i = next++) {
+        const q = queries[i] as Judged
+        const res = await app.inject({ method: 'GET', url: `/v1/search?kinds=content&limit=${DEPTH}&q=${encodeURIComponent(q.text)}` })
+        if (res.statusCode !== 200) throw new Error(`search ${q.id}: ${res.statusCode} ${res.body.slice(0, 300)}`)
+        rankings[i] = (res.json().results as Array<{ id: string }>).map((r) => r.id)
+      }
+    }))
     return { rankings, indexMs, queryMs: performance.now() - queryStarted, semantic: app.parts.embedder.available }
   } finally {
     await app.close()
@@ -231,7 +240,8 @@ for (const r of embedded) {
   const twin = runs.find((x) => x.backend === 'elasticsearch' && x.model === r.model)
   if (twin) pairs[`${r.model}: embedded - elasticsearch`] = paired(r.scores, twin.scores)
 }
-await report('quality', rows, {
+await report(`quality${QUERY_CONCURRENCY > 1 ? `-concurrency-${QUERY_CONCURRENCY}` : ''}`, rows, {
+  queryConcurrency: QUERY_CONCURRENCY,
   description: 'SciFact (BEIR) train claims through the product: POST /v1/bulk as content records, the pipeline, GET /v1/search?kinds=content&limit=100, per backend and model; beside them, standard BM25 on the same Elasticsearch node. Tuned on "tune", reported on "held-out" (FNV-1a of the query id, even = tune).',
   data: { corpus: docs.length, queries: queries.length, tune: tune.length, heldOut: held.length },
   anchors: { note: 'Published BEIR/MTEB nDCG@10 on the SciFact TEST split (300 queries), not directly comparable with the train split here.', bm25: 0.665, 'bge-small-en-v1.5': 0.713, 'all-MiniLM-L6-v2': 0.645 },
