@@ -1,4 +1,5 @@
-import hnswlib from 'hnswlib-node'
+import { createRequire } from 'node:module'
+import type * as Hnswlib from 'hnswlib-node'
 import type { HierarchicalNSW } from 'hnswlib-node'
 import type { Hit } from '../../ports/retrieval.ts'
 import { VectorColumn } from './vector-column.ts'
@@ -14,27 +15,42 @@ export interface AnnOptions {
   minAdmitted: number
   /** Rows of the column asked about `accept` to estimate the share it admits. */
   sample: number
-  /** HNSW links per node (M) and candidate list while inserting (efConstruction), as Elasticsearch's mapping. */
+  /** HNSW links per node (M, 16 as in the Elasticsearch mapping) and candidate list while inserting (efConstruction). */
   m: number
   efConstruction: number
   /** Candidate list while searching: max(efSearch, k). */
   efSearch: number
 }
 
+/**
+ * hnswlib-node's addon, loaded here so that a missing one (installed with --ignore-scripts, or no
+ * compiler where it was installed) leaves the exact scan answering every search instead of failing the
+ * import; ANN_UNAVAILABLE says why (the tests fail on it).
+ */
+const native = ((): { lib: typeof Hnswlib } | { error: string } => {
+  try {
+    return { lib: createRequire(import.meta.url)('hnswlib-node') as typeof Hnswlib }
+  } catch (err) {
+    return { error: `hnswlib-node did not load (${(err as Error).message.split('\n')[0]}): kNN is the exact scan` }
+  }
+})()
+export const ANN_UNAVAILABLE: string | null = 'error' in native ? native.error : null
+
 export const ANN_DEFAULTS: Readonly<AnnOptions> = { minAdmitted: 1000, sample: 64, m: 16, efConstruction: 128, efSearch: 128 }
 
 /**
  * One facet's vectors of one kind, searched approximately through an HNSW graph (hnswlib-node, a
- * native addon compiled at install) when that is faster, and exactly (VectorColumn) otherwise: in
- * bench/ann-index.ts, at 40,000 384-d vectors, the graph answers 12-27x as many searches a second as
- * the scan with no filter or one admitting half the rows, 3.4-4x with a filter admitting 10%, each
- * with recall@20 of 0.997 or more; with filters admitting 2% or fewer it is slower than the scan.
- * Both hold every vector: the scan for small or selectively filtered searches, and to score the
- * graph's hits with the scan's own numbers (same scores, ties by id, whichever path answered).
+ * native addon compiled at install) when that is faster, and exactly (VectorColumn) otherwise. In
+ * bench/ann-index.ts, at 40,000 384-d vectors the graph answered 11-40x as many searches a second as
+ * the scan with no filter or one admitting half the rows, 3.6-3.8x with one admitting 10%, recall@20
+ * 0.998 against the scan (0.997 on real bge-small vectors of 5,183 abstracts); with filters admitting
+ * a few hundred rows it is slower than the scan, hence the routing. Both hold every vector: the scan
+ * answers small or selectively filtered searches, and scores the graph's hits with its own numbers
+ * (same scores, ties by id, whichever path answered).
  */
 export class AnnColumn {
   private readonly exact: VectorColumn
-  private readonly graph: HierarchicalNSW
+  private readonly graph: HierarchicalNSW | null = null
   /** Read at every search (bench/ann-index.ts turns the routing off through it). */
   readonly options: AnnOptions
   /** Each graph label's id (null once removed: the label is reused, as VectorColumn reuses rows). */
@@ -50,8 +66,10 @@ export class AnnColumn {
     this.options = { ...ANN_DEFAULTS, ...options }
     this.exact = new VectorColumn(dims, capacity)
     this.capacity = capacity
-    this.graph = new hnswlib.HierarchicalNSW('ip', dims)
-    this.graph.initIndex({ maxElements: capacity, m: this.options.m, efConstruction: this.options.efConstruction, randomSeed: 100 })
+    if ('lib' in native) {
+      this.graph = new native.lib.HierarchicalNSW('ip', dims)
+      this.graph.initIndex({ maxElements: capacity, m: this.options.m, efConstruction: this.options.efConstruction, randomSeed: 100 })
+    }
   }
 
   get size (): number {
@@ -61,6 +79,7 @@ export class AnnColumn {
   set (id: string, vector: Float32Array | undefined): void {
     if (!vector) return this.remove(id)
     this.exact.set(id, vector) // checks the dimensions
+    if (!this.graph) return
     let label = this.labelOf.get(id)
     if (label === undefined) {
       label = this.free.pop() ?? this.next++
@@ -73,9 +92,9 @@ export class AnnColumn {
   }
 
   remove (id: string): void {
-    const label = this.labelOf.get(id)
-    if (label === undefined) return
     this.exact.remove(id)
+    const label = this.labelOf.get(id)
+    if (label === undefined || !this.graph) return
     this.graph.markDelete(label)
     this.labelOf.delete(id)
     this.ids[label] = null
@@ -85,18 +104,19 @@ export class AnnColumn {
   /** Like VectorColumn.search: the k rows most similar to `query` that `accept` admits, best first, ties by id. */
   search (query: Float32Array, k: number, accept: (id: string) => boolean): Hit[] {
     if (k <= 0) return []
-    const share = this.admittedShare(accept)
-    if (this.size * share < this.options.minAdmitted || k >= this.size) return this.scan(query, k, accept)
+    const graph = this.graph
+    const share = graph && k < this.size ? this.admittedShare(accept) : 0
+    if (!graph || this.size * share < this.options.minAdmitted) return this.scan(query, k, accept)
     const q = Array.from(query)
-    this.graph.setEf(Math.max(this.options.efSearch, k))
+    graph.setEf(Math.max(this.options.efSearch, k))
     let hits: Hit[] | null = null
     if (share === 1) {
       // Every sampled row passed: search without the filter (no call into JS per visited node) and
       // check the k found; only if one fails, search again with it.
-      const found = this.hits(this.graph.searchKnn(q, k).neighbors, query)
+      const found = this.hits(graph.searchKnn(q, k).neighbors, query)
       if (found.length === k && found.every((h) => accept(h.id))) hits = found
     }
-    hits ??= this.hits(this.graph.searchKnn(q, k, (label) => { const id = this.ids[label]; return id !== null && id !== undefined && accept(id) }).neighbors, query)
+    hits ??= this.hits(graph.searchKnn(q, k, (label) => { const id = this.ids[label]; return id !== null && id !== undefined && accept(id) }).neighbors, query)
     // Fewer than k found though enough rows pass: the scan, which finds every one.
     if (hits.length < k) return this.scan(query, k, accept)
     this.answered.graph++

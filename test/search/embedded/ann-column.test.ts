@@ -1,5 +1,5 @@
 import t from 'tap'
-import { AnnColumn } from '../../../src/search/embedded/ann-column.ts'
+import { ANN_UNAVAILABLE, AnnColumn } from '../../../src/search/embedded/ann-column.ts'
 import { VectorColumn } from '../../../src/search/embedded/vector-column.ts'
 import { Rng, hash32 } from '../../../fixtures/lib/prng.ts'
 import type { Hit } from '../../../src/ports/retrieval.ts'
@@ -35,6 +35,8 @@ function recall (got: Hit[][], truth: Hit[][], at: number): number {
 }
 
 const exact = fill(new VectorColumn(DIMS))
+
+t.equal(ANN_UNAVAILABLE, null, 'the hnswlib-node addon loads (built by its install script, allowed in package.json allowScripts)')
 
 t.test('recall@20 against the exact scan is at least 0.98, with and without a filter, through the graph', async (t) => {
   const ann = fill(new AnnColumn(DIMS, { minAdmitted: 100 })) // the graph answers even the 10% filter (300 rows)
