@@ -49,10 +49,13 @@ export class VectorColumn {
   /** `query`'s score against `id`'s vector, the same number `search` gives it; undefined when `id` has none. */
   score (id: string, query: Float32Array): number | undefined {
     const row = this.rowOf.get(id)
-    if (row === undefined) return undefined
+    return row === undefined ? undefined : this.rowDot(row * this.dims, query)
+  }
+
+  /** The dot product of the row starting at `base` with `query`. Four running sums: independent additions pipeline where one chain of them waits on itself. */
+  private rowDot (base: number, query: Float32Array): number {
     const dims = this.dims
     const data = this.data
-    const base = row * dims
     let s0 = 0
     let s1 = 0
     let s2 = 0
@@ -77,26 +80,11 @@ export class VectorColumn {
     const best: Hit[] = []
     if (k <= 0) return best
     const dims = this.dims
-    const data = this.data
     const worse = (a: Hit, score: number, id: string) => a.score < score || (a.score === score && a.id > id)
     for (let row = 0; row < this.ids.length; row++) {
       const id = this.ids[row]
       if (id === null || id === undefined) continue
-      // Four running sums: independent additions pipeline where one chain of them waits on itself.
-      let s0 = 0
-      let s1 = 0
-      let s2 = 0
-      let s3 = 0
-      const base = row * dims
-      let i = 0
-      for (; i + 3 < dims; i += 4) {
-        s0 += (data[base + i] as number) * (query[i] as number)
-        s1 += (data[base + i + 1] as number) * (query[i + 1] as number)
-        s2 += (data[base + i + 2] as number) * (query[i + 2] as number)
-        s3 += (data[base + i + 3] as number) * (query[i + 3] as number)
-      }
-      for (; i < dims; i++) s0 += (data[base + i] as number) * (query[i] as number)
-      const s = s0 + s1 + s2 + s3
+      const s = this.rowDot(row * dims, query)
       if (best.length === k && !worse(best[k - 1] as Hit, s, id)) continue
       if (!accept(id)) continue
       let lo = 0
