@@ -415,8 +415,9 @@ async function embeddedRun (): Promise<Row[]> {
       // A server refills its in-memory index from the store at start; wait until it answers.
       for (const server of servers) {
         for (let i = 0; i < 600; i++) {
-          const res = await fetch(`http://127.0.0.1:${server.port}/v1/match/partners`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify((warm[0]?.request.body) ?? {}) })
-          if (res.ok && ((await res.json()) as { results: unknown[] }).results.length > 0) break
+          // (A refill keeps the loop busy: a kept-alive connection may be closed under the request.)
+          const res = await fetch(`http://127.0.0.1:${server.port}/v1/match/partners`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify((warm[0]?.request.body) ?? {}) }).catch(() => null)
+          if (res?.ok && ((await res.json()) as { results: unknown[] }).results.length > 0) break
           await new Promise((resolve) => setTimeout(resolve, 1000))
         }
       }
