@@ -5,6 +5,8 @@ import type { StoredRecord } from './record-repository.ts'
 
 /** How long a key written here stays uncacheable if its change is never announced (its transaction rolled back). */
 const PENDING_MS = 60_000
+/** Pending keys above which a write first sweeps out those older than PENDING_MS (a long import of rolled-back batches). */
+const SWEEP_ABOVE = 10_000
 
 /**
  * The records the match path reads (the seeker of a partner match, the person of a recommendation),
@@ -58,11 +60,19 @@ export class RecordCache {
   /** Keys about to change in a transaction of this process: dropped, and not cached until announced. */
   writing (keys: readonly string[]): void {
     const now = Date.now()
+    if (this.pending.size > SWEEP_ABOVE) {
+      for (const [key, since] of this.pending) if (now - since >= PENDING_MS) this.pending.delete(key)
+    }
     for (const key of keys) {
       this.pending.set(key, now)
       this.memory.delete(key)
     }
     this.generation++
+  }
+
+  /** Keys of `writing` that the write left as they were (unchanged or stale): nothing will be announced for them. */
+  unchanged (keys: readonly string[]): void {
+    for (const key of keys) this.pending.delete(key)
   }
 
   /** A change announced by the store (any process's write, committed). */

@@ -134,6 +134,8 @@ export class RecordRepository {
       if (!r.deleted && r.same && (storedVersion === w.version || w.version === null)) return { outcome: 'unchanged', version: storedVersion, revision }
       return { outcome: 'stale', version: w.version, revision, ...(storedVersion === null ? {} : { storedVersion }) }
     })
+    // The writes that changed nothing announce nothing: their keys may be cached again at once.
+    this.cache?.unchanged(writes.filter((_, i) => results[i]?.outcome === 'unchanged' || results[i]?.outcome === 'stale').map((w) => recordKey(w.kind, w.id)))
     const projects = writes.filter((w, i) => w.kind === 'projects' && (results[i]?.outcome === 'created' || results[i]?.outcome === 'updated'))
     if (projects.length > 0) {
       const ids = JSON.stringify(projects.map((p) => p.id))

@@ -67,6 +67,12 @@ for (const adapter of storeAdapters) {
     await settle()
     await cached.get('organizations', 'o2')
     t.equal(cache.stats.reads, beforeReplay, 'a replay does not evict')
+    // The same replay through this process's repository: nothing is announced, and the key is not left waiting for it.
+    await cached.put('organizations', 'o2', { name: 'Same', version: 1 })
+    await cached.get('organizations', 'o2')
+    const afterOwnReplay = cache.stats.reads
+    await cached.get('organizations', 'o2')
+    t.equal(cache.stats.reads, afterOwnReplay, 'its own replay leaves the record cacheable at once')
   })
 }
 
