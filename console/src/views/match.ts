@@ -3,7 +3,8 @@ import type { PartnerMatchResponse } from '../../../client/index.ts'
 import { html } from '../html.ts'
 import { maybe, useI18n } from '../i18n.ts'
 import { api } from '../session.ts'
-import { ErrorMessage, Pager, Status, ViewTitle, isAbort, useLatest } from '../components/common.ts'
+import { ErrorMessage, Pager, Status, ViewTitle } from '../components/common.ts'
+import { usePagedRequest } from '../components/paged-request.ts'
 import { Compare } from '../components/compare.ts'
 import { ResultCard } from '../components/result-card.ts'
 import { SeekerFields, emptySeeker, matchRequest, seekerSide, type Seeker } from '../components/seeker.ts'
@@ -17,14 +18,9 @@ export function MatchView ({ params, focus }: { params: URLSearchParams, focus: 
   const org = params.get('org')
   const [seeker, setSeeker] = useState<Seeker>(() => emptySeeker(org ? { id: org, name: org } : null))
   const [limit, setLimit] = useState(10)
-  const [asked, setAsked] = useState<Seeker | null>(null)
-  const [cursors, setCursors] = useState<Array<string | null>>([null])
-  const [response, setResponse] = useState<PartnerMatchResponse | null>(null)
-  const [error, setError] = useState<unknown>(null)
-  const [busy, setBusy] = useState(false)
   const [hint, setHint] = useState('')
   const [open, setOpen] = useState<PartnerResult | null>(null)
-  const latest = useLatest()
+  const { asked, cursors, response, error, setError, busy, send, cursorOf, offset } = usePagedRequest<Seeker, PartnerMatchResponse>(limit)
 
   // Arriving with ?org=: show the organisation's name and match at once.
   useEffect(() => {
@@ -37,21 +33,14 @@ export function MatchView ({ params, focus }: { params: URLSearchParams, focus: 
   }, [org])
 
   const run = (s: Seeker, pages: Array<string | null>) => {
-    const cursor = pages[pages.length - 1]
+    const cursor = cursorOf(pages)
     const body = matchRequest(s, { limit, explain: true, ...(cursor ? { cursor } : {}) })
     if (!body) { setHint(t('match.needSeeker')); return }
     setHint('')
-    setAsked(s)
-    setCursors(pages)
-    setBusy(true)
-    setError(null)
-    latest((signal) => api.matchPartners(body, signal))
-      .then((res) => { setResponse(res); setBusy(false) })
-      .catch((err) => { if (!isAbort(err)) { setError(err); setBusy(false) } })
+    send(s, pages, (signal) => api.matchPartners(body, signal))
   }
 
   const results = response?.results ?? []
-  const offset = (cursors.length - 1) * limit
   return html`
     <section class="view match-view">
       <${ViewTitle} focus=${focus}>${t('match.title')}</${ViewTitle}>

@@ -3,7 +3,8 @@ import type { CandidatesQuery, CandidatesResponse, RecommendationsQuery, Recomme
 import { html } from '../html.ts'
 import { maybe, useI18n, type MessageKey } from '../i18n.ts'
 import { api } from '../session.ts'
-import { ErrorMessage, Pager, Status, Tabs, ViewTitle, isAbort, useLatest } from '../components/common.ts'
+import { ErrorMessage, Pager, Status, Tabs, ViewTitle } from '../components/common.ts'
+import { usePagedRequest } from '../components/paged-request.ts'
 import { Compare, type Side } from '../components/compare.ts'
 import type { Pair } from '../components/explanation.ts'
 import { ResultCard } from '../components/result-card.ts'
@@ -48,31 +49,19 @@ function ForPerson ({ initial }: { initial: string | null }) {
   const [person, setPerson] = useState<Picked | null>(null)
   const [kinds, setKinds] = useState<OpportunityKind[]>(OPPORTUNITIES)
   const [excludeShown, setExcludeShown] = useState(false)
-  const [cursors, setCursors] = useState<Array<string | null>>([null])
-  const [asked, setAsked] = useState<Picked | null>(null)
-  const [response, setResponse] = useState<RecommendationsResponse | null>(null)
-  const [error, setError] = useState<unknown>(null)
-  const [busy, setBusy] = useState(false)
   const [hint, setHint] = useState('')
   const [open, setOpen] = useState<Opened | null>(null)
-  const latest = useLatest()
+  const { asked, cursors, response, error, busy, send, cursorOf, offset } = usePagedRequest<Picked, RecommendationsResponse>(LIMIT)
 
   const run = (who: Picked | null, pages: Array<string | null>) => {
     if (!who) { setHint(t('rec.needPerson')); return }
     setHint('')
-    setAsked(who)
-    setCursors(pages)
-    setBusy(true)
-    setError(null)
-    const cursor = pages[pages.length - 1]
-    latest((signal) => api.recommendations(who.id, { kinds, limit: LIMIT, explain: true, ...(excludeShown ? { excludeShown: true } : {}), ...(cursor ? { cursor } : {}) }, signal))
-      .then((res) => { setResponse(res); setBusy(false) })
-      .catch((err) => { if (!isAbort(err)) { setError(err); setBusy(false) } })
+    const cursor = cursorOf(pages)
+    send(who, pages, (signal) => api.recommendations(who.id, { kinds, limit: LIMIT, explain: true, ...(excludeShown ? { excludeShown: true } : {}), ...(cursor ? { cursor } : {}) }, signal))
   }
   useInitial('people', initial, (p) => { setPerson(p); run(p, [null]) })
 
   const results = response?.results ?? []
-  const offset = (cursors.length - 1) * LIMIT
   return html`
     <form class="panel" onSubmit=${(e: Event) => { e.preventDefault(); run(person, [null]) }}>
       <${Typeahead} kind="people" label=${t('rec.personField')} value=${person} onChange=${setPerson} />
@@ -110,31 +99,19 @@ function ForProposal ({ initial }: { initial: string | null }) {
   const { t, country } = useI18n()
   const [proposal, setProposal] = useState<Picked | null>(null)
   const [types, setTypes] = useState<CandidateType[]>(TYPES)
-  const [cursors, setCursors] = useState<Array<string | null>>([null])
-  const [asked, setAsked] = useState<Picked | null>(null)
-  const [response, setResponse] = useState<CandidatesResponse | null>(null)
-  const [error, setError] = useState<unknown>(null)
-  const [busy, setBusy] = useState(false)
   const [hint, setHint] = useState('')
   const [open, setOpen] = useState<Opened | null>(null)
-  const latest = useLatest()
+  const { asked, cursors, response, error, busy, send, cursorOf, offset } = usePagedRequest<Picked, CandidatesResponse>(LIMIT)
 
   const run = (what: Picked | null, pages: Array<string | null>) => {
     if (!what) { setHint(t('rec.needProposal')); return }
     setHint('')
-    setAsked(what)
-    setCursors(pages)
-    setBusy(true)
-    setError(null)
-    const cursor = pages[pages.length - 1]
-    latest((signal) => api.candidates(what.id, { types, limit: LIMIT, explain: true, ...(cursor ? { cursor } : {}) }, signal))
-      .then((res) => { setResponse(res); setBusy(false) })
-      .catch((err) => { if (!isAbort(err)) { setError(err); setBusy(false) } })
+    const cursor = cursorOf(pages)
+    send(what, pages, (signal) => api.candidates(what.id, { types, limit: LIMIT, explain: true, ...(cursor ? { cursor } : {}) }, signal))
   }
   useInitial('proposals', initial, (p) => { setProposal(p); run(p, [null]) })
 
   const results = response?.results ?? []
-  const offset = (cursors.length - 1) * LIMIT
   return html`
     <form class="panel" onSubmit=${(e: Event) => { e.preventDefault(); run(proposal, [null]) }}>
       <${Typeahead} kind="proposals" label=${t('rec.proposalField')} value=${proposal} onChange=${setProposal} />

@@ -5,7 +5,8 @@ import { maybe, useI18n, type MessageKey, type Translate } from '../i18n.ts'
 import { highlighted } from '../highlight.ts'
 import { href } from '../router.ts'
 import { api } from '../session.ts'
-import { ErrorMessage, Pager, Status, Tabs, ViewTitle, isAbort, useLatest } from '../components/common.ts'
+import { ErrorMessage, Pager, Status, Tabs, ViewTitle } from '../components/common.ts'
+import { usePagedRequest } from '../components/paged-request.ts'
 
 type SearchKind = NonNullable<SearchQuery['kinds']>[number]
 type FacetField = NonNullable<SearchQuery['facets']>[number]
@@ -33,20 +34,13 @@ interface Asked { q: string, tab: string, filters: Record<string, string[]>, inc
 export function SearchView ({ params, focus }: { params: URLSearchParams, focus: boolean }) {
   const { t, number, country } = useI18n()
   const [text, setText] = useState(params.get('q') ?? '')
-  const [asked, setAsked] = useState<Asked | null>(null)
-  const [cursors, setCursors] = useState<Array<string | null>>([null])
-  const [response, setResponse] = useState<SearchResponse | null>(null)
-  const [error, setError] = useState<unknown>(null)
-  const [busy, setBusy] = useState(false)
   const [tab, setTab] = useState('default')
-  const latest = useLatest()
+  const { asked, cursors, response, error, busy, send, cursorOf } = usePagedRequest<Asked, SearchResponse>(10)
   // On a phone the filters start folded, so the results come first into view.
   const narrow = useMemo(() => window.matchMedia?.('(max-width: 820px)').matches ?? false, [])
 
   const run = (next: Asked, pages: Array<string | null>) => {
-    setAsked(next)
-    setCursors(pages)
-    const cursor = pages[pages.length - 1]
+    const cursor = cursorOf(pages)
     const kinds = (TABS.find((x) => x.id === next.tab) ?? TABS[0])?.kinds ?? []
     const query: SearchQuery = {
       kinds,
@@ -61,11 +55,7 @@ export function SearchView ({ params, focus }: { params: URLSearchParams, focus:
       const values = next.filters[f.param]
       if (values && values.length > 0) query[f.param] = values
     }
-    setBusy(true)
-    setError(null)
-    latest((signal) => api.search(query, signal))
-      .then((res) => { setResponse(res); setBusy(false) })
-      .catch((err) => { if (!isAbort(err)) { setError(err); setBusy(false) } })
+    send(next, pages, (signal) => api.search(query, signal))
   }
 
   useEffect(() => { if (params.get('q')) run({ q: params.get('q') as string, tab, filters: {}, includeExpired: false, moreLikeThis: null }, [null]) }, [])
