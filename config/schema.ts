@@ -11,6 +11,7 @@ export const ConfigSchema = Type.Object({
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
     { default: 'info', description: 'pino log level.' }
   ),
+  ESCO_DIR: Type.Optional(Type.String({ minLength: 1, description: 'A folder with the official ESCO skills CSVs (skills_it.csv, skills_en.csv): their labels join the termbase\'s concepts of the same ESCO URI (docs/data.md).' })),
   DATA_DIR: Type.String({ default: '.data', description: 'Folder for embedded state (the in-process Postgres lives in DATA_DIR/pglite).' }),
   DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://', description: 'Postgres server; unset = embedded Postgres (PGlite) under DATA_DIR.' })),
   REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://', description: 'Redis for the BullMQ job queue; unset = in-process queue.' })),

@@ -2,7 +2,7 @@ import type { Kind } from '../src/domain/kinds.ts'
 import type { Facet } from '../src/domain/facets.ts'
 
 /** Bump when a mapping changes: `reindex` then builds `<alias>-v<N>` and swaps the alias. */
-export const MAPPING_VERSION = 6
+export const MAPPING_VERSION = 7
 export const FACETS: readonly Facet[] = ['profile', 'competencies', 'needs']
 
 /**
@@ -62,6 +62,9 @@ export function mapping (dims: number, kind: Kind) {
       lang: keyword,
       competencies: keyword,
       needs: keyword,
+      // Concept ids of the termbase (src/concepts/) its phrases name: what it has, what it seeks.
+      concepts: keyword,
+      need_concepts: keyword,
       tags: keyword,
       s3_areas: keyword,
       sectors: keyword,

@@ -1,6 +1,8 @@
 import type { Kind } from '../src/domain/kinds.ts'
 import type { Facet } from '../src/domain/facets.ts'
 import { detectLanguage } from '../src/search/language.ts'
+import { defaultConcepts } from '../src/concepts/concepts.ts'
+import { phrasesOf } from '../src/domain/facets.ts'
 
 /** What the search index holds for one record: filterable fields, texts, and one vector per facet. */
 export interface IndexDocument {
@@ -86,6 +88,14 @@ export function indexFields (kind: Kind, id: string, version: number, r: Record<
       Object.assign(f, { title: r.title, text: r.text, tags: r.tags, type: r.type, community_id: r.communityId, date: r.date })
       break
   }
+  // The termbase's concepts its phrases name (src/concepts/): what it has, and what it seeks. Retrieval
+  // finds a record by them across languages; facets count them.
+  const phrases = phrasesOf(kind, r)
+  const concepts = defaultConcepts()
+  const has = concepts.idsOf(phrases.competencies)
+  const seeks = concepts.idsOf(phrases.needs)
+  if (has.length > 0) f.concepts = has
+  if (seeks.length > 0) f.need_concepts = seeks
   // What free-text search runs over: every text of the record as one field, analysed in the
   // record's language only (its `lang`, else detected; both when it cannot be told). Analysing
   // English abstracts with the Italian chain too, and the title as a field of its own with a boost,

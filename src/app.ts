@@ -16,6 +16,7 @@ import recommendationRoutes from './routes/recommendations.ts'
 import feedbackRoutes from './routes/feedback.ts'
 import proposalCandidateRoutes from './routes/proposal-candidates.ts'
 import searchRoutes from './routes/search.ts'
+import conceptRoutes from './routes/concepts.ts'
 import rankerRoutes from './routes/ranker.ts'
 import matchConsole from './plugins/console.ts'
 import demoData from './plugins/demo-data.ts'
@@ -44,6 +45,7 @@ async function app (fastify: FastifyInstance, options: AppOptions): Promise<void
   await fastify.register(feedbackRoutes)
   await fastify.register(proposalCandidateRoutes)
   await fastify.register(searchRoutes)
+  await fastify.register(conceptRoutes)
   await fastify.register(rankerRoutes)
   await fastify.register(matchConsole)
   await fastify.register(demoData)

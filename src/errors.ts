@@ -23,6 +23,7 @@ export const ScopeError = createError<[string, string]>('SCOPE_INSUFFICIENT', 't
 
 /** A stored record a request names that is not there (`kind/id does not exist`, with a prefix saying where). */
 export const RecordNotFoundError = createError<[string, string, string]>('RECORD_NOT_FOUND', '%s%s/%s does not exist', 404)
+export const ConceptNotFoundError = createError<[string]>('CONCEPT_NOT_FOUND', 'no concept %s in the termbase', 404)
 export const RankerModelNotFoundError = createError<[number]>('RANKER_MODEL_NOT_FOUND', 'no ranking model with version %s', 404)
 
 export const TrainingInProgressError = createError('TRAINING_IN_PROGRESS', 'a training run is already in progress in this service', 409)

@@ -17,6 +17,7 @@ import { modelSpec } from './embedding/model-catalog.ts'
 import { VectorCache } from './records/vector-cache.ts'
 import { RecordCache } from './records/record-cache.ts'
 import { CollaborationGraph } from './match/collaboration-graph.ts'
+import { useEscoLabels } from './concepts/concepts.ts'
 import { ActiveRanker } from './match/ranker/active-ranker.ts'
 import { parseWeights } from './match/features.ts'
 
@@ -45,6 +46,7 @@ export interface PartsLogger {
 
 /** Opens every part. The model loads in the background so the service answers at once. */
 export async function openParts (config: Config, log: PartsLogger): Promise<Parts> {
+  if (config.ESCO_DIR) log.info(`termbase: ESCO labels from ${config.ESCO_DIR} joined ${useEscoLabels(config.ESCO_DIR)} concepts`)
   const store = await createStore<Database>({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR })
   const applied = await migrateToLatest(store.db)
   if (applied.length > 0) log.info(`store migrated: ${applied.join(', ')}`)

@@ -6,7 +6,8 @@ import type { DocFields, SemanticQuery } from '../ports/retrieval.ts'
 import { PERSON_CANDIDATE_WEIGHTS, dot, jaccard, weightedScore } from './features.ts'
 import type { PartnerMatcher } from './partner-matcher.ts'
 import type { Candidate, PersonCandidate, PhraseMatch } from './match-schemas.ts'
-import { phraseThresholds, strengthOf } from './phrase-strength.ts'
+import { PhraseJudge } from './phrase-judge.ts'
+import { evidenceText } from './partner-matcher.ts'
 import type { Seeker } from './seeker.ts'
 
 export type { Candidate, PersonCandidate }
@@ -49,7 +50,8 @@ export class CandidateFinder {
     })
     const fused = reciprocalRankFusion(Object.values(found.lists))
     if (fused.length === 0) return []
-    const bar = phraseThresholds(model)
+    const judge = new PhraseJudge(this.partners.concepts, model)
+    const seekLang = this.partners.concepts.majorityLanguage(proposal.seeks.map((p) => p.text))
     const best = fused[0]?.score ?? 1
     const docs = fused.map((f) => found.docs.get(f.id) as DocFields)
     const vectors = model
@@ -61,13 +63,13 @@ export class CandidateFinder {
       const expertise = vectors.get(h.competencies ?? '')
       const interests = vectors.get(h.needs ?? '')
       const matched = proposal.seeks.flatMap((p) => {
-        let top = { sought: p.text, matched: '', similarity: 0 }
+        let top: { sought: string, matched: string, similarity: number, strength: 'strong' | 'partial' | null, evidence?: PhraseMatch['evidence'], concept?: string } | null = null
         for (const e of list(d.competencies)) {
-          const ev = vectors.get(phraseHash(e))
-          const s = p.text.toLowerCase() === e.toLowerCase() ? 1 : (p.vector && ev ? Math.max(0, dot(p.vector, ev)) : 0)
-          if (s > top.similarity) top = { sought: p.text, matched: e, similarity: Math.round(s * 10_000) / 10_000 }
+          const j = judge.judge(p.text, p.vector, e, vectors.get(phraseHash(e)))
+          const better = top === null || (j.strength !== null && top.strength === null) || ((j.strength !== null) === (top.strength !== null) && j.similarity > top.similarity)
+          if (better) top = { sought: p.text, matched: e, similarity: Math.round(Math.max(0, j.similarity) * 10_000) / 10_000, strength: j.strength, ...(j.via ? { evidence: j.via } : {}), ...(j.concept ? { concept: j.concept } : {}) }
         }
-        return top.similarity > 0 ? [{ ...top, strength: strengthOf(top.similarity, bar) }] : []
+        return top && top.similarity > 0 ? [top] : []
       })
       const sharedS3 = list(d.s3_areas).filter((a) => proposal.s3Areas.includes(a))
       const values = {
@@ -79,10 +81,11 @@ export class CandidateFinder {
       }
       const { score, features } = weightedScore(values, PERSON_CANDIDATE_WEIGHTS)
       const shown = matched.filter((m): m is PhraseMatch => m.strength !== null)
-      // Whole-text fit is held to the phrase bar of the model.
-      const interested = values.interest_fit >= bar.partial
+      // Whole-text fit is held to the phrase bar of the model, where it holds for the two languages.
+      const bar = judge.trusts(seekLang, this.partners.concepts.majorityLanguage([...list(d.competencies), ...list(d.needs)]))
+      const interested = bar !== null && values.interest_fit >= bar.partial
       const summary: string[] = []
-      if (shown.length > 0) summary.push(`Has the expertise sought: ${shown.slice(0, 3).map((m) => `"${m.matched}" (for "${m.sought}", ${m.strength} match)`).join(', ')}`)
+      if (shown.length > 0) summary.push(`Has the expertise sought: ${shown.slice(0, 3).map((m) => `"${m.matched}" (for "${m.sought}", ${m.strength} match${evidenceText(m)})`).join(', ')}`)
       if (interested) summary.push('Interested in this topic')
       if (sharedS3.length > 0) summary.push(`Same S3 areas: ${sharedS3.join(', ')}`)
       return {

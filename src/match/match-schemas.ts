@@ -28,8 +28,12 @@ export const MatchStrength = Type.Union([Type.Literal('strong'), Type.Literal('p
 export const PhraseMatch = Type.Object({
   sought: Type.String(),
   matched: Type.String(),
-  similarity: Type.Number({ description: 'The cosine of the two phrases (1: the same phrase).' }),
-  strength: MatchStrength
+  similarity: Type.Number({ description: 'How close the two phrases are (1: the same phrase or concept; else the cosine of their vectors).' }),
+  strength: MatchStrength,
+  evidence: Type.Optional(Type.Union([Type.Literal('words'), Type.Literal('concept'), Type.Literal('related-concept'), Type.Literal('model')], {
+    description: 'What the statement rests on: the same words, the same concept of the termbase (in any language), related concepts, or the model\'s similarity where its calibration for the two languages holds.'
+  })),
+  concept: Type.Optional(Type.String({ description: 'The concept id the evidence rests on (GET /v1/concepts/{id}).' }))
 })
 export type PhraseMatch = Static<typeof PhraseMatch>
 
@@ -94,7 +98,7 @@ export const Recommendation = Type.Object({
   title: Type.String(),
   deadline: Type.Optional(Type.String()),
   reasons: Type.Object({
-    matchedInterests: Type.Array(Type.Object({ interest: Type.String(), matched: Type.String(), similarity: Type.Number(), strength: MatchStrength })),
+    matchedInterests: Type.Array(Type.Object({ interest: Type.String(), matched: Type.String(), similarity: Type.Number(), strength: MatchStrength, evidence: Type.Optional(PhraseMatch.properties.evidence), concept: Type.Optional(Type.String()) })),
     sharedS3Areas: Type.Array(Type.String()),
     daysToDeadline: Type.Union([Type.Number(), Type.Null()]),
     likeEngaged: Type.Boolean(),

@@ -8,7 +8,9 @@ import { divisions, dot, jaccard, unitScale, weightedScore, weightedSum, type Fe
 import type { Seeker, Phrase } from './seeker.ts'
 import type { PhaseMarks } from './phase-marks.ts'
 import { takeTurn } from '../loop-turns.ts'
-import { phraseThresholds, strengthOf, type MatchStrength, type PhraseThresholds } from './phrase-strength.ts'
+import type { MatchStrength } from './phrase-strength.ts'
+import { PhraseJudge, type Judgement } from './phrase-judge.ts'
+import { defaultConcepts, type Concepts } from '../concepts/concepts.ts'
 import type { PartnerFilters, PartnerMode, PartnerResult, PhraseMatch } from './match-schemas.ts'
 
 export type { PartnerFilters, PartnerMode, PartnerResult, PhraseMatch }
@@ -55,13 +57,14 @@ export class PartnerMatcher {
     private readonly graph: CollaborationGraph,
     private readonly index: SearchIndex,
     private readonly cache: VectorCache,
-    private readonly weights: Weights | (() => Weights)
+    private readonly weights: Weights | (() => Weights),
+    readonly concepts: Concepts = defaultConcepts()
   ) {}
 
   /** The exact top `depth` of the ranking (all of it by default), and how many candidates it ranked. */
   async match (q: PartnerQuery): Promise<{ results: PartnerResult[], total: number }> {
     const retrieved = await this.retrieve(q)
-    if (retrieved.fused.length === 0) return { results: [], total: 0 }
+    if (retrieved.fused.length === 0 || !hasEvidence(q, retrieved)) return { results: [], total: 0 }
     const pool = await this.pool(q, retrieved)
     const scored = this.score(q, pool)
     const ranked = await this.rank(q, pool, scored)
@@ -106,11 +109,15 @@ export class PartnerMatcher {
     // candidates: the semantic lists read the whole text anyway).
     const ownPhrases = (mode === 'similar' ? seeker.offers : seeker.seeks).map((p) => p.text)
     const lexicalText = seeker.kind !== 'text' && ownPhrases.length > 0 ? ownPhrases.join('. ') : mode === 'similar' ? seeker.texts.profile : seeker.texts.needs
+    // The concepts the seeker's phrases (and a free text) name: candidates holding them in either
+    // language (src/concepts/).
+    const conceptIds = this.soughtConcepts(q)
     const retrieval: RetrievalQuery = {
       kind: 'organizations',
       filter,
       ...(lexicalText ? { lexical: { text: lexicalText, fields: mode === 'similar' ? { title: 1, text: 1, competencies_text: 1 } : { competencies_text: 2, text: 1, title: 0.5 } } } : {}),
       semantic,
+      ...(conceptIds.length > 0 ? { concepts: { field: 'concepts', ids: conceptIds } } : {}),
       size: POOL,
       include: {
         ...(network ? { network } : {}),
@@ -241,7 +248,7 @@ export class PartnerMatcher {
     const depth = Math.min(q.depth ?? Infinity, scored.length)
     const ranked: Scored[] = []
     const phrases: PhraseTable = new Map()
-    const thresholds = phraseThresholds(q.model)
+    const judge = new PhraseJudge(this.concepts, q.model)
     const reciprocal = mode === 'reciprocal'
     const offers = reciprocal ? keyed(seeker.offers) : []
     const out = (c: Scored) => ranked.length >= depth && c.bound < (ranked[depth - 1] as Scored).score
@@ -252,11 +259,11 @@ export class PartnerMatcher {
       await this.readPhrases(chunk.map((c) => reciprocal ? [...asList(c.doc.competencies), ...asList(c.doc.needs)] : asList(c.doc.competencies)), q.model, phrases)
       for (const c of chunk) {
         if (out(c)) break
-        c.matched = matchPhrases(mine, asList(c.doc.competencies), phrases, thresholds)
+        c.matched = matchPhrases(mine, asList(c.doc.competencies), phrases, judge)
         c.values.phrase_match = mine.length > 0 ? c.matched.reduce((s, m) => s + m.similarity, 0) / mine.length : 0
         if (reciprocal) {
           const needs = asList(c.doc.needs)
-          c.matchedBack = matchPhrases(offers, needs, phrases, thresholds).filter(stated)
+          c.matchedBack = matchPhrases(offers, needs, phrases, judge).filter(stated)
           // Two-sided means the seeker meets at least one of the candidate's stated needs: text
           // vectors alone put everyone at 0.4-0.8 of everyone else (only lowers the score: the bound holds).
           if (offers.length > 0 && needs.length > 0 && c.matchedBack.length === 0) c.values.two_sided = 0
@@ -266,6 +273,14 @@ export class PartnerMatcher {
       }
     }
     return ranked.slice(0, depth)
+  }
+
+  /** The concept ids a match looks for in candidates' competencies: those of the seeker's phrases (and of a free text). */
+  soughtConcepts (q: PartnerQuery): string[] {
+    const { seeker } = q
+    const phrases = (q.mode === 'similar' ? seeker.offers : seeker.seeks).map((p) => p.text)
+    if (seeker.kind === 'text' && seeker.texts.needs) phrases.push(seeker.texts.needs)
+    return this.concepts.idsOf(phrases)
   }
 
   /** The candidates' vectors of the given facets, by content hash (one store lookup). */
@@ -299,6 +314,17 @@ export class PartnerMatcher {
       if (v) (table.get(p) as { vector?: Float32Array }).vector = v
     }
   }
+}
+
+/**
+ * Whether a free text found anything but nearest neighbours: a word in common (BM25) or a concept of
+ * the termbase. Vectors always have neighbours, and an English model puts any text, nonsense
+ * included, at 0.6-0.8 of everything; a match that rests on them alone is no match (docs/ranking.md,
+ * "What a score means"). A stored profile is always matched: its phrases and texts are real.
+ */
+function hasEvidence (q: PartnerQuery, r: Retrieved): boolean {
+  if (q.seeker.kind !== 'text') return true
+  return (r.found.lists.bm25?.length ?? 0) > 0 || (r.found.lists.concepts?.length ?? 0) > 0
 }
 
 /** What each mode compares: the seeker's facet → the candidates' facet. */
@@ -449,34 +475,45 @@ function round (x: number): number {
   return Math.round(x * 10_000) / 10_000
 }
 
-/** For each of the seeker's phrases, the candidate phrase it is closest to (exact matches count 1), with its strength. */
-function matchPhrases (mine: readonly KeyedPhrase[], theirs: readonly string[], table: PhraseTable, thresholds: PhraseThresholds): ScoredPhrase[] {
+/**
+ * For each of the seeker's phrases, the candidate phrase it is closest to, with its strength and what
+ * the strength rests on (phrase-judge.ts: the same words or concept in any language, related
+ * concepts, or the model's similarity where its calibration holds for the two languages).
+ */
+function matchPhrases (mine: readonly KeyedPhrase[], theirs: readonly string[], table: PhraseTable, judge: PhraseJudge): ScoredPhrase[] {
   const out: ScoredPhrase[] = []
   if (theirs.length === 0) return out
   for (const p of mine) {
-    let best = -Infinity
+    let best: Judgement | null = null
     let matched = ''
     for (const t of theirs) {
       const o = table.get(t)
-      const similarity = o === undefined ? 0 : p.key === o.key ? 1 : cosine(p.vector, o.vector)
-      if (similarity > best) { best = similarity; matched = t }
+      const j = judge.judge(p.text, p.vector, t, o?.vector)
+      if (best === null || j.similarity > best.similarity || (j.similarity === best.similarity && rankOf(j) > rankOf(best))) { best = j; matched = t }
     }
-    const similarity = round(best)
-    out.push({ sought: p.text, matched, similarity, strength: strengthOf(similarity, thresholds) })
+    const b = best as Judgement
+    out.push({ sought: p.text, matched, similarity: round(b.similarity), strength: b.strength, ...(b.via ? { evidence: b.via } : {}), ...(b.concept ? { concept: b.concept } : {}) })
   }
   return out.sort((a, b) => b.similarity - a.similarity)
 }
 
+const rankOf = (j: Judgement) => j.strength === 'strong' ? 2 : j.strength === 'partial' ? 1 : 0
+
 /** `"X" for "Y" (strong match)`: what a person reads, never a raw cosine. */
-const pairText = (matched: string, sought: string, strength: MatchStrength, forWord: string) => `"${matched}" (${forWord} "${sought}", ${strength} match)`
+const pairText = (m: PhraseMatch, forWord: string) => `"${m.matched}" (${forWord} "${m.sought}", ${m.strength} match${evidenceText(m)})`
+
+/** The evidence a person can check: the same concept across two wordings, or a related one. */
+export function evidenceText (m: Pick<PhraseMatch, 'evidence'>): string {
+  return m.evidence === 'concept' ? ', same concept' : m.evidence === 'related-concept' ? ', related concept' : ''
+}
 
 function summarise (mode: PartnerMode, matched: PhraseMatch[], back: PhraseMatch[], s3: string[], sectors: string[], projects: string[], partners: number, programmes: string[], region: string | null): string[] {
   const lines: string[] = []
   if (matched.length > 0) {
     const verb = mode === 'similar' ? 'Has competencies like yours' : 'Has what you seek'
-    lines.push(`${verb}: ${matched.slice(0, 3).map((m) => pairText(m.matched, m.sought, m.strength, 'for')).join(', ')}`)
+    lines.push(`${verb}: ${matched.slice(0, 3).map((m) => pairText(m, 'for')).join(', ')}`)
   }
-  if (back.length > 0) lines.push(`Seeks what you offer: ${back.slice(0, 3).map((m) => pairText(m.matched, m.sought, m.strength, 'your')).join(', ')}`)
+  if (back.length > 0) lines.push(`Seeks what you offer: ${back.slice(0, 3).map((m) => pairText(m, 'your')).join(', ')}`)
   if (s3.length > 0) lines.push(`Same S3 areas: ${s3.join(', ')}`)
   if (sectors.length > 0) lines.push(`Same economic sectors (division ${sectors.join(', ')})`)
   if (region) lines.push(`Also in ${region}`)

@@ -19,8 +19,10 @@ export interface PhraseThresholds {
 /** For a model without calibration: only near-identical phrases are stated. */
 const UNCALIBRATED: PhraseThresholds = { strong: 0.9, partial: 0.8, calibrated: false }
 
+interface PairCalibration { strong: number, partial: number, reliable: boolean }
+
 const calibration = JSON.parse(readFileSync(new URL('../embedding/phrase-calibration.json', import.meta.url), 'utf8')) as {
-  models: Record<string, { strong: number, partial: number }>
+  models: Record<string, { strong: number, partial: number, pairs?: Partial<Record<'it-it' | 'it-en' | 'en-en', PairCalibration>> }>
 }
 
 export function phraseThresholds (model: string | null): PhraseThresholds {
@@ -31,4 +33,25 @@ export function phraseThresholds (model: string | null): PhraseThresholds {
 /** A pair's strength, or null when it is not a match worth stating. Identical phrases (1) are strong. */
 export function strengthOf (similarity: number, t: PhraseThresholds): MatchStrength | null {
   return similarity >= t.strong || similarity >= 1 ? 'strong' : similarity >= t.partial ? 'partial' : null
+}
+
+/**
+ * Thresholds per language pair (it-it, it-en, en-en), or null for a pair whose calibration could not
+ * reach the precision a reason needs (an English-only model on Italian phrases): in such a pair only
+ * the termbase's evidence is stated. A model calibrated before pairs were (English ESCO pairs only)
+ * is trusted on English pairs alone; an uncalibrated one gets the conservative thresholds in English.
+ */
+export function pairThresholds (model: string | null): Record<'it-it' | 'it-en' | 'en-en', PhraseThresholds | null> {
+  const m = model ? calibration.models[model] : undefined
+  const english = phraseThresholds(model)
+  const pair = (p: 'it-it' | 'it-en'): PhraseThresholds | null => {
+    const c = m?.pairs?.[p]
+    return c?.reliable ? { strong: c.strong, partial: c.partial, calibrated: true } : null
+  }
+  const en = m?.pairs?.['en-en']
+  return {
+    'en-en': en ? (en.reliable ? { strong: en.strong, partial: en.partial, calibrated: true } : null) : english,
+    'it-en': pair('it-en'),
+    'it-it': pair('it-it')
+  }
 }

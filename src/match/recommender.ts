@@ -10,7 +10,9 @@ import { reciprocalRankFusion } from '../search/fusion.ts'
 import type { DocFields, Filter, RetrievalQuery, RetrievalResult, SemanticQuery } from '../ports/retrieval.ts'
 import { dot, diversify, jaccard, unitScale, weightedScore, weightedSum, type RecommendationFeature } from './features.ts'
 import type { PhaseMarks } from './phase-marks.ts'
-import { phraseThresholds, strengthOf } from './phrase-strength.ts'
+import { PhraseJudge } from './phrase-judge.ts'
+import { defaultConcepts, type Concepts } from '../concepts/concepts.ts'
+import { evidenceText } from './partner-matcher.ts'
 import { takeTurn } from '../loop-turns.ts'
 import type { OpportunityKind, Recommendation } from './match-schemas.ts'
 
@@ -43,7 +45,8 @@ export class Recommender {
     private readonly index: SearchIndex,
     private readonly cache: VectorCache,
     private readonly repo: RecordRepository,
-    weights: Record<RecommendationFeature, number>
+    weights: Record<RecommendationFeature, number>,
+    private readonly concepts: Concepts = defaultConcepts()
   ) {
     this.weights = unitScale(weights)
   }
@@ -141,27 +144,30 @@ export class Recommender {
     // Reasons for the served items: which of the person's interests each one meets, phrase by phrase.
     const itemPhrases = (d: DocFields) => [...asList(d.competencies), ...asList(d.needs), ...asList(d.tags)]
     const phraseVectors = q.model ? await this.cache.getMany(q.model, served.flatMap((x) => itemPhrases(x.doc).map(phraseHash))) : new Map<string, Float32Array>()
-    // What a statement needs, for this model (phrase-strength.ts); whole-text fits use the same bar.
-    const bar = phraseThresholds(q.model)
+    // What a statement needs, for this model and these languages (phrase-judge.ts); whole-text fits
+    // are stated only where the model's phrase calibration holds for the two texts' languages.
+    const judge = new PhraseJudge(this.concepts, q.model)
+    const personLang = this.concepts.majorityLanguage([...interests, ...asList(person.expertise)])
     const results = served.map(({ kind, doc: d, values, daysLeft, score }): Recommendation => {
       const theirs = itemPhrases(d)
       const matchedInterests = interests.flatMap((interest) => {
         const iv = stored.get(phraseHash(interest))
-        let best = { interest, matched: '', similarity: 0 }
+        let best: { interest: string, matched: string, similarity: number, strength: 'strong' | 'partial' | null, evidence?: 'words' | 'concept' | 'related-concept' | 'model', concept?: string } = { interest, matched: '', similarity: 0, strength: null }
         for (const p of theirs) {
-          const s = interest.toLowerCase() === p.toLowerCase() ? 1 : pos(cos(iv, phraseVectors.get(phraseHash(p))))
-          if (s > best.similarity) best = { interest, matched: p, similarity: round(s) }
+          const j = judge.judge(interest, iv, p, phraseVectors.get(phraseHash(p)))
+          const better = (j.strength !== null && best.strength === null) || ((j.strength !== null) === (best.strength !== null) && j.similarity > best.similarity)
+          if (better) best = { interest, matched: p, similarity: round(Math.max(0, j.similarity)), strength: j.strength, ...(j.via ? { evidence: j.via } : {}), ...(j.concept ? { concept: j.concept } : {}) }
         }
-        const strength = strengthOf(best.similarity, bar)
-        return strength ? [{ ...best, strength }] : []
+        return best.strength ? [{ ...best, strength: best.strength }] : []
       })
+      const bar = judge.trusts(personLang, this.concepts.majorityLanguage(theirs.length > 0 ? theirs : [String(d.title ?? '')]))
       const sharedS3 = asList(d.s3_areas).filter((a) => asList(person.s3Areas).includes(a))
       const likeEngaged = values.engagement >= 0.6
       const summary: string[] = []
-      if (matchedInterests.length > 0) summary.push(`Matches your interests: ${matchedInterests.slice(0, 3).map((m) => `"${m.matched}" (for "${m.interest}", ${m.strength} match)`).join(', ')}`)
-      else if (values.interest_fit >= bar.partial) summary.push('Close to your interests')
-      if (values.expertise_fit >= bar.partial) summary.push('Seeks expertise you have')
-      if (values.organization_fit >= bar.partial) summary.push("Seeks your organisation's competencies")
+      if (matchedInterests.length > 0) summary.push(`Matches your interests: ${matchedInterests.slice(0, 3).map((m) => `"${m.matched}" (for "${m.interest}", ${m.strength} match${evidenceText(m)})`).join(', ')}`)
+      else if (bar && values.interest_fit >= bar.partial) summary.push('Close to your interests')
+      if (bar && values.expertise_fit >= bar.partial) summary.push('Seeks expertise you have')
+      if (bar && values.organization_fit >= bar.partial) summary.push("Seeks your organisation's competencies")
       if (likeEngaged) summary.push('Like items you engaged with')
       if (sharedS3.length > 0) summary.push(`In your S3 areas: ${sharedS3.join(', ')}`)
       if (daysLeft !== null && daysLeft <= 30) summary.push(`Deadline in ${daysLeft} day${daysLeft === 1 ? '' : 's'}`)

@@ -5,7 +5,7 @@ import type { Facet } from '../domain/facets.ts'
 export type KeywordField =
   | 'id' | 'visibility' | 'competencies' | 'needs' | 'tags' | 's3_areas' | 'sectors' | 'country' | 'countries_sought'
   | 'region' | 'province' | 'org_kind' | 'size' | 'type' | 'status' | 'organization_id' | 'author_person_id'
-  | 'author_organization_id' | 'community_id' | 'programme' | 'participants'
+  | 'author_organization_id' | 'community_id' | 'programme' | 'participants' | 'concepts' | 'need_concepts'
 
 /**
  * Text fields BM25 runs over. The first four are searched with their English analysis and their
@@ -47,6 +47,11 @@ export interface RetrievalQuery {
   filter: Filter
   lexical?: LexicalQuery
   semantic?: readonly SemanticQuery[]
+  /**
+   * Documents holding any of these concept ids in `field`, ranked by how many they hold (the list
+   * "concepts"): an Italian query finds English records through the concepts they share.
+   */
+  concepts?: ConceptQuery
   /** Candidates per list. */
   size: number
   /**
@@ -61,6 +66,8 @@ export interface RetrievalQuery {
    */
   withTexts?: boolean
 }
+
+export interface ConceptQuery { field: 'concepts' | 'need_concepts', ids: readonly string[] }
 
 export interface Hit { id: string, score: number }
 

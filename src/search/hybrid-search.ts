@@ -1,7 +1,7 @@
 import type { SearchIndex } from '../ports/search-index.ts'
 import type { Embedder } from '../ports/embedder.ts'
 import { EmbedderUnavailableError } from '../ports/embedder.ts'
-import type { DocFields, FacetCounts, Filter, RetrievalQuery } from '../ports/retrieval.ts'
+import type { DocFields, FacetCounts, Filter, Hit, RetrievalQuery } from '../ports/retrieval.ts'
 import type { RecordRepository } from '../records/record-repository.ts'
 import type { VectorCache } from '../records/vector-cache.ts'
 import { isKind, type Kind } from '../domain/kinds.ts'
@@ -11,6 +11,7 @@ import { weightedScoreFusion } from './fusion.ts'
 import { highlight } from './highlight.ts'
 import { phraseHitsFirst, quotedPhrases } from './exact-phrase.ts'
 import type { SearchHit, SearchQuery } from './search-schemas.ts'
+import { defaultConcepts, type Concepts } from '../concepts/concepts.ts'
 
 /** The document fields a quoted phrase is looked for in. */
 const PHRASE_FIELDS = ['title', 'text', 'competencies_text', 'needs_text'] as const
@@ -38,7 +39,8 @@ export class HybridSearch {
     private readonly index: SearchIndex,
     private readonly embedder: Embedder,
     private readonly records: RecordRepository,
-    private readonly cache: VectorCache
+    private readonly cache: VectorCache,
+    private readonly concepts: Concepts = defaultConcepts()
   ) {}
 
   async search (query: SearchQuery, page: { offset: number, size: number }): Promise<SearchAnswer> {
@@ -74,6 +76,8 @@ export class HybridSearch {
     }
 
     const depth = Math.min(100, offset + size + 20)
+    // The concepts the query names (src/concepts/): records holding them are found in either language.
+    const conceptIds = query.q ? this.concepts.idsOf([query.q]) : []
     const perKind = await Promise.all(kinds.map(async (kind) => {
       // Proposals a user can still answer, unless the request asks for the others.
       const status = query.status ?? (kind === 'proposals' ? ['open'] : [])
@@ -85,7 +89,15 @@ export class HybridSearch {
       }
       // Every text of a record as one field in its own language, the query in both (indexers/document.ts).
       const lexical = text ? { text, fields: { search_en: 1, search_it: 1 } } : undefined
-      const retrieval: RetrievalQuery = { kind, filter, ...(lexical ? { lexical } : {}), semantic: vector ? [{ facet: 'profile', vector }] : [], size: depth, withTexts: true }
+      const retrieval: RetrievalQuery = {
+        kind,
+        filter,
+        ...(lexical ? { lexical } : {}),
+        semantic: vector ? [{ facet: 'profile', vector }] : [],
+        ...(conceptIds.length > 0 ? { concepts: { field: 'concepts', ids: conceptIds } } : {}),
+        size: depth,
+        withTexts: true
+      }
       const [found, facets] = await Promise.all([
         this.index.retrieve(retrieval),
         query.facets && query.facets.length > 0
@@ -99,10 +111,20 @@ export class HybridSearch {
       const lists = present.map(([, l]) => l)
       // A BM25 list shorter than the depth asked for is complete: its rare-term hits stand out.
       const depths = present.map(([name]) => name === 'bm25' ? depth : undefined)
-      const fused = weightedScoreFusion(lists, { weights: lists.length === 2 ? [0.45, 0.55] : [1], normalisation: 'z-score', depths })
-      return { kind, fused, docs: found.docs, facets }
+      let fused: Hit[] = weightedScoreFusion(lists, { weights: lists.length === 2 ? [0.45, 0.55] : [1], normalisation: 'z-score', depths })
+      // Records holding the query's concepts (in any language) join the ranking: each found only by
+      // its concepts enters at the fused score of the best record it shares them with, less a step per rank.
+      const byConcept = found.lists.concepts ?? []
+      if (byConcept.length > 0) fused = withConceptHits(fused, byConcept)
+      const evidence = (found.lists.bm25?.length ?? 0) + byConcept.length
+      return { kind, fused, docs: found.docs, facets, evidence }
     }))
 
+    // No word and no concept in common anywhere: neighbours by vector alone are no match (an English
+    // model puts any text, nonsense included, near everything): nothing, and say so.
+    if (query.q && !query.moreLikeThis && perKind.every((k) => k.evidence === 0)) {
+      return { hits: [], total: 0, facets: {}, semanticMatching: vector !== undefined, notice: 'no close match: no record shares a word or a concept with the query' }
+    }
     const fusedOrder = perKind.flatMap((k) => k.fused.map((f) => ({ kind: k.kind, id: f.id, score: f.score, doc: k.docs.get(f.id) as DocFields })))
       .sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1))
     // Quoted phrases: the records holding them verbatim come first (exact-phrase.ts).
@@ -129,6 +151,19 @@ export class HybridSearch {
       ...(notice ? { notice } : {})
     }
   }
+}
+
+/**
+ * Fused hits with the concept list's hits: a record already fused gains a bonus of 1 (a z-score unit)
+ * per rank-weighted share of concepts; one found only by its concepts enters with that bonus alone.
+ */
+function withConceptHits (fused: readonly Hit[], byConcept: readonly Hit[]): Hit[] {
+  const best = byConcept[0]?.score ?? 1
+  const bonus = new Map(byConcept.map((h) => [h.id, h.score / best]))
+  const out = fused.map((h) => ({ id: h.id, score: h.score + (bonus.get(h.id) ?? 0) }))
+  const seen = new Set(fused.map((h) => h.id))
+  for (const h of byConcept) if (!seen.has(h.id)) out.push({ id: h.id, score: (bonus.get(h.id) ?? 0) })
+  return out.sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1))
 }
 
 function highlightsOf (doc: DocFields, q: string): Record<string, string> {

@@ -95,10 +95,10 @@ for (const ranker of RANKERS) {
     })
 
     t.test('cursor pagination', async (t) => {
-      const first = (await match({ text: 'innovation', limit: 2 })).json()
+      const first = (await match({ text: 'machines and batteries', limit: 2 })).json()
       t.equal(first.results.length, 2)
       t.type(first.nextCursor, 'string')
-      const second = (await match({ text: 'innovation', limit: 2, cursor: first.nextCursor })).json()
+      const second = (await match({ text: 'machines and batteries', limit: 2, cursor: first.nextCursor })).json()
       t.notOk(second.results.some((r: { id: string }) => first.results.some((f: { id: string }) => f.id === r.id)), 'pages do not overlap')
       const wrong = await match({ text: 'something else', limit: 2, cursor: first.nextCursor })
       t.equal(wrong.statusCode, 400)

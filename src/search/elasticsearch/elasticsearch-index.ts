@@ -5,7 +5,7 @@ import { KINDS, type Kind } from '../../domain/kinds.ts'
 import { INDEX_SETTINGS, aliasName, indexName, mapping } from '../../../indexers/definitions.ts'
 import { RANKING_DOCVALUE, fromDocValues, toSource } from '../index-source.ts'
 import { listName, type DocFields, type Hit, type FacetCounts, type FacetQuery, type RetrievalQuery, type RetrievalResult } from '../../ports/retrieval.ts'
-import { esFilter, esKnn, esLexical, esLexicalTop } from './elasticsearch-query.ts'
+import { esConcepts, esFilter, esKnn, esLexical, esLexicalTop } from './elasticsearch-query.ts'
 
 export interface ElasticsearchIndexOptions {
   /** Node URL, e.g. http://127.0.0.1:9200. */
@@ -164,6 +164,7 @@ export class ElasticsearchIndex implements SearchIndex {
     const searches: Array<Record<string, unknown>> = []
     if (q.lexical) searches.push({ index }, { ...esLexicalTop(q.lexical, q.filter), size: q.size, ...fields, track_total_hits: false })
     for (const s of q.semantic ?? []) searches.push({ index }, { ...esKnn(s, q.filter, q.size), ...fields, track_total_hits: false })
+    if (q.concepts && q.concepts.ids.length > 0) searches.push({ index }, { ...esConcepts(q.concepts, q.filter, q.size), ...fields, track_total_hits: false })
     for (const hits of Object.values(q.include ?? {})) {
       searches.push({ index }, { query: { bool: { filter: [...esFilter(q.filter), { terms: { id: hits.map((h) => h.id) } }] } }, size: hits.length, ...fields, track_total_hits: false })
     }
@@ -194,7 +195,7 @@ export class ElasticsearchIndex implements SearchIndex {
     let at = 0
     return queries.map((q) => {
       const included = Object.entries(q.include ?? {})
-      const names = [...(q.lexical ? ['bm25'] : []), ...(q.semantic ?? []).map(listName), ...included.map(([name]) => name)]
+      const names = [...(q.lexical ? ['bm25'] : []), ...(q.semantic ?? []).map(listName), ...(q.concepts && q.concepts.ids.length > 0 ? ['concepts'] : []), ...included.map(([name]) => name)]
       const result: RetrievalResult = { lists: {}, docs: new Map() }
       for (const name of names) {
         const r = res.responses[at++]

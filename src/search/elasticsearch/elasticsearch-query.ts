@@ -1,4 +1,4 @@
-import { MONOLINGUAL_FIELDS, type Filter, type LexicalQuery, type SemanticQuery, type TextField } from '../../ports/retrieval.ts'
+import { MONOLINGUAL_FIELDS, type ConceptQuery, type Filter, type LexicalQuery, type SemanticQuery, type TextField } from '../../ports/retrieval.ts'
 import { vectorBase64 } from '../vector-base64.ts'
 
 /** Elasticsearch filter clauses for a Filter (all must hold). */
@@ -81,4 +81,18 @@ export function esKnn (q: SemanticQuery, filter: Filter, size: number): { query:
     filter: esFilter(late ? { ...filter, noneOf: others } : filter)
   }
   return { query: { knn }, size: k, ...(late ? { post_filter: { bool: { must_not: { terms: { id: ids } } } } } : {}) }
+}
+
+/**
+ * Documents holding any of the concepts, one point per concept held (constant scores: a concept
+ * counts once whatever its frequency), ties by id as the embedded index breaks them.
+ */
+export function esConcepts (q: ConceptQuery, filter: Filter, size: number): Record<string, unknown> {
+  const ids = [...new Set(q.ids)]
+  return {
+    query: { bool: { filter: esFilter(filter), should: ids.map((id) => ({ constant_score: { filter: { term: { [q.field]: id } }, boost: 1 } })), minimum_should_match: 1 } },
+    sort: [{ _score: 'desc' }, { id: 'asc' }],
+    track_scores: true,
+    size
+  }
 }

@@ -30,6 +30,8 @@ class KindIndex {
   /** Like Elasticsearch, it holds only the vectors its kind is searched by. */
   readonly vectors = new Map<Facet, AnnColumn>()
   readonly text = new Map<string, Bm25Field[]>(TEXT_FIELDS.map(([f, analyzers]) => [f, analyzers.map((a) => new Bm25Field(a))]))
+  /** Concept id → documents holding it, per concept field. */
+  readonly concepts = new Map<string, Map<string, Set<string>>>(CONCEPT_FIELDS.map((f) => [f, new Map()]))
 
   put (doc: IndexDocument): void {
     // Search's own copies of the texts are indexed, not kept (as Elasticsearch keeps them out of _source).
@@ -42,6 +44,16 @@ class KindIndex {
       if (v && !column) this.vectors.set(facet, column = new AnnColumn(v.length))
       column?.set(doc.id, v)
     }
+    this.unpost(doc.id)
+    for (const [field, postings] of this.concepts) {
+      const ids = doc.fields[field]
+      if (!Array.isArray(ids)) continue
+      for (const c of ids) {
+        let set = postings.get(String(c))
+        if (!set) postings.set(String(c), set = new Set())
+        set.add(doc.id)
+      }
+    }
     for (const [field, idx] of this.text) {
       const value = doc.fields[field]
       const text = typeof value === 'string' ? value : undefined
@@ -50,11 +62,29 @@ class KindIndex {
   }
 
   remove (id: string): void {
+    this.unpost(id)
     this.docs.delete(id)
     for (const column of this.vectors.values()) column.remove(id)
     for (const idx of this.text.values()) for (const bm25 of idx) bm25.remove(id)
   }
+
+  /** Drops a document's concept postings (before it is replaced or removed). */
+  private unpost (id: string): void {
+    const held = this.docs.get(id)?.fields
+    if (!held) return
+    for (const [field, postings] of this.concepts) {
+      const ids = held[field]
+      if (!Array.isArray(ids)) continue
+      for (const c of ids) {
+        const set = postings.get(String(c))
+        set?.delete(id)
+        if (set?.size === 0) postings.delete(String(c))
+      }
+    }
+  }
 }
+
+const CONCEPT_FIELDS = ['concepts', 'need_concepts'] as const
 
 /**
  * The search index that lives in this process, used when ELASTICSEARCH_URL is unset. It keeps the
@@ -119,6 +149,13 @@ export class EmbeddedIndex implements SearchIndex {
     }
     for (const s of q.semantic ?? []) {
       result.lists[listName(s)] = this.knn(index, s.facet, s.vector, q.size, accept)
+    }
+    if (q.concepts && q.concepts.ids.length > 0) {
+      // As Elasticsearch scores it (elasticsearch-query.ts esConcepts): one point per concept held; ties by id.
+      const counts = new Map<string, number>()
+      const postings = index.concepts.get(q.concepts.field)
+      for (const c of new Set(q.concepts.ids)) for (const id of postings?.get(c) ?? []) counts.set(id, (counts.get(id) ?? 0) + 1)
+      result.lists.concepts = topK(counts.entries(), q.size, accept)
     }
     for (const [name, hits] of Object.entries(q.include ?? {})) result.lists[name] = hits.filter((h) => accept(h.id))
     for (const list of Object.values(result.lists)) {

@@ -1,0 +1,138 @@
+import { LRUCache } from 'lru-cache'
+import { detectLanguage } from '../search/language.ts'
+import { contentWordCount, phraseTokens, plainWords } from './phrase-keys.ts'
+import type { Lang, Termbase } from './termbase.ts'
+
+/** A concept a phrase names, and how much of the phrase the matching label covers (1: all of it). */
+export interface ConceptLink { id: string, coverage: number }
+
+export interface LinkedPhrase {
+  /** The phrase's language as far as it can be told ('it' or 'en'), else null. */
+  lang: Lang | null
+  /** Concepts named by the phrase, most covering first. */
+  concepts: ConceptLink[]
+}
+
+/** Labels longer than this many content words are not indexed as n-grams (they are definitions, not names). */
+const MAX_GRAM = 8
+const LANGS: readonly Lang[] = ['it', 'en']
+
+/**
+ * From a phrase (a competency, need, interest, offer, sought expertise or query) to the concepts it
+ * names, by the labels of the termbase in both languages: the whole phrase as a label (any word
+ * order), else the longest labels that occur in it as consecutive content words ("manutenzione
+ * predittiva degli impianti" names predictive maintenance). Matching is on analysed words
+ * (phrase-keys.ts): plurals, articles and elisions do not matter. A phrase no label matches links to
+ * nothing: a concept is never guessed.
+ */
+export class ConceptLinker {
+  /** Per language: label words in order → concepts; and the same words sorted (whole-phrase match in any order). */
+  private readonly grams: Record<Lang, Map<string, string[]>> = { it: new Map(), en: new Map() }
+  private readonly bags: Record<Lang, Map<string, string[]>> = { it: new Map(), en: new Map() }
+  /** Words that occur in the labels of one language: the language guess for short phrases. */
+  private readonly vocabulary: Record<Lang, Set<string>> = { it: new Set(), en: new Set() }
+  private readonly memo = new LRUCache<string, LinkedPhrase>({ max: 50_000 })
+  /**
+   * Acronym labels ("LCA", "IoT", "DEI") by their exact spelling: matched only as written, with their
+   * capitals, so that the Italian "dei" never names diversity, equity and inclusion.
+   */
+  private readonly acronyms = new Map<string, string[]>()
+
+  constructor (readonly termbase: Termbase) {
+    for (const c of termbase.concepts.values()) {
+      for (const lang of LANGS) {
+        for (const label of c.labels[lang]) {
+          if (isAcronym(label)) { push(this.acronyms, label, c.id); continue }
+          const tokens = phraseTokens(label, lang)
+          if (tokens.length === 0 || tokens.length > MAX_GRAM || tokens.length < contentWordCount(label)) continue
+          push(this.grams[lang], tokens.join(' '), c.id)
+          push(this.bags[lang], [...tokens].sort().join(' '), c.id)
+          for (const w of plainWords(label)) this.vocabulary[lang].add(w)
+        }
+      }
+    }
+  }
+
+  link (text: string): LinkedPhrase {
+    const key = text.trim()
+    let linked = this.memo.get(key)
+    if (!linked) {
+      linked = this.compute(key)
+      this.memo.set(key, linked)
+    }
+    return linked
+  }
+
+  private compute (text: string): LinkedPhrase {
+    const found = new Map<string, number>()
+    const raw = text.match(/[\p{L}\p{N}]+/gu) ?? []
+    for (const w of raw) {
+      for (const id of this.acronyms.get(w) ?? []) found.set(id, Math.max(found.get(id) ?? 0, 1 / raw.length))
+    }
+    let whole: Lang | null = null
+    for (const lang of LANGS) {
+      const tokens = phraseTokens(text, lang)
+      if (tokens.length === 0) continue
+      const all = this.bags[lang].get([...tokens].sort().join(' '))
+      if (all) {
+        for (const id of all) found.set(id, 1)
+        if (whole === null || lang === 'en') whole = lang
+        continue
+      }
+      // The longest labels inside the phrase: a span inside a longer matched span is not a concept of its own.
+      const spans: Array<{ start: number, end: number, ids: string[] }> = []
+      for (let len = Math.min(MAX_GRAM, tokens.length); len >= 1; len--) {
+        for (let start = 0; start + len <= tokens.length; start++) {
+          const ids = this.grams[lang].get(tokens.slice(start, start + len).join(' '))
+          if (!ids) continue
+          const end = start + len
+          if (spans.some((s) => s.start <= start && end <= s.end)) continue
+          spans.push({ start, end, ids })
+        }
+      }
+      for (const s of spans) {
+        const coverage = (s.end - s.start) / tokens.length
+        for (const id of s.ids) found.set(id, Math.max(found.get(id) ?? 0, coverage))
+      }
+    }
+    const concepts = [...found].map(([id, coverage]) => ({ id, coverage: Math.round(coverage * 1000) / 1000 }))
+      .sort((a, b) => b.coverage - a.coverage || (a.id < b.id ? -1 : 1))
+    return { lang: whole ?? this.language(text), concepts }
+  }
+
+  /**
+   * A short phrase's language: its function words when it has any, else the words only one
+   * language's labels use, else the endings typical of each language; null when it cannot be told.
+   */
+  language (text: string): Lang | null {
+    const byFunctionWords = detectLanguage(text, 1)
+    if (byFunctionWords) return byFunctionWords
+    let it = 0
+    let en = 0
+    for (const w of plainWords(text)) {
+      const inIt = this.vocabulary.it.has(w)
+      const inEn = this.vocabulary.en.has(w)
+      if (inIt && !inEn) it++
+      else if (inEn && !inIt) en++
+      else if (!inIt && !inEn) {
+        if (ITALIAN_ENDING.test(w)) it += 0.5
+        else if (ENGLISH_ENDING.test(w)) en += 0.5
+      }
+    }
+    return it > en ? 'it' : en > it ? 'en' : null
+  }
+}
+
+const ITALIAN_ENDING = /(zione|zioni|ità|mento|menti|ica|ico|ici|iche|ali|ivo|iva|ivi|oso|osa|ari|ori|ria|[aio])$/
+const ENGLISH_ENDING = /(ing|tion|tions|ment|ness|ity|ics|ed|ers|ly|ous|ure|ance|ence|[bcdfghjklmnpqrstvwxyz])$/
+
+/** A label of one word, up to 6 characters, with two capitals or more ("LCA", "IoT", "5G" is not: no capitals). */
+function isAcronym (label: string): boolean {
+  return /^[\p{L}\p{N}]{2,6}$/u.test(label) && (label.match(/\p{Lu}/gu)?.length ?? 0) >= 2
+}
+
+function push (m: Map<string, string[]>, key: string, id: string): void {
+  const list = m.get(key)
+  if (!list) m.set(key, [id])
+  else if (!list.includes(id)) list.push(id)
+}
