@@ -1,12 +1,12 @@
 import { mkdir } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
-import pg from 'pg'
 import { PGlite } from '@electric-sql/pglite'
 import type { Store } from '../ports/store.ts'
 import { KyselyStore } from './kysely-store.ts'
 import { PGlitePool } from './pglite-pool.ts'
 import { byteaParsers, byteaSerializers } from './pglite-bytea.ts'
 import { PgListener } from './pg-listener.ts'
+import { createPgPool } from './pg-pool.ts'
 
 export interface StoreOptions {
   /** Postgres server URL; when absent the store is PGlite under `dataDir/pglite`. */
@@ -21,10 +21,9 @@ export interface StoreOptions {
 export async function createStore<DB> (options: StoreOptions): Promise<Store<DB>> {
   let store: Store<DB>
   if (options.databaseUrl) {
-    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 10 })
-    // An idle connection dropped by the server (restart, failover) must not crash the process;
-    // the pool replaces it and the next query reports any lasting outage.
-    pool.on('error', () => {})
+    // A connection dropped by the server (restart, failover), idle or in use, must not stop the
+    // process: the pool replaces it, and a query that was using it fails as StoreUnavailableError.
+    const pool = createPgPool({ connectionString: options.databaseUrl, max: options.poolSize ?? 10 })
     store = new KyselyStore<DB>('postgres', pool, redact(options.databaseUrl), new PgListener({ connectionString: options.databaseUrl }))
   } else {
     const folder = resolve(join(options.dataDir, 'pglite'))

@@ -19,6 +19,7 @@ export class PgListener {
   private connecting: Promise<pg.Client> | null = null
   private readonly channels = new Map<string, Set<ChannelHandlers>>()
   private closed = false
+  private reconnecting = false
 
   constructor (private readonly options: PgListenerOptions) {}
 
@@ -55,33 +56,49 @@ export class PgListener {
     client.on('notification', (msg) => {
       for (const h of this.channels.get(msg.channel) ?? []) h.onMessage(msg.payload ?? '')
     })
-    // 'error' and 'end' both mean the connection is gone; reconnect once for either.
-    let lost = false
-    const onLost = () => {
-      if (lost) return
-      lost = true
-      if (this.client === client) this.client = null
-      if (!this.closed) this.reconnect(this.options.retryMs ?? 100).catch(() => {})
-    }
-    client.on('error', onLost)
-    client.on('end', onLost)
+    // 'error' and 'end' both mean the connection is gone; only the connection in use is reconnected,
+    // once. A connect that fails also ends its client: that failure is the caller's to retry, and
+    // reconnecting here as well started one more reconnect loop per failed attempt while the server
+    // was away (each reporting a gap when it came back). The 'error' listener stays for the
+    // client's whole life: an 'error' with none is an uncaught exception.
+    client.on('error', () => this.lost(client))
+    client.on('end', () => this.lost(client))
     await client.connect()
     this.client = client
     return client
   }
 
-  private async reconnect (waitMs: number): Promise<void> {
-    await new Promise((resolve) => setTimeout(resolve, waitMs).unref())
-    if (this.closed || this.channels.size === 0) return
-    try {
-      const client = await this.connection()
-      for (const channel of this.channels.keys()) await client.query(`listen ${quoteIdent(channel)}`)
-    } catch {
-      this.client?.end().catch(() => {})
-      this.client = null
-      return this.reconnect(Math.min(waitMs * 2, this.options.maxRetryMs ?? 5000))
+  private lost (client: pg.Client): void {
+    if (this.client !== client) return
+    this.client = null
+    this.reconnect()
+  }
+
+  /** Re-opens the connection with backoff, one loop at a time, and reports the gap once it listens again. */
+  private reconnect (): void {
+    if (this.reconnecting || this.closed) return
+    this.reconnecting = true
+    const loop = async (): Promise<void> => {
+      for (let waitMs = this.options.retryMs ?? 100; ; waitMs = Math.min(waitMs * 2, this.options.maxRetryMs ?? 5000)) {
+        await new Promise((resolve) => setTimeout(resolve, waitMs).unref())
+        if (this.closed || this.channels.size === 0) break
+        try {
+          const client = await this.connection()
+          for (const channel of this.channels.keys()) await client.query(`listen ${quoteIdent(channel)}`)
+        } catch {
+          // Forgotten before it ends: its 'end' is this loop's to handle, not a second loop's.
+          const client = this.client
+          this.client = null
+          client?.end().catch(() => {})
+          continue
+        }
+        this.reconnecting = false
+        for (const set of this.channels.values()) for (const h of set) h.onGap()
+        return
+      }
+      this.reconnecting = false
     }
-    for (const set of this.channels.values()) for (const h of set) h.onGap()
+    loop().catch(() => { this.reconnecting = false })
   }
 }
 
