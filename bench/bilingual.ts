@@ -22,6 +22,9 @@ import { Client } from '@elastic/elasticsearch'
 import { loadConfig } from '../config/load.ts'
 import { buildServer } from '../src/build.ts'
 import { half } from '../src/match/ranker/ir-metrics.ts'
+import { defaultConcepts } from '../src/concepts/concepts.ts'
+import { phrasesOf } from '../src/domain/facets.ts'
+import { DEMO_RECORDS, records as demoRecords } from '../fixtures/generate.ts'
 
 interface Topic { key: string, field: string, queryIt: string, queryEn: string, targetIt: string, targetEn: string, nearMisses: string[] }
 const set = JSON.parse(await readFile(new URL('./bilingual/topics.json', import.meta.url), 'utf8')) as { topics: Topic[], distractors: string[] }
@@ -132,6 +135,28 @@ async function run (backend: string): Promise<Record<string, unknown>> {
   }
 }
 
+/** The share of phrases that link to a concept, and to one at their heart (coverage ≥ 0.5). */
+function coverage (phrases: readonly string[]) {
+  const concepts = defaultConcepts()
+  let linked = 0
+  let central = 0
+  for (const p of phrases) {
+    const l = concepts.link(p).concepts
+    if (l.length > 0) linked++
+    if (l.some((c) => c.coverage >= 0.5)) central++
+  }
+  const r = (x: number) => Math.round(x / Math.max(1, phrases.length) * 1000) / 1000
+  return { phrases: phrases.length, linked: r(linked), central: r(central) }
+}
+const evalPhrases = orgs.map((o) => o.phrase).concat(set.topics.flatMap((t) => [t.queryIt, t.queryEn]))
+const demoPhrases = new Set<string>()
+for (const line of demoRecords({ records: DEMO_RECORDS, sharedDataDir: null, log: () => {} })) {
+  const p = phrasesOf(line.kind, line.record as Record<string, unknown>)
+  for (const x of [...p.competencies, ...p.needs]) demoPhrases.add(x)
+}
+const coverageReport = { evaluationSet: coverage(evalPhrases), demo: coverage([...demoPhrases]) }
+console.log(`coverage: evaluation set ${JSON.stringify(coverageReport.evaluationSet)}, demo (seed) distinct phrases ${JSON.stringify(coverageReport.demo)}`)
+
 const results = []
 for (const b of backends) {
   const r = await run(b)
@@ -146,4 +171,4 @@ for (const b of backends) {
   console.log(`nonsense queries' results: ${JSON.stringify(r.nonsense)}`)
 }
 await mkdir(new URL('./results/', import.meta.url), { recursive: true })
-await writeFile(new URL(`./results/bilingual${process.env.BENCH_MODEL ? '-' + process.env.BENCH_MODEL : ''}.json`, import.meta.url), JSON.stringify({ date: new Date().toISOString(), set: 'bench/bilingual/topics.json', topics: set.topics.length, runs: results }, null, 2) + '\n')
+await writeFile(new URL(`./results/bilingual${process.env.BENCH_MODEL ? '-' + process.env.BENCH_MODEL : ''}.json`, import.meta.url), JSON.stringify({ date: new Date().toISOString(), set: 'bench/bilingual/topics.json', topics: set.topics.length, coverage: coverageReport, runs: results }, null, 2) + '\n')

@@ -160,6 +160,17 @@ export const DATA_SETS: DataSet[] = [
     usedBy: ['the demo data (sector descriptions)'],
     manual: 'ISTAT publishes ATECO as a spreadsheet; save its code and description columns as codice_ateco,descrizione_ateco (UTF-8 CSV). ' +
       'Without it the demo uses the codes committed in fixtures/seed/taxonomies.json.'
+  },
+  {
+    id: 'esco-labels',
+    title: 'ESCO skills with their Italian and English labels (skills_it.csv, skills_en.csv), for ESCO_DIR',
+    files: ['esco-labels/skills_it.csv', 'esco-labels/skills_en.csv'],
+    home: 'https://esco.ec.europa.eu/en/use-esco/download',
+    licence: 'European Commission reuse policy (Decision 2011/833/EU), with the attribution "This service uses the ESCO classification of the European Commission"',
+    usedBy: ['the service, with ESCO_DIR=<SHARED_DATA_DIR>/esco-labels: ESCO\'s own labels join the termbase\'s concepts of the same URI (src/concepts/esco-csv.ts, docs/concepts.md)'],
+    manual: 'ESCO is downloaded through a form: on the page above choose the current version, CSV, once in Italian and once in English; ' +
+      'from each archive copy skills_it.csv / skills_en.csv into esco-labels/, and start the service with ESCO_DIR pointing there. ' +
+      'Without them the termbase has ESCO\'s English labels (src/concepts/termbase/esco-skills.jsonl) and the project\'s own Italian ones.'
   }
 ]
 
