@@ -41,6 +41,23 @@ export class Concepts {
     return [...out]
   }
 
+  /**
+   * The text an English-only model embeds for `text`: an Italian text with the English labels of the
+   * concepts it names after it ("stampa 3D di componenti" + "additive manufacturing"), so that its
+   * vector lands among the English texts on the same subject; any other text as it is. The stored
+   * vector stays keyed by the text itself (its content hash).
+   */
+  bridgeText (text: string): string {
+    if (this.linker.language(text) !== 'it') return text
+    const labels: string[] = []
+    for (const c of this.link(text).concepts) {
+      const en = this.termbase.get(c.id)?.labels.en[0]
+      if (en && !labels.includes(en)) labels.push(en)
+      if (labels.length >= MAX_BRIDGE_LABELS) break
+    }
+    return labels.length > 0 ? `${text}\n${labels.join('; ')}` : text
+  }
+
   /** The language most of the phrases are in (null when none can be told, or as many are in each). */
   majorityLanguage (phrases: readonly string[]): Lang | null {
     let it = 0
@@ -89,6 +106,9 @@ export class Concepts {
       .map(([id]) => this.summary(id, lang) as ConceptSummary)
   }
 }
+
+/** English labels added to an Italian text for an English-only model, at most. */
+const MAX_BRIDGE_LABELS = 12
 
 let shared: Concepts | null = null
 

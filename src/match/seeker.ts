@@ -2,6 +2,7 @@ import { EmbedderUnavailableError, type Embedder } from '../ports/embedder.ts'
 import type { Kind } from '../domain/kinds.ts'
 import { contentHash, facetTexts, phraseHash, phrasesOf, type Facet } from '../domain/facets.ts'
 import type { VectorCache } from '../records/vector-cache.ts'
+import { defaultConcepts } from '../concepts/concepts.ts'
 
 export interface Phrase { text: string, vector?: Float32Array }
 
@@ -75,7 +76,8 @@ export async function seekerFromText (text: string, wanted: readonly string[], e
   if (model) {
     try {
       const [[query], stored] = await Promise.all([
-        embedder.embed([all], 'query'),
+        // An Italian query carries the English labels of its concepts, as stored Italian texts do.
+        embedder.embed([defaultConcepts().bridgeText(all)], 'query'),
         cache && seeks.length > 0 ? cache.getMany(model, seeks.map(phraseHash)) : new Map<string, Float32Array>()
       ])
       const unseen = seeks.filter((s) => !stored.has(phraseHash(s)))

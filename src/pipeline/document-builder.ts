@@ -4,6 +4,7 @@ import type { Kind } from '../domain/kinds.ts'
 import { contentHash, facetTexts, phraseHash, phrasesOf, type Facet } from '../domain/facets.ts'
 import type { TextRole } from '../ports/embedder.ts'
 import { indexFields } from '../../indexers/document.ts'
+import { defaultConcepts } from '../concepts/concepts.ts'
 import { SEARCHED_FACETS } from '../../indexers/definitions.ts'
 import type { VectorCache } from '../records/vector-cache.ts'
 
@@ -38,6 +39,7 @@ export async function buildDocuments (
 ): Promise<{ docs: IndexDocument[], stats: BuildStats }> {
   const model = embedder.available ? embedder.model : null
   const texts = records.map((r) => facetTexts(r.kind, r.body))
+  const concepts = defaultConcepts()
   // Each facet text hashed once (long texts are not memoised by contentHash).
   const keys = texts.map((facets) => Object.fromEntries(Object.entries(facets).map(([facet, t]) => [facet, contentHash(t)])) as Partial<Record<Facet, string>>)
   const vectors = new Map<string, Float32Array>()
@@ -58,7 +60,8 @@ export async function buildDocuments (
     records.forEach((r, i) => {
       for (const [facet, t] of Object.entries(texts[i] ?? {})) {
         const hash = keys[i]?.[facet as Facet] as string
-        wanted.set(hash, { text: t, role: 'passage' })
+        // An Italian text is embedded with the English labels of its concepts (concepts.ts bridgeText).
+        wanted.set(hash, { text: concepts.bridgeText(t), role: 'passage' })
         if (SEARCHED_FACETS[r.kind].includes(facet as Facet)) carried.add(hash)
       }
       const p = phrasesOf(r.kind, r.body)

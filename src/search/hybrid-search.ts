@@ -67,7 +67,8 @@ export class HybridSearch {
       exclude.push([kind, id])
     } else if (text && this.embedder.available) {
       try {
-        ;[vector] = await this.embedder.embed([text], 'query')
+        // An Italian query carries the English labels of its concepts, as stored Italian texts do.
+        ;[vector] = await this.embedder.embed([this.concepts.bridgeText(text)], 'query')
       } catch (err) {
         // Loaded but not answering (past its deadline): search on the words, and say so.
         if (!(err instanceof EmbedderUnavailableError)) throw err
