@@ -88,6 +88,8 @@ export interface FacetQuery {
   kind: Kind
   filter: Filter
   lexical?: LexicalQuery
+  /** With `lexical`: documents holding any of these concepts count too (a query's concepts, in either language). */
+  concepts?: ConceptQuery
   fields: readonly KeywordField[]
   /** Values per field. */
   size: number

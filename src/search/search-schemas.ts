@@ -5,7 +5,7 @@ import type { KeywordField } from '../ports/retrieval.ts'
 /** What GET /v1/search takes and answers: the route declares these, the hybrid search derives its types from them. */
 
 export const SEARCHABLE = ['organizations', 'people', 'proposals', 'projects', 'communities', 'content'] as const
-export const FACET_FIELDS: readonly KeywordField[] = ['country', 'region', 's3_areas', 'sectors', 'org_kind', 'size', 'type', 'status', 'programme', 'tags']
+export const FACET_FIELDS: readonly KeywordField[] = ['country', 'region', 's3_areas', 'sectors', 'org_kind', 'size', 'type', 'status', 'programme', 'tags', 'concepts']
 
 /** The query parameters without paging (routes/common/paging.ts adds it). */
 export const SearchQuery = Type.Object({
@@ -17,6 +17,7 @@ export const SearchQuery = Type.Object({
   orgKind: Type.Optional(Type.Array(Type.String({ maxLength: 40 }), { maxItems: 6 })),
   type: Type.Optional(Type.Array(Type.String({ maxLength: 40 }), { maxItems: 10, description: 'Proposal or content type.' })),
   status: Type.Optional(Type.Array(Type.String({ maxLength: 20 }), { maxItems: 3, description: 'Proposal status; default open (closed and draft proposals are hidden unless asked for).' })),
+  lang: Type.Optional(Type.Union([Type.Literal('it'), Type.Literal('en')], { default: 'it', description: 'The language concept facets are labelled in.' })),
   includeExpired: Type.Optional(Type.Boolean({ default: false, description: 'Also proposals whose deadline has passed (hidden by default).' })),
   facets: Type.Optional(Type.Array(Type.Union(FACET_FIELDS.map((f) => Type.Literal(f))), { maxItems: 10, description: 'Fields to count values of.' })),
   moreLikeThis: Type.Optional(Type.String({ pattern: '^(organizations|people|proposals|projects|communities|content):[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$', description: 'kind:id of a stored record: find records like it.' }))
@@ -36,4 +37,4 @@ export const SearchHit = Type.Object({
 })
 export type SearchHit = Static<typeof SearchHit>
 
-export const FacetValues = Type.Record(Type.String(), Type.Array(Type.Object({ value: Type.String(), count: Type.Integer() })))
+export const FacetValues = Type.Record(Type.String(), Type.Array(Type.Object({ value: Type.String(), count: Type.Integer(), label: Type.Optional(Type.String({ description: 'For concepts: the concept\'s label in `lang`.' })) })))

@@ -231,7 +231,7 @@ export class ElasticsearchIndex implements SearchIndex {
   }
 
   async facets (q: FacetQuery): Promise<FacetCounts> {
-    const query = q.lexical ? esLexical(q.lexical, q.filter) : { bool: { filter: esFilter(q.filter) } }
+    const query = q.lexical ? esLexical(q.lexical, q.filter, q.concepts) : { bool: { filter: esFilter(q.filter) } }
     const res = await unavailableOnOutage(this.client.search({
       index: this.alias(q.kind),
       size: 0,

@@ -25,15 +25,19 @@ export function esFilter (filter: Filter): Array<Record<string, unknown>> {
   return clauses
 }
 
-/** BM25 over each field, bilingual ones in English and Italian analysis, summed (most_fields). */
-export function esLexical (q: LexicalQuery, filter: Filter): Record<string, unknown> {
+/**
+ * BM25 over each field, bilingual ones in English and Italian analysis, summed (most_fields); with
+ * `concepts`, documents holding one of them match too (facet counts over a query's concepts).
+ */
+export function esLexical (q: LexicalQuery, filter: Filter, concepts?: ConceptQuery): Record<string, unknown> {
   const should = Object.entries(q.fields).flatMap(([field, boost]) => MONOLINGUAL_FIELDS.has(field as TextField)
     ? [{ match: { [field]: { query: q.text, boost } } }]
     : [
         { match: { [field]: { query: q.text, boost } } },
         { match: { [`${field}.it`]: { query: q.text, boost } } }
       ])
-  return { bool: { filter: esFilter(filter), should, minimum_should_match: 1 } }
+  const byConcept = concepts && concepts.ids.length > 0 ? [{ terms: { [concepts.field]: [...concepts.ids] } }] : []
+  return { bool: { filter: esFilter(filter), should: [...should, ...byConcept], minimum_should_match: 1 } }
 }
 
 /**

@@ -182,6 +182,8 @@ export class EmbeddedIndex implements SearchIndex {
         if (!idx || !boost) continue
         for (const bm25 of idx) bm25.score(q.lexical.text, boost, scores, accept)
       }
+      const postings = q.concepts ? index.concepts.get(q.concepts.field) : undefined
+      for (const c of q.concepts?.ids ?? []) for (const id of postings?.get(c) ?? []) if (!scores.has(id) && accept(id)) scores.set(id, 0)
       ids = scores.keys()
     } else {
       ids = [...index.docs.keys()].filter((id) => matchesFilter(index.docs.get(id)?.fields as DocFields, q.filter))
