@@ -37,7 +37,19 @@ function write (file: string, lines: object[]): void {
   console.log(`${file}: ${lines.length} concepts`)
 }
 
+/** The project's own files (not the derived ones), linked: what the derived files defer to. */
+function projectLinker (): ConceptLinker {
+  const written = new Termbase()
+  for (const file of readdirSync(OUT).filter((f) => f.endsWith('.jsonl') && !DERIVED.includes(f)).sort()) written.add(parseLines(readFileSync(join(OUT, file), 'utf8'), file), file)
+  return new ConceptLinker(written)
+}
+
 function esco (): void {
+  // An ESCO alternative label that is a label of another concept of the project's files is left out:
+  // ESCO lists narrower things among a skill's alternatives ("edge computing" under cloud
+  // technologies), and the project keeps them apart.
+  const project = projectLinker()
+  const elsewhere = (label: string, uri: string) => project.link(label).concepts.some((c) => c.coverage === 1 && c.id !== uri)
   const byUri = new Map<string, { id: string, type: string, en: string[], broader: string[] }>()
   for (const file of ['digitalSkillsCollection_en.csv', 'greenSkillsCollection_en.csv', 'researchSkillsCollection_en.csv']) {
     for (const r of readCsv(join(ESCO, file))) {
@@ -46,6 +58,7 @@ function esco (): void {
         // Names, not definitions; a one-word label only when it is a name (capitals or digits: "Haskell", "SPARQL"),
         // since a common word alone ("communication") would link every phrase that holds it.
         .filter((s, i, all) => s && words(s) <= 6 && (words(s) > 1 || /[A-Z0-9]/.test(s)) && all.findIndex((o) => o.toLowerCase() === s.toLowerCase()) === i)
+        .filter((s, i) => i === 0 || !elsewhere(s, r.conceptUri as string))
       if (labels.length === 0) continue
       const broader = (r.broaderConceptUri ?? '').split(/\s*\|\s*/).filter((u) => u.includes('/esco/skill/'))
       byUri.set(r.conceptUri, { id: r.conceptUri, type: r.skillType === 'knowledge' ? 'field' : 'competency', en: labels, broader })
@@ -84,14 +97,16 @@ function sectors (): void {
 function themes (): void {
   // A pair the project's own files already name keeps that concept's id (the English label first, then
   // the Italian one): the demo's phrases then link to one concept, not two.
-  const written = new Termbase()
-  for (const file of readdirSync(OUT).filter((f) => f.endsWith('.jsonl') && !DERIVED.includes(f)).sort()) written.add(parseLines(readFileSync(join(OUT, file), 'utf8'), file), file)
-  const linker = new ConceptLinker(written)
+  const linker = projectLinker()
+  // The concept both labels name as a whole, else the one concept the English (then the Italian)
+  // label names; when a label names several, a project id of its own.
   const idOf = (it: string, en: string) => {
-    for (const label of [en, it]) {
-      const whole = linker.link(label).concepts.filter((c) => c.coverage === 1)
-      if (whole.length > 0) return (whole[0] as { id: string }).id
-    }
+    const whole = (label: string) => linker.link(label).concepts.filter((c) => c.coverage === 1).map((c) => c.id)
+    const [byEn, byIt] = [whole(en), whole(it)]
+    const both = byEn.filter((id) => byIt.includes(id))
+    if (both.length > 0) return both[0] as string
+    if (byEn.length === 1) return byEn[0] as string
+    if (byEn.length === 0 && byIt.length === 1) return byIt[0] as string
     return projectId(en)
   }
   const lines: object[] = []

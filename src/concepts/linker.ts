@@ -65,10 +65,7 @@ export class ConceptLinker {
 
   private compute (text: string): LinkedPhrase {
     const found = new Map<string, number>()
-    const raw = text.match(/[\p{L}\p{N}]+/gu) ?? []
-    for (const w of raw) {
-      for (const id of this.acronyms.get(w) ?? []) found.set(id, Math.max(found.get(id) ?? 0, 1 / raw.length))
-    }
+
     let whole: Lang | null = null
     for (const lang of LANGS) {
       const tokens = phraseTokens(text, lang)
@@ -95,6 +92,16 @@ export class ConceptLinker {
         for (const id of s.ids) found.set(id, Math.max(found.get(id) ?? 0, coverage))
       }
     }
+    // Acronyms as written, unless a label already names the whole phrase ("explainable AI" is not AI).
+    if (whole === null) {
+      const raw = text.match(/[\p{L}\p{N}]+/gu) ?? []
+      for (const w of raw) {
+        for (const id of this.acronyms.get(w) ?? []) found.set(id, Math.max(found.get(id) ?? 0, 1 / raw.length))
+      }
+    }
+    // A phrase that is a label names that concept alone: parts of it matched in the other language's
+    // analysis ("cloud" in "sicurezza del cloud") are not concepts of the phrase.
+    if (whole !== null) for (const [id, coverage] of found) if (coverage < 1) found.delete(id)
     const concepts = [...found].map(([id, coverage]) => ({ id, coverage: Math.round(coverage * 1000) / 1000 }))
       .sort((a, b) => b.coverage - a.coverage || (a.id < b.id ? -1 : 1))
     return { lang: whole ?? this.language(text), concepts }
