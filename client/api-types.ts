@@ -2458,19 +2458,27 @@ export interface paths {
                                     matched: {
                                         sought: string;
                                         matched: string;
-                                        /** @description The cosine of the two phrases (1: the same phrase). */
+                                        /** @description How close the two phrases are (1: the same phrase or concept; else the cosine of their vectors). */
                                         similarity: number;
                                         /** @description What the similarity means for the model in use: only strong and partial matches are stated. */
                                         strength: "strong" | "partial";
+                                        /** @description What the statement rests on: the same words, the same concept of the termbase (in any language), related concepts, or the model's similarity where its calibration for the two languages holds. */
+                                        evidence?: "words" | "concept" | "related-concept" | "model";
+                                        /** @description The concept id the evidence rests on (GET /v1/concepts/{id}). */
+                                        concept?: string;
                                     }[];
                                     /** @description Reciprocal mode: what they seek that you offer. */
                                     matchedBack: {
                                         sought: string;
                                         matched: string;
-                                        /** @description The cosine of the two phrases (1: the same phrase). */
+                                        /** @description How close the two phrases are (1: the same phrase or concept; else the cosine of their vectors). */
                                         similarity: number;
                                         /** @description What the similarity means for the model in use: only strong and partial matches are stated. */
                                         strength: "strong" | "partial";
+                                        /** @description What the statement rests on: the same words, the same concept of the termbase (in any language), related concepts, or the model's similarity where its calibration for the two languages holds. */
+                                        evidence?: "words" | "concept" | "related-concept" | "model";
+                                        /** @description The concept id the evidence rests on (GET /v1/concepts/{id}). */
+                                        concept?: string;
                                     }[];
                                     sharedS3Areas: string[];
                                     sharedSectors: string[];
@@ -2596,6 +2604,9 @@ export interface paths {
                                         similarity: number;
                                         /** @description What the similarity means for the model in use: only strong and partial matches are stated. */
                                         strength: "strong" | "partial";
+                                        /** @description What the statement rests on: the same words, the same concept of the termbase (in any language), related concepts, or the model's similarity where its calibration for the two languages holds. */
+                                        evidence?: "words" | "concept" | "related-concept" | "model";
+                                        concept?: string;
                                     }[];
                                     sharedS3Areas: string[];
                                     daysToDeadline: number | null;
@@ -2816,19 +2827,27 @@ export interface paths {
                                     matched: {
                                         sought: string;
                                         matched: string;
-                                        /** @description The cosine of the two phrases (1: the same phrase). */
+                                        /** @description How close the two phrases are (1: the same phrase or concept; else the cosine of their vectors). */
                                         similarity: number;
                                         /** @description What the similarity means for the model in use: only strong and partial matches are stated. */
                                         strength: "strong" | "partial";
+                                        /** @description What the statement rests on: the same words, the same concept of the termbase (in any language), related concepts, or the model's similarity where its calibration for the two languages holds. */
+                                        evidence?: "words" | "concept" | "related-concept" | "model";
+                                        /** @description The concept id the evidence rests on (GET /v1/concepts/{id}). */
+                                        concept?: string;
                                     }[];
                                     /** @description Reciprocal mode: what they seek that you offer. */
                                     matchedBack: {
                                         sought: string;
                                         matched: string;
-                                        /** @description The cosine of the two phrases (1: the same phrase). */
+                                        /** @description How close the two phrases are (1: the same phrase or concept; else the cosine of their vectors). */
                                         similarity: number;
                                         /** @description What the similarity means for the model in use: only strong and partial matches are stated. */
                                         strength: "strong" | "partial";
+                                        /** @description What the statement rests on: the same words, the same concept of the termbase (in any language), related concepts, or the model's similarity where its calibration for the two languages holds. */
+                                        evidence?: "words" | "concept" | "related-concept" | "model";
+                                        /** @description The concept id the evidence rests on (GET /v1/concepts/{id}). */
+                                        concept?: string;
                                     }[];
                                     sharedS3Areas: string[];
                                     sharedSectors: string[];
@@ -2858,10 +2877,14 @@ export interface paths {
                                     matched: {
                                         sought: string;
                                         matched: string;
-                                        /** @description The cosine of the two phrases (1: the same phrase). */
+                                        /** @description How close the two phrases are (1: the same phrase or concept; else the cosine of their vectors). */
                                         similarity: number;
                                         /** @description What the similarity means for the model in use: only strong and partial matches are stated. */
                                         strength: "strong" | "partial";
+                                        /** @description What the statement rests on: the same words, the same concept of the termbase (in any language), related concepts, or the model's similarity where its calibration for the two languages holds. */
+                                        evidence?: "words" | "concept" | "related-concept" | "model";
+                                        /** @description The concept id the evidence rests on (GET /v1/concepts/{id}). */
+                                        concept?: string;
                                     }[];
                                     interested: boolean;
                                     sharedS3Areas: string[];
@@ -2958,10 +2981,12 @@ export interface paths {
                     type?: string[];
                     /** @description Proposal status; default open (closed and draft proposals are hidden unless asked for). */
                     status?: string[];
+                    /** @description The language concept facets are labelled in. */
+                    lang?: "it" | "en";
                     /** @description Also proposals whose deadline has passed (hidden by default). */
                     includeExpired?: boolean;
                     /** @description Fields to count values of. */
-                    facets?: ("country" | "region" | "s3_areas" | "sectors" | "org_kind" | "size" | "type" | "status" | "programme" | "tags")[];
+                    facets?: ("country" | "region" | "s3_areas" | "sectors" | "org_kind" | "size" | "type" | "status" | "programme" | "tags" | "concepts")[];
                     /** @description kind:id of a stored record: find records like it. */
                     moreLikeThis?: string;
                     limit?: number;
@@ -3000,12 +3025,210 @@ export interface paths {
                                 [key: string]: {
                                     value: string;
                                     count: number;
+                                    /** @description For concepts: the concept's label in `lang`. */
+                                    label?: string;
                                 }[];
                             };
                             semanticMatching: boolean;
                             notice?: string;
                             /** @description Cursor of the next page; null on the last. */
                             nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description An error: 4xx say what is wrong with the request, 5xx never show internals (the log has them by request id). */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            /** @description Stable machine-readable code, e.g. RECORD_NOT_FOUND, FST_ERR_VALIDATION. */
+                            code: string;
+                            /** @description The HTTP status text. */
+                            error: string;
+                            /** @description What is wrong, for a person. */
+                            message: string;
+                            /** @description Validation errors: each field with its problem. */
+                            problems?: {
+                                field: string;
+                                problem: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description An error: 4xx say what is wrong with the request, 5xx never show internals (the log has them by request id). */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            /** @description Stable machine-readable code, e.g. RECORD_NOT_FOUND, FST_ERR_VALIDATION. */
+                            code: string;
+                            /** @description The HTTP status text. */
+                            error: string;
+                            /** @description What is wrong, for a person. */
+                            message: string;
+                            /** @description Validation errors: each field with its problem. */
+                            problems?: {
+                                field: string;
+                                problem: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/concepts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Concepts whose Italian or English label starts with what was typed (type-ahead) */
+        get: {
+            parameters: {
+                query: {
+                    q: string;
+                    /** @description The language labels are shown in (the other one when a concept has none in it). */
+                    lang?: "it" | "en";
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            results: {
+                                /** @description The ESCO skill URI where ESCO has the concept, else a project id ("oi:..."), or "nace:<code>" for a sector. */
+                                id: string;
+                                label: string;
+                                /** @description competency, technology, application, sector or field */
+                                type: string;
+                                labels: {
+                                    it: string[];
+                                    en: string[];
+                                };
+                                broader: string[];
+                                related: string[];
+                            }[];
+                        };
+                    };
+                };
+                /** @description An error: 4xx say what is wrong with the request, 5xx never show internals (the log has them by request id). */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            /** @description Stable machine-readable code, e.g. RECORD_NOT_FOUND, FST_ERR_VALIDATION. */
+                            code: string;
+                            /** @description The HTTP status text. */
+                            error: string;
+                            /** @description What is wrong, for a person. */
+                            message: string;
+                            /** @description Validation errors: each field with its problem. */
+                            problems?: {
+                                field: string;
+                                problem: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description An error: 4xx say what is wrong with the request, 5xx never show internals (the log has them by request id). */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            /** @description Stable machine-readable code, e.g. RECORD_NOT_FOUND, FST_ERR_VALIDATION. */
+                            code: string;
+                            /** @description The HTTP status text. */
+                            error: string;
+                            /** @description What is wrong, for a person. */
+                            message: string;
+                            /** @description Validation errors: each field with its problem. */
+                            problems?: {
+                                field: string;
+                                problem: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/concepts/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One concept of the termbase, with its labels in both languages and its links */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description The language labels are shown in (the other one when a concept has none in it). */
+                    lang?: "it" | "en";
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description The ESCO skill URI where ESCO has the concept, else a project id ("oi:..."), or "nace:<code>" for a sector. */
+                            id: string;
+                            label: string;
+                            /** @description competency, technology, application, sector or field */
+                            type: string;
+                            labels: {
+                                it: string[];
+                                en: string[];
+                            };
+                            broader: string[];
+                            related: string[];
                         };
                     };
                 };
