@@ -67,7 +67,9 @@ export async function seekerFromRecord (kind: Kind, id: string, body: Record<str
  * phrase hash) is read, not embedded: the stored vector is what the model would return for it.
  */
 export async function seekerFromText (text: string, wanted: readonly string[], embedder: Embedder, cache?: VectorCache): Promise<Seeker> {
-  const seeks = wanted.map((w) => w.trim()).filter(Boolean)
+  // A wanted competency may be a concept id of the termbase (GET /v1/concepts): it stands for its preferred label.
+  const concepts = defaultConcepts()
+  const seeks = wanted.map((w) => w.trim()).filter(Boolean).map((w) => concepts.has(w) ? concepts.termbase.label(w, 'it') : w)
   const all = [text, ...seeks].join('. ')
   const vectors: Partial<Record<Facet, Float32Array>> = {}
   let seekPhrases: Phrase[] = seeks.map((s) => ({ text: s }))

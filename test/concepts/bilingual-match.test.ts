@@ -60,6 +60,11 @@ for (const backend of ['embedded', 'elasticsearch'] as const) {
       }
     }
 
+    const byId = await app.inject({ method: 'POST', url: '/v1/match/partners', payload: { text: 'partner per prototipi', competencies: ['oi:additive-manufacturing'], limit: 5 }, headers: auth('read') })
+    const stated = (byId.json().results as Array<{ id: string, reasons: { matched: Array<{ sought: string, evidence?: string }> } }>).filter((r) => r.reasons.matched.length > 0)
+    t.same(stated.map((r) => r.id).sort(), ['am-en', 'am-it'], 'a concept id is accepted where a competency is')
+    t.equal(stated[0]?.reasons.matched[0]?.sought, 'manifattura additiva', 'and stated by its label')
+
     const nonsense = await match('xqzvtrwplk')
     t.same(nonsense, [], 'a nonsense query finds nothing')
 
