@@ -70,6 +70,8 @@ export interface paths {
                         "application/json": {
                             status: "ready" | "degraded" | "unavailable";
                             semanticMatching: boolean;
+                            /** @description Whether partner matches use the collaboration history (false: the history could not be read or is over GRAPH_MEMORY_MB; GET /v1/status says why). Without it the service is degraded, not unavailable. */
+                            collaborationSignals: boolean;
                             parts: {
                                 part: string;
                                 status: "up" | "down" | "off" | "loading";
@@ -102,6 +104,8 @@ export interface paths {
                         "application/json": {
                             status: "ready" | "degraded" | "unavailable";
                             semanticMatching: boolean;
+                            /** @description Whether partner matches use the collaboration history (false: the history could not be read or is over GRAPH_MEMORY_MB; GET /v1/status says why). Without it the service is degraded, not unavailable. */
+                            collaborationSignals: boolean;
                             parts: {
                                 part: string;
                                 status: "up" | "down" | "off" | "loading";
@@ -2254,7 +2258,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Rows, indexed documents and pending work per kind; queue depth, failed jobs, model */
+        /** Rows, indexed documents and pending work per kind; queue depth, failed jobs, model, collaboration graph */
         get: {
             parameters: {
                 query?: never;
@@ -2323,6 +2327,21 @@ export interface paths {
                                     records: number;
                                     ms: number;
                                 };
+                            };
+                            /** @description The collaboration history this process holds in memory for partner ranking. */
+                            collaborationGraph: {
+                                /** @description ready: partner matches use it; off: they go on without collaboration signals (reason says why). */
+                                state: "loading" | "ready" | "off";
+                                reason: string | null;
+                                projects: number;
+                                organisations: number;
+                                participations: number;
+                                /** @description What the history takes in memory, as accounted. */
+                                megabytes: number;
+                                /** @description GRAPH_MEMORY_MB. */
+                                budgetMegabytes: number;
+                                /** @description GRAPH_MAX_ORG_TIES: a project write that would give an organisation more ties is refused. */
+                                maxOrgTies: number;
                             };
                         };
                     };

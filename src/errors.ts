@@ -33,6 +33,22 @@ export const ConsoleFileNotFoundError = createError<[string]>('CONSOLE_FILE_NOT_
 export const ConsoleBuildError = createError('CONSOLE_BUILD_FAILED', 'the console bundle did not build (the log has the reason)', 500)
 export const FreeTextBusyError = createError<[number]>('FREE_TEXT_BUSY', 'too many free-text requests in flight for this client (%s): retry after 1 s', 429)
 
+/** A project write that would take an organisation past GRAPH_MAX_ORG_TIES (match/collaboration-graph.ts checkWrite). */
+export const GraphLimitExceededError = createError<[string]>('GRAPH_LIMIT_EXCEEDED', '%s', 400)
+
+/**
+ * A write refused by one of the collaboration graph's limits, as a 400 whose `problems` name the
+ * field (`path`: its JSON path in the body, e.g. ["participants", 3, "organizationId"]), the way a
+ * validation error does; nothing is written.
+ */
+export function graphLimitExceeded (path: ReadonlyArray<string | number>, problem: string): Error {
+  const field = ['body', ...path].join('.')
+  return Object.assign(new GraphLimitExceededError(`${field} ${problem}`), {
+    validation: [{ instancePath: `/${path.join('/')}`, message: problem, params: {} }],
+    validationContext: 'body'
+  })
+}
+
 /** `kind/id does not exist`, as a 404 (where: a prefix such as "querystring.moreLikeThis: "). */
 export function recordNotFound (kind: string, id: string, where = ''): Error {
   return new RecordNotFoundError(where, kind, id)

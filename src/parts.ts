@@ -31,7 +31,7 @@ export interface Parts {
   vectors: VectorCache
   /** Records the match path reads, following the store's record changes; null when RECORD_CACHE_SIZE is 0. */
   records: RecordCache | null
-  /** The collaboration history in memory, following the store's project changes. */
+  /** The collaboration history in memory, following the store's project changes, within GRAPH_MEMORY_MB (else off). */
   graph: CollaborationGraph
   /** The partner-ranking weights in force: the active trained model's, else RANKING_WEIGHTS over the defaults. */
   ranker: ActiveRanker
@@ -88,7 +88,9 @@ export async function openParts (config: Config, log: PartsLogger): Promise<Part
   }
   const vectors = new VectorCache(store.db, { memoryBytes: config.VECTOR_CACHE_MB * 2 ** 20 })
   const records = config.RECORD_CACHE_SIZE > 0 ? await RecordCache.open(store, config.RECORD_CACHE_SIZE) : null
-  const graph = await CollaborationGraph.open(store)
+  // Never fails on the history: one that cannot be read or does not fit GRAPH_MEMORY_MB leaves the
+  // graph off (matching without collaboration signals, /ready says so); the process starts anyway.
+  const graph = await CollaborationGraph.open(store, { memoryBytes: config.GRAPH_MEMORY_MB * 2 ** 20, maxOrgTies: config.GRAPH_MAX_ORG_TIES, log })
   const ranker = await ActiveRanker.open(store, parseWeights(config.RANKING_WEIGHTS))
   return { store, queue, searchIndex, embedder, vectors, records, graph, ranker, modelReady }
 }

@@ -25,6 +25,12 @@ export interface BulkSummary {
   durationMs: number
 }
 
+/**
+ * A check of each upsert beyond its schema, before it is written (the collaboration graph's limits):
+ * a refusal is reported as that line's error and the line is skipped. Asked once per line, in order.
+ */
+export type Admit = (kind: Kind, id: string, record: Record<string, unknown>) => { field: string, problem: string } | null
+
 type Line =
   | { op: 'upsert', kind: Kind, id: string, record: Record<string, unknown> }
   | { op: 'delete', kind: Kind, id: string, version?: number }
@@ -40,7 +46,7 @@ const idPattern = new RegExp(ID_PATTERN)
  * whatever the size of the import. A bad line is reported (line number, field, problem) and skipped;
  * the good lines land. Versions make a replay of the same file change nothing.
  */
-export async function importNdjson (db: Kysely<Database>, input: Readable, options: { batchSize?: number, maxErrors?: number, maxLineBytes?: number, onCommit?: () => void, repository?: RecordRepository } = {}): Promise<BulkSummary> {
+export async function importNdjson (db: Kysely<Database>, input: Readable, options: { batchSize?: number, maxErrors?: number, maxLineBytes?: number, onCommit?: () => void, repository?: RecordRepository, admit?: Admit } = {}): Promise<BulkSummary> {
   const started = performance.now()
   const batchSize = options.batchSize ?? 500
   const maxErrors = options.maxErrors ?? 1000
@@ -102,6 +108,8 @@ export async function importNdjson (db: Kysely<Database>, input: Readable, optio
     summary.lines++
     const parsed = parseLine(raw, n, fail)
     if (!parsed) continue
+    const refused = parsed.op === 'upsert' ? options.admit?.(parsed.kind, parsed.id, parsed.record) : null
+    if (refused) { fail(n, refused.field, refused.problem); continue }
     // The same record twice in one batch: commit the first before the second is compared with it.
     if (batch.some((b) => b.kind === parsed.kind && b.id === parsed.id)) await flush()
     batch.push({ ...parsed, n })

@@ -2,7 +2,7 @@ import fp from 'fastify-plugin'
 import type { Readable } from 'node:stream'
 import { Type } from '@sinclair/typebox'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { importNdjson } from '../records/bulk-import.ts'
+import { importNdjson, type Admit } from '../records/bulk-import.ts'
 import { UnsupportedMediaTypeError, withErrors } from '../errors.ts'
 
 const Summary = Type.Object({
@@ -35,7 +35,13 @@ const bulkRoutes: FastifyPluginAsyncTypebox = async (app) => {
     if (!request.headers['content-type']?.startsWith('application/x-ndjson')) {
       throw new UnsupportedMediaTypeError('application/x-ndjson')
     }
-    const summary = await importNdjson(app.parts.store.db, request.body as Readable, { maxLineBytes: app.config.BULK_MAX_LINE_BYTES, onCommit: () => app.pipeline?.relay.wake(), repository: app.services.records })
+    // Project lines within the collaboration graph's bound on an organisation's ties (GRAPH_MAX_ORG_TIES).
+    const admitProject = app.parts.graph.admission()
+    const admit: Admit = (kind, id, record) => {
+      const refused = kind === 'projects' ? admitProject(id, record) : null
+      return refused ? { field: `record.participants.${refused.index}.organizationId`, problem: refused.problem } : null
+    }
+    const summary = await importNdjson(app.parts.store.db, request.body as Readable, { maxLineBytes: app.config.BULK_MAX_LINE_BYTES, onCommit: () => app.pipeline?.relay.wake(), repository: app.services.records, admit })
     return reply.send(summary)
   })
 }

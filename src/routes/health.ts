@@ -14,6 +14,7 @@ const PartSchema = Type.Object({
 const ReadySchema = Type.Object({
   status: Type.Union([Type.Literal('ready'), Type.Literal('degraded'), Type.Literal('unavailable')]),
   semanticMatching: Type.Boolean(),
+  collaborationSignals: Type.Boolean({ description: 'Whether partner matches use the collaboration history (false: the history could not be read or is over GRAPH_MEMORY_MB; GET /v1/status says why). Without it the service is degraded, not unavailable.' }),
   parts: Type.Array(PartSchema),
   catchUp: Type.Object({
     refill: Type.Union([Type.Null(), Type.Object({
@@ -28,7 +29,8 @@ const ReadySchema = Type.Object({
 /**
  * GET /health: the process is alive (no dependency is touched).
  * GET /ready: each part in use, up or down. 503 when the store, queue or index is down; a missing
- * model only degrades (matching falls back to lexical). Adapters, latencies and details (addresses,
+ * model only degrades (matching falls back to lexical), and so does a collaboration history that is
+ * not held (partner matching goes on without its signals). Adapters, latencies and details (addresses,
  * paths, process ids) only with an admin key, and never a credential.
  */
 const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -47,15 +49,18 @@ const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
     ])
     const refill = app.pipeline?.refill ?? null
     const required = parts.filter((p) => p.part !== 'embedder')
-    // While the index is refilled after a start, search sees part of the records: degraded.
+    const collaborationSignals = app.parts.graph.usage().state === 'ready'
+    // While the index is refilled after a start, search sees part of the records: degraded; so
+    // without the collaboration history (partner matches go on without its signals).
     const status: 'ready' | 'degraded' | 'unavailable' = required.some((p) => p.status !== 'up')
       ? 'unavailable'
-      : parts.every((p) => p.status === 'up') && (!refill || refill.state === 'done') ? 'ready' : 'degraded'
+      : parts.every((p) => p.status === 'up') && (!refill || refill.state === 'done') && collaborationSignals ? 'ready' : 'degraded'
     reply.code(status === 'unavailable' ? 503 : 200)
     const admin = app.scopeOf(request) === 'admin'
     return {
       status,
       semanticMatching: embedder.available,
+      collaborationSignals,
       parts: parts.map((p) => admin
         ? { ...p, ...(p.detail === undefined ? {} : { detail: redactSecrets(p.detail) }) }
         : { part: p.part, status: p.status }),

@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Id } from '../domain/common.ts'
 import { KINDS, KIND_SCHEMAS } from '../domain/kinds.ts'
-import { ErrorBody, IdMismatchError, recordNotFound, withErrors } from '../errors.ts'
+import { ErrorBody, IdMismatchError, graphLimitExceeded, recordNotFound, withErrors } from '../errors.ts'
 
 const Params = Type.Object({ id: Id })
 const WriteReply = Type.Object({
@@ -36,6 +36,11 @@ const recordRoutes: FastifyPluginAsyncTypebox = async (app) => {
       // The kind's schema is chosen at run time: its body is a record of fields here.
       const body = request.body as Record<string, unknown>
       if (body.id !== undefined && body.id !== id) throw new IdMismatchError(String(body.id), id)
+      if (kind === 'projects') {
+        // The collaboration graph's bound on an organisation's ties (GRAPH_MAX_ORG_TIES), before anything is written.
+        const refused = app.parts.graph.checkWrite(id, body)
+        if (refused) throw graphLimitExceeded(['participants', refused.index, 'organizationId'], refused.problem)
+      }
       const result = await repo.put(kind, id, body)
       if (result.outcome === 'created' || result.outcome === 'updated') app.pipeline?.relay.wake()
       reply.code(result.outcome === 'created' ? 201 : result.outcome === 'stale' ? 409 : 200)

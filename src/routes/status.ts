@@ -17,7 +17,7 @@ const statusRoutes: FastifyPluginAsyncTypebox = async (app) => {
     onRequest: app.requireScope('admin'),
     schema: {
       tags: ['operations'],
-      summary: 'Rows, indexed documents and pending work per kind; queue depth, failed jobs, model',
+      summary: 'Rows, indexed documents and pending work per kind; queue depth, failed jobs, model, collaboration graph',
       response: withErrors({
         200: Type.Object({
           kinds: Type.Array(KindStatus),
@@ -44,19 +44,30 @@ const statusRoutes: FastifyPluginAsyncTypebox = async (app) => {
               records: Type.Integer(),
               ms: Type.Integer()
             }, { description: 'Filling the cache from the store at start (VECTOR_CACHE_WARM): waiting for the model, running, done (budget reached or every record read), or failed.' })
-          }, { description: 'Vector lookups for ranking since start, answered from memory or read from the store.' })
+          }, { description: 'Vector lookups for ranking since start, answered from memory or read from the store.' }),
+          collaborationGraph: Type.Object({
+            state: Type.Union([Type.Literal('loading'), Type.Literal('ready'), Type.Literal('off')], { description: 'ready: partner matches use it; off: they go on without collaboration signals (reason says why).' }),
+            reason: Type.Union([Type.String(), Type.Null()]),
+            projects: Type.Integer(),
+            organisations: Type.Integer(),
+            participations: Type.Integer(),
+            megabytes: Type.Number({ description: 'What the history takes in memory, as accounted.' }),
+            budgetMegabytes: Type.Number({ description: 'GRAPH_MEMORY_MB.' }),
+            maxOrgTies: Type.Integer({ description: 'GRAPH_MAX_ORG_TIES: a project write that would give an organisation more ties is refused.' })
+          }, { description: 'The collaboration history this process holds in memory for partner ranking.' })
         })
       })
     }
   }, async () => {
-    const { store, searchIndex, embedder, vectors } = app.parts
+    const { store, searchIndex, embedder, vectors, graph } = app.parts
     return {
       ...await app.services.syncStatus.read(),
       searchIndex: searchIndex.adapter,
       store: store.adapter,
       model: embedder.model,
       semanticMatching: embedder.available,
-      vectorCache: { ...vectors.usage(), warmup: { ...app.vectorWarmup } }
+      vectorCache: { ...vectors.usage(), warmup: { ...app.vectorWarmup } },
+      collaborationGraph: graph.usage()
     }
   })
 }
