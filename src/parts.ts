@@ -89,7 +89,8 @@ export async function openParts (config: Config, log: PartsLogger): Promise<Part
   const vectors = new VectorCache(store.db, { memoryBytes: config.VECTOR_CACHE_MB * 2 ** 20 })
   const records = config.RECORD_CACHE_SIZE > 0 ? await RecordCache.open(store, config.RECORD_CACHE_SIZE) : null
   // Never fails on the history: one that cannot be read or does not fit GRAPH_MEMORY_MB leaves the
-  // graph off (matching without collaboration signals, /ready says so); the process starts anyway.
+  // graph off (matching without collaboration signals, /ready says so); the process starts anyway,
+  // after at most 5 s of reading (a larger history is read behind).
   const graph = await CollaborationGraph.open(store, { memoryBytes: config.GRAPH_MEMORY_MB * 2 ** 20, maxOrgTies: config.GRAPH_MAX_ORG_TIES, log })
   const ranker = await ActiveRanker.open(store, parseWeights(config.RANKING_WEIGHTS))
   return { store, queue, searchIndex, embedder, vectors, records, graph, ranker, modelReady }

@@ -52,6 +52,8 @@ export const DEFAULT_GRAPH_MEMORY_MB = 128
 export const DEFAULT_MAX_ORG_TIES = 100_000
 /** After the graph was turned off, the soonest a change reads the store again. */
 const RETRY_MS = 60_000
+/** How long a start waits for the history before it goes on without it (the read goes on behind). */
+const START_WAIT_MS = 5000
 /** Changed projects re-read per query (at most 500 participants each). */
 const CHANGE_BATCH = 200
 
@@ -62,6 +64,8 @@ export interface GraphOptions {
   maxOrgTies?: number
   /** After the graph was turned off, the soonest it reads the store again. */
   retryMs?: number
+  /** How long open() waits for the history (5 s): a larger one is read behind, the graph `loading` meanwhile. */
+  startWaitMs?: number
   log?: { info (message: string): void, warn (message: string): void }
 }
 
@@ -138,7 +142,9 @@ export class CollaborationGraph {
 
   /**
    * A graph that follows the store: subscribes first, then reads, so no change falls in between.
-   * Never fails on the history: one that cannot be read or does not fit leaves the graph `off`.
+   * Never fails on the history: one that cannot be read or does not fit leaves the graph `off`; and
+   * never holds a start up for long: past `startWaitMs` the read goes on behind (`settled()` waits
+   * for it) and the graph answers as an empty one until it is done.
    */
   static async open (store: Store<Database>, options: GraphOptions = {}): Promise<CollaborationGraph> {
     const graph = new CollaborationGraph(store.db, options)
@@ -146,7 +152,14 @@ export class CollaborationGraph {
       onMessage: (projectId) => graph.changed(projectId),
       onGap: () => { graph.reload().catch(() => {}) }
     })
-    await graph.reload()
+    const waitMs = options.startWaitMs ?? START_WAIT_MS
+    let timer: NodeJS.Timeout | undefined
+    const read = await Promise.race([
+      graph.reload().then(() => true),
+      new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(false), waitMs) })
+    ])
+    clearTimeout(timer)
+    if (!read) options.log?.info(`collaboration graph: still reading the history after ${waitMs} ms; partner matches go without collaboration signals until it is read`)
     return graph
   }
 
@@ -464,6 +477,7 @@ export class CollaborationGraph {
     this.state = 'ready'
     this.reason = null
     this.version++
+    this.options.log?.info(`collaboration graph: ${history.participations} participations in ${history.projects.size} projects of ${history.orgs.size} organisations, ${(this.bytes / 2 ** 20).toFixed(1)} MB of ${(this.budget / 2 ** 20).toFixed(0)} MB`)
   }
 
   /** Drops the history: matching goes on without collaboration signals, and usage() says why. */

@@ -60,6 +60,13 @@ t.test(`${PROJECTS} projects of ${MEMBERS} participants: the graph stays linear,
   const perParticipation = (after - before) / participations
   t.ok(perParticipation < BYTES_PER_PARTICIPATION, `the graph takes ${Math.round((after - before) / 2 ** 20 * 10) / 10} MB of heap, ${Math.round(perParticipation)} bytes a participation (bound ${BYTES_PER_PARTICIPATION}; ${PROJECTS * MEMBERS * (MEMBERS - 1)} partner pairs would take about ${Math.round(PROJECTS * MEMBERS * (MEMBERS - 1) * 29 / 2 ** 20)} MB)`)
   await second.close()
+  // A start waits for the history at most startWaitMs (5 s): past it, the read goes on behind.
+  const behind = await CollaborationGraph.open(app.parts.store, { startWaitMs: 0 })
+  t.equal(behind.usage().state, 'loading', 'open() returns before a read that takes longer than startWaitMs')
+  t.equal(behind.signals('wide-0-org-0', ['wide-0-org-1']).ties.size, 0, 'meanwhile no collaboration signals')
+  await behind.settled()
+  t.equal(behind.signals('wide-0-org-0', ['wide-0-org-1']).ties.size, 1, 'then the history read behind')
+  await behind.close()
 
   // A restart on that store with a heap the pairwise graph alone would overflow.
   const server = await startServer(t, { DATABASE_URL: url, MODELS_DIR: noModel, DATA_DIR: await tempDir(t) }, RESTART_HEAP_MB)

@@ -16,6 +16,8 @@ export interface TrainOptions {
  * admin route both come here.
  */
 export async function trainAndStore (parts: Parts, options: TrainOptions = {}): Promise<{ model: RankerModel, report: PartnerTrainingReport }> {
+  // Feedback is matched on today's graph: a history still being read at start is waited for.
+  await parts.graph.settled()
   const model = parts.embedder.available ? parts.embedder.model : null
   const { weights, report } = await trainPartnerRanker({
     db: parts.store.db,
