@@ -46,7 +46,7 @@ export interface RankedOrg { id: string, score: number }
 /** Partners of partners are reached through the seeker's closest partners, at most this many. */
 const BRIDGES = 30
 
-/** GRAPH_MEMORY_MB's default: about 2 million participations of a Horizon 2020-like history (bench/graph-memory.ts). */
+/** GRAPH_MEMORY_MB's default: about 2.2 million participations of a Horizon 2020-like history (bench/graph-memory.ts). */
 export const DEFAULT_GRAPH_MEMORY_MB = 128
 /** GRAPH_MAX_ORG_TIES's default: ten times the busiest organisation of Horizon 2020 up to 2018 (9,533). */
 export const DEFAULT_MAX_ORG_TIES = 100_000
