@@ -3,6 +3,7 @@ import addFormats from 'ajv-formats'
 import { fullFormats } from 'ajv-formats/dist/formats.js'
 import type { FastifySchemaCompiler } from 'fastify'
 import { findUnstorableText } from './domain/storable-text.ts'
+import { findTooDeep } from './domain/json-depth.ts'
 
 const common = { allErrors: true, useDefaults: true, removeAdditional: false, strict: false } as const
 
@@ -21,15 +22,18 @@ function withFormats (ajv: Ajv): Ajv {
 }
 
 /**
- * A body's validator: the schema, and before it, every string (value or field name) must be text
- * the store can hold. A failure reads like any schema error: the field's path and the problem.
+ * A body's validator: the schema, and before it, the body may nest at most MAX_JSON_DEPTH levels
+ * (so that nothing after, the schema's validator included, recurses deeper) and every string
+ * (value or field name) must be text the store can hold. A failure reads like any schema error:
+ * the field's path and the problem.
  */
 export function compileBody (schema: object): ValidateFunction {
   const validate = strict.compile(schema)
   const check = ((data: unknown) => {
-    const bad = findUnstorableText(data)
+    const tooDeep = findTooDeep(data)
+    const bad = tooDeep ?? findUnstorableText(data)
     if (bad) {
-      check.errors = [{ instancePath: bad.path, schemaPath: '#', keyword: 'storableText', params: {}, message: bad.problem } satisfies ErrorObject]
+      check.errors = [{ instancePath: bad.path, schemaPath: '#', keyword: tooDeep ? 'maxDepth' : 'storableText', params: {}, message: bad.problem } satisfies ErrorObject]
       return false
     }
     const ok = validate(data)

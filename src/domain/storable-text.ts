@@ -20,25 +20,37 @@ export function textProblem (value: string): string | null {
   return null
 }
 
-/** The first string (value or key) anywhere in a parsed JSON value that cannot be stored. */
-export function findUnstorableText (value: unknown, path = ''): UnstorableText | null {
-  if (typeof value === 'string') {
-    const problem = textProblem(value)
-    return problem ? { path, problem } : null
-  }
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const found = findUnstorableText(value[i], `${path}/${i}`)
-      if (found) return found
+/** A step of the walk: a value at a path, or a field name to check before that field's value. */
+type Step = { value: unknown, path: string, key?: undefined } | { key: string, path: string }
+
+/**
+ * The first string (value or key), in document order, anywhere in a parsed JSON value that cannot
+ * be stored. Walks with its own stack, never by recursion: a value of any depth is safe to check.
+ */
+export function findUnstorableText (value: unknown): UnstorableText | null {
+  const stack: Step[] = [{ value, path: '' }]
+  while (stack.length > 0) {
+    const step = stack.pop() as Step
+    if (step.key !== undefined) {
+      const keyProblem = textProblem(step.key)
+      if (keyProblem) return { path: step.path, problem: `is a field name that ${keyProblem}` }
+      continue
     }
-    return null
-  }
-  if (value !== null && typeof value === 'object') {
-    for (const [key, v] of Object.entries(value)) {
-      const keyProblem = textProblem(key)
-      if (keyProblem) return { path: `${path}/${JSON.stringify(key).slice(1, -1)}`, problem: `is a field name that ${keyProblem}` }
-      const found = findUnstorableText(v, `${path}/${key}`)
-      if (found) return found
+    const { value: v, path } = step
+    if (typeof v === 'string') {
+      const problem = textProblem(v)
+      if (problem) return { path, problem }
+    } else if (Array.isArray(v)) {
+      // Children pushed last-first, so that they are visited in document order.
+      for (let i = v.length - 1; i >= 0; i--) stack.push({ value: v[i], path: `${path}/${i}` })
+    } else if (v !== null && typeof v === 'object') {
+      const entries = Object.entries(v)
+      for (let i = entries.length - 1; i >= 0; i--) {
+        const [key, child] = entries[i] as [string, unknown]
+        stack.push({ value: child, path: `${path}/${key}` })
+        // A field name is checked before its value (popped first).
+        stack.push({ key, path: `${path}/${JSON.stringify(key).slice(1, -1)}` })
+      }
     }
   }
   return null
