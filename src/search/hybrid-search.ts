@@ -17,6 +17,12 @@ import { defaultConcepts, type Concepts } from '../concepts/concepts.ts'
 const PHRASE_FIELDS = ['title', 'text', 'competencies_text', 'needs_text'] as const
 /** The document fields a hit's highlights come from. */
 const HIGHLIGHTED = ['title', 'text', 'competencies_text'] as const
+/**
+ * Hits retrieved per kind and list, whatever page is asked for: every page of a query is cut from
+ * the same fused ranking, so following nextCursor neither repeats nor skips a record (as partner
+ * match, recommendations and candidates rank one pool per request). The most one page may hold.
+ */
+export const SEARCH_DEPTH = 100
 const textOf = (v: unknown): string => typeof v === 'string' ? v : Array.isArray(v) ? v.map(String).join(' \n ') : ''
 
 export interface SearchAnswer {
@@ -76,7 +82,9 @@ export class HybridSearch {
       }
     }
 
-    const depth = Math.min(100, offset + size + 20)
+    // One pool for every page (SEARCH_DEPTH): a depth that grew with the offset re-ranked each page
+    // over another pool (the z-scores of fusion are pool-relative), so pages overlapped and left gaps.
+    const depth = SEARCH_DEPTH
     // The concepts the query names (src/concepts/): records holding them are found in either language.
     const conceptIds = query.q ? this.concepts.idsOf([query.q]) : []
     const perKind = await Promise.all(kinds.map(async (kind) => {
