@@ -3208,6 +3208,114 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/concepts/link": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The concepts each phrase names (a profile's competencies, needs, interests, a query), labels in one language
+         * @description The linker the service uses wherever it compares phrases: the whole phrase as a label in either language, else the longest labels inside it. `central` says the concept takes at least half of the phrase's words: only such a concept is stated as a reason.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        phrases: string[];
+                        /**
+                         * @description The language labels are shown in (the other one when a concept has none in it).
+                         * @default it
+                         */
+                        lang?: "it" | "en";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            results: {
+                                phrase: string;
+                                /** @description The phrase's language as far as it can be told. */
+                                lang: "it" | "en" | (never | null);
+                                concepts: {
+                                    id: string;
+                                    label: string;
+                                    type: string;
+                                    /** @description The share of the phrase's content words the concept's label takes. */
+                                    coverage: number;
+                                    central: boolean;
+                                }[];
+                            }[];
+                        };
+                    };
+                };
+                /** @description An error: 4xx say what is wrong with the request, 5xx never show internals (the log has them by request id). */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            /** @description Stable machine-readable code, e.g. RECORD_NOT_FOUND, FST_ERR_VALIDATION. */
+                            code: string;
+                            /** @description The HTTP status text. */
+                            error: string;
+                            /** @description What is wrong, for a person. */
+                            message: string;
+                            /** @description Validation errors: each field with its problem. */
+                            problems?: {
+                                field: string;
+                                problem: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description An error: 4xx say what is wrong with the request, 5xx never show internals (the log has them by request id). */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            /** @description Stable machine-readable code, e.g. RECORD_NOT_FOUND, FST_ERR_VALIDATION. */
+                            code: string;
+                            /** @description The HTTP status text. */
+                            error: string;
+                            /** @description What is wrong, for a person. */
+                            message: string;
+                            /** @description Validation errors: each field with its problem. */
+                            problems?: {
+                                field: string;
+                                problem: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/concepts/{id}": {
         parameters: {
             query?: never;

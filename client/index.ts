@@ -41,6 +41,10 @@ export type RecommendationsQuery = QueryOf<'/v1/people/{id}/recommendations', 'g
 export type RecommendationsResponse = Success<'/v1/people/{id}/recommendations', 'get', R.RecommendationsResponse>
 export type CandidatesQuery = QueryOf<'/v1/proposals/{id}/candidates', 'get'>
 export type CandidatesResponse = Success<'/v1/proposals/{id}/candidates', 'get', R.CandidatesResponse>
+export type ConceptsQuery = QueryOf<'/v1/concepts', 'get'>
+export type ConceptsResponse = Success<'/v1/concepts', 'get'>
+export type ConceptLinkRequest = BodyOf<'/v1/concepts/link', 'post'>
+export type ConceptLinkResponse = Success<'/v1/concepts/link', 'post'>
 export type StatusResponse = Success<'/v1/status', 'get'>
 export type RankerState = Success<'/v1/admin/ranker', 'get'>
 export type RankerVersion = Success<'/v1/admin/ranker/train', 'post'>
@@ -146,6 +150,16 @@ export class EngineClient {
 
   candidates (proposalId: string, query: CandidatesQuery = {}, signal?: AbortSignal) {
     return this.request<CandidatesResponse>('GET', '/v1/proposals/{id}/candidates', { params: { id: proposalId }, query, ...(signal ? { signal } : {}) })
+  }
+
+  /** Concepts whose Italian or English label starts with what was typed, labels in `lang`. */
+  concepts (query: ConceptsQuery, signal?: AbortSignal) {
+    return this.request<ConceptsResponse>('GET', '/v1/concepts', { query, ...(signal ? { signal } : {}) })
+  }
+
+  /** The concepts each phrase names, labels in `lang`. */
+  linkConcepts (body: ConceptLinkRequest, signal?: AbortSignal) {
+    return this.request<ConceptLinkResponse>('POST', '/v1/concepts/link', { body, ...(signal ? { signal } : {}) })
   }
 
   getRecord<K extends Kind> (kind: K, id: string, signal?: AbortSignal) {

@@ -22,13 +22,16 @@ export interface ConceptEvidence {
   hierarchical?: boolean
 }
 
+/** A concept is at the heart of a phrase when its label takes at least this share of the phrase's content words. */
+export const CENTRAL_COVERAGE = 0.5
+
 export function conceptEvidence (a: LinkedPhrase, b: LinkedPhrase, termbase: Termbase): ConceptEvidence | null {
   if (a.concepts.length === 0 || b.concepts.length === 0) return null
   let best: ConceptEvidence | null = null
   for (const x of a.concepts) {
     for (const y of b.concepts) {
       if (x.id === y.id) {
-        const e: ConceptEvidence = { relation: 'same', concept: x.id, other: y.id, central: x.coverage >= 0.5 && y.coverage >= 0.5 }
+        const e: ConceptEvidence = { relation: 'same', concept: x.id, other: y.id, central: x.coverage >= CENTRAL_COVERAGE && y.coverage >= CENTRAL_COVERAGE }
         if (!best || rank(e) > rank(best)) best = e
       }
     }
@@ -38,7 +41,7 @@ export function conceptEvidence (a: LinkedPhrase, b: LinkedPhrase, termbase: Ter
     const near = termbase.neighboursOf(x.id)
     for (const y of b.concepts) {
       if (near.has(y.id)) {
-        const e: ConceptEvidence = { relation: 'related', concept: x.id, other: y.id, central: x.coverage >= 0.5 && y.coverage >= 0.5, hierarchical: termbase.isBroaderOrNarrower(x.id, y.id) }
+        const e: ConceptEvidence = { relation: 'related', concept: x.id, other: y.id, central: x.coverage >= CENTRAL_COVERAGE && y.coverage >= CENTRAL_COVERAGE, hierarchical: termbase.isBroaderOrNarrower(x.id, y.id) }
         if (!best || rank(e) > rank(best)) best = e
       }
     }

@@ -2,7 +2,8 @@ import fp from 'fastify-plugin'
 import { Type } from '@sinclair/typebox'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { ConceptNotFoundError, withErrors } from '../errors.ts'
-import { defaultConcepts } from '../concepts/concepts.ts'
+import { defaultConcepts, type ConceptSummary } from '../concepts/concepts.ts'
+import { CENTRAL_COVERAGE } from '../concepts/concept-evidence.ts'
 
 const Lang = Type.Union([Type.Literal('it'), Type.Literal('en')], { default: 'it', description: 'The language labels are shown in (the other one when a concept has none in it).' })
 
@@ -36,6 +37,50 @@ const conceptRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request) => {
     const { q, lang = 'it', limit = 10 } = request.query
     return { results: defaultConcepts().suggest(q, lang, limit) }
+  })
+
+  app.post('/v1/concepts/link', {
+    onRequest: app.requireScope('read'),
+    schema: {
+      tags: ['concepts'],
+      summary: 'The concepts each phrase names (a profile\'s competencies, needs, interests, a query), labels in one language',
+      description: 'The linker the service uses wherever it compares phrases: the whole phrase as a label in either language, else the longest labels inside it. `central` says the concept takes at least half of the phrase\'s words: only such a concept is stated as a reason.',
+      body: Type.Object({
+        phrases: Type.Array(Type.String({ minLength: 1, maxLength: 500 }), { minItems: 1, maxItems: 200 }),
+        lang: Type.Optional(Lang)
+      }, { additionalProperties: false }),
+      response: withErrors({
+        200: Type.Object({
+          results: Type.Array(Type.Object({
+            phrase: Type.String(),
+            lang: Type.Union([Type.Literal('it'), Type.Literal('en'), Type.Null()], { description: 'The phrase\'s language as far as it can be told.' }),
+            concepts: Type.Array(Type.Object({
+              id: Type.String(),
+              label: Type.String(),
+              type: Type.String(),
+              coverage: Type.Number({ description: 'The share of the phrase\'s content words the concept\'s label takes.' }),
+              central: Type.Boolean()
+            }))
+          }))
+        })
+      })
+    }
+  }, async (request) => {
+    const { phrases, lang = 'it' } = request.body
+    const concepts = defaultConcepts()
+    return {
+      results: phrases.map((phrase) => {
+        const linked = concepts.link(phrase)
+        return {
+          phrase,
+          lang: linked.lang,
+          concepts: linked.concepts.map((c) => {
+            const s = concepts.summary(c.id, lang) as ConceptSummary
+            return { id: c.id, label: s.label, type: s.type, coverage: Math.round(c.coverage * 1000) / 1000, central: c.coverage >= CENTRAL_COVERAGE }
+          })
+        }
+      })
+    }
   })
 
   app.get('/v1/concepts/:id', {

@@ -254,17 +254,69 @@ t.test('the match console, in a browser', async (t) => {
     await shot(page, 'match-phone', false, 'li.result')
   })
 
-  t.test('partner match from free text with sought competencies', async (t) => {
+  t.test('partner match from free text: concepts offered as you type, chips, concepts on both profiles', async (t) => {
     const page = await open(t, { key: KEYS.read, hash: '#/match' })
+    const text = 'Cerchiamo partner esperti di idrogeno verde per un impianto pilota'
     await page.getByLabel(en['match.seeker.text']).check()
-    await page.getByLabel(en['match.text']).fill('Cerchiamo partner esperti di idrogeno verde per un impianto pilota')
-    await page.getByLabel(en['match.competencies']).fill('idrogeno verde')
+    await page.getByLabel(en['match.text']).fill(text)
+    // Type-ahead over the termbase: English labels in the English console, the Italian one beside.
+    const box = page.getByRole('combobox', { name: en['match.competencies'] })
+    await box.fill('idrogeno v')
+    const offered = await api<{ results: Array<{ id: string, label: string }> }>('GET', '/v1/concepts?q=idrogeno%20v&lang=en&limit=8', undefined, 'read')
+    t.ok(offered.results.length > 0, 'the API offers concepts for "idrogeno v"')
+    const options = page.getByRole('listbox', { name: en['match.competencies'] }).getByRole('option')
+    await options.first().waitFor()
+    t.same(await options.locator('.name').allInnerTexts(), offered.results.map((c) => c.label), 'the concepts the API offers, labels in English')
+    const hydrogen = offered.results.find((c) => c.label === 'green hydrogen')
+    t.ok(hydrogen, 'green hydrogen is offered for "idrogeno v"')
+    t.match(await options.first().innerText(), /idrogeno verde/, 'with its Italian label beside')
+    await shot(page, 'match-concepts-typeahead-desktop', false)
+    const at = offered.results.indexOf(hydrogen as { id: string, label: string })
+    for (let i = 0; i < at; i++) await box.press('ArrowDown')
+    await box.press('Enter')
+    // Words of one's own: Enter keeps them as typed.
+    await box.fill('impianto pilota')
+    await box.press('Enter')
+    const chosen = page.getByRole('list', { name: en['concepts.chosen'] }).getByRole('listitem')
+    t.same((await chosen.allInnerTexts()).map((c) => c.replace('×', '').trim()), ['green hydrogen', 'impianto pilota'], 'two chips: the concept by its label, the words as typed')
+    t.equal(await chosen.first().getAttribute('title'), 'oi:green-hydrogen', 'the concept chip carries its id')
+    t.equal(await box.inputValue(), '', 'the field is empty again')
     await page.getByLabel(en['match.mode.reciprocal']).check()
     await page.getByRole('button', { name: en['match.submit'] }).click()
     await settled(page)
-    const expected = await api<PartnerMatchResponse>('POST', '/v1/match/partners', { text: 'Cerchiamo partner esperti di idrogeno verde per un impianto pilota', competencies: ['idrogeno verde'], mode: 'reciprocal', limit: 10, explain: true }, 'read')
-    t.same(await texts(page, 'li.result .result-title'), expected.results.map((r) => r.name), 'the API\'s order')
-    t.match(await page.locator('li.result').first().locator('.pairs').innerText(), /idrogeno verde/, 'the sought competence is among the matched phrases')
+    const expected = await api<PartnerMatchResponse>('POST', '/v1/match/partners', { text, competencies: ['oi:green-hydrogen', 'impianto pilota'], mode: 'reciprocal', limit: 10, explain: true }, 'read')
+    t.ok(expected.results.length > 0, 'the API finds partners for the concept')
+    t.same(await texts(page, 'li.result .result-title'), expected.results.map((r) => r.name), 'the API\'s order for the concept id and the typed words')
+    const firstPairs = await page.locator('li.result').first().locator('.pairs').innerText()
+    t.match(firstPairs, /idrogeno verde|green hydrogen/i, 'the chosen concept is among the matched phrases')
+
+    // Removing a chip takes it out of the request.
+    await page.getByRole('button', { name: en['concepts.remove'].replace('{phrase}', 'impianto pilota') }).click()
+    t.same((await chosen.allInnerTexts()).map((c) => c.replace('×', '').trim()), ['green hydrogen'], 'the chip is gone')
+
+    // Both profiles with the concepts their phrases name; a concept both name is marked.
+    await page.locator('li.result').first().getByRole('button', { name: en['common.compare'] }).click()
+    const dialog = page.getByRole('dialog')
+    await dialog.locator('.profile ul.concepts').nth(1).waitFor()
+    const theirs = expected.results[0] as PartnerMatchResponse['results'][number]
+    const record = await api<{ competencies?: string[], needs?: string[] }>('GET', `/v1/organizations/${encodeURIComponent(theirs.id)}`, undefined, 'read')
+    const linked = await api<{ results: Array<{ concepts: Array<{ id: string, label: string }> }> }>('POST', '/v1/concepts/link', { phrases: [...(record.competencies ?? []), ...(record.needs ?? [])], lang: 'en' }, 'read')
+    const labels = [...new Set(linked.results.flatMap((r) => r.concepts.map((c) => c.label)))].sort()
+    t.same((await dialog.locator('.profile').nth(1).locator('ul.concepts li').allInnerTexts()).sort(), labels, 'the candidate\'s concepts, as the API links its phrases, in English')
+    const shared = await dialog.locator('ul.concepts li.matched').allInnerTexts()
+    t.ok(shared.includes('green hydrogen'), `green hydrogen is marked on both sides (${shared.join(', ')})`)
+    await shot(page, 'match-concepts-compare-desktop', false)
+    await page.keyboard.press('Escape')
+
+    // In Italian: the same concept offered by its Italian label.
+    const itPage = await open(t, { key: KEYS.read, hash: '#/match', locale: 'it-IT' })
+    await itPage.getByLabel(it['match.seeker.text']).check()
+    const itBox = itPage.getByRole('combobox', { name: it['match.competencies'] })
+    await itBox.fill('green hyd')
+    const itOptions = itPage.getByRole('listbox', { name: it['match.competencies'] }).getByRole('option')
+    await itOptions.first().waitFor()
+    t.ok((await itOptions.locator('.name').allInnerTexts()).includes('idrogeno verde'), 'typed in English, offered by its Italian label')
+    await shot(itPage, 'match-concepts-typeahead-it', false)
   })
 
   t.test('recommendations for a person and candidates for a proposal, with the same explanations', async (t) => {

@@ -47,6 +47,8 @@ export function Compare ({ title, left, right, pairs, summary, shared, onClose }
   const { t } = useI18n()
   const ref = useRef<HTMLDialogElement>(null)
   const headingId = useId()
+  const [leftConcepts, setLeftConcepts] = useState<Set<string>>(new Set())
+  const [rightConcepts, setRightConcepts] = useState<Set<string>>(new Set())
   useEffect(() => {
     const dialog = ref.current
     if (!dialog) return
@@ -63,13 +65,13 @@ export function Compare ({ title, left, right, pairs, summary, shared, onClose }
       </div>
       <${Reasons} summary=${summary} pairs=${pairs} />
       <div class="side-by-side">
-        <${Profile} side=${left} phrases=${[...pairs.map((p) => p.mine), ...shared]} />
-        <${Profile} side=${right} phrases=${[...pairs.map((p) => p.theirs), ...shared]} />
+        <${Profile} side=${left} phrases=${[...pairs.map((p) => p.mine), ...shared]} onConcepts=${setLeftConcepts} otherConcepts=${rightConcepts} />
+        <${Profile} side=${right} phrases=${[...pairs.map((p) => p.theirs), ...shared]} onConcepts=${setRightConcepts} otherConcepts=${leftConcepts} />
       </div>
     </dialog>`
 }
 
-function Profile ({ side, phrases }: { side: Side, phrases: string[] }) {
+function Profile ({ side, phrases, onConcepts, otherConcepts }: { side: Side, phrases: string[], onConcepts: (ids: Set<string>) => void, otherConcepts: Set<string> }) {
   const { t, country } = useI18n()
   const [body, setBody] = useState<Body | null>(null)
   const [error, setError] = useState<unknown>(null)
@@ -94,6 +96,7 @@ function Profile ({ side, phrases }: { side: Side, phrases: string[] }) {
         <h3>${t('match.yourText')}</h3>
         <p class="long">${markPhrases(side.freeText.text, phrases)}</p>
         ${side.freeText.competencies.length > 0 && html`<h4>${t('field.competencies')}</h4>${chips(side.freeText.competencies)}`}
+        <${ProfileConcepts} phrases=${[side.freeText.text, ...side.freeText.competencies]} onConcepts=${onConcepts} otherConcepts=${otherConcepts} />
       </section>`
   }
   const kind = side.kind as Kind
@@ -120,7 +123,51 @@ function Profile ({ side, phrases }: { side: Side, phrases: string[] }) {
         ${LISTS[kind].map((f) => list(body[f]).length > 0 && html`<h4>${field(f)}</h4>${chips(list(body[f]))}`)}
         ${list(body.s3Areas).length > 0 && html`<h4>${t('field.s3Areas')}</h4>${chips(list(body.s3Areas))}`}
         ${list(body.sectors).length > 0 && html`<h4>${t('field.sectors')}</h4><p>${list(body.sectors).join(', ')}</p>`}
+        <${ProfileConcepts} phrases=${LISTS[kind].flatMap((f) => list(body[f]))} onConcepts=${onConcepts} otherConcepts=${otherConcepts} />
         ${TEXTS[kind].map((f) => str(body[f]) && html`<h4>${field(f)}</h4><p class="long">${markPhrases(String(body[f]), phrases)}</p>`)}
       `}
     </section>`
+}
+
+/**
+ * The concepts a profile's phrases name (POST /v1/concepts/link), labels in the console's language:
+ * those at the heart of a phrase first; a concept the other profile names too is marked. Each chip
+ * says which phrases name it.
+ */
+function ProfileConcepts ({ phrases, onConcepts, otherConcepts }: { phrases: string[], onConcepts: (ids: Set<string>) => void, otherConcepts: Set<string> }) {
+  const { t, lang } = useI18n()
+  const [concepts, setConcepts] = useState<Array<{ id: string, label: string, central: boolean, from: string[] }> | null>(null)
+  const key = phrases.join('\n')
+  useEffect(() => {
+    const asked = phrases.filter((p) => p.trim()).slice(0, 200)
+    if (asked.length === 0) { setConcepts([]); onConcepts(new Set()); return }
+    const controller = new AbortController()
+    api.linkConcepts({ phrases: asked, lang }, controller.signal).then(({ results }) => {
+      const byId = new Map<string, { id: string, label: string, central: boolean, from: string[] }>()
+      for (const r of results) {
+        for (const c of r.concepts) {
+          const seen = byId.get(c.id) ?? { id: c.id, label: c.label, central: false, from: [] }
+          seen.central ||= c.central
+          if (!seen.from.includes(r.phrase)) seen.from.push(r.phrase)
+          byId.set(c.id, seen)
+        }
+      }
+      const found = [...byId.values()].sort((a, b) => Number(b.central) - Number(a.central))
+      setConcepts(found)
+      onConcepts(new Set(found.map((c) => c.id)))
+    }).catch(() => { if (!controller.signal.aborted) setConcepts([]) })
+    return () => controller.abort()
+  }, [key, lang])
+  if (concepts === null) return null
+  return html`
+    <h4>${t('concepts.title')}</h4>
+    ${concepts.length === 0
+      ? html`<p class="hint">${t('concepts.none')}</p>`
+      : html`<ul class="chips concepts">
+          ${concepts.map((c) => html`
+            <li class=${['chip', 'concept', c.central ? 'central' : '', otherConcepts.has(c.id) ? 'matched' : ''].filter(Boolean).join(' ')}
+              title=${c.from.join(' · ')} data-concept=${c.id}>
+              ${otherConcepts.has(c.id) ? html`<mark>${c.label}</mark>` : c.label}
+            </li>`)}
+        </ul>`}`
 }

@@ -2,6 +2,7 @@ import type { PartnerMatchRequest } from '../../../client/index.ts'
 import { html } from '../html.ts'
 import { useI18n } from '../i18n.ts'
 import { Typeahead, type Picked } from './typeahead.ts'
+import { ConceptInput, type Phrase } from './concept-input.ts'
 import type { Side } from './compare.ts'
 
 export type Mode = 'complementary' | 'similar' | 'reciprocal'
@@ -11,15 +12,14 @@ export interface Seeker {
   by: 'org' | 'text'
   org: Picked | null
   text: string
-  competencies: string
+  /** Competencies sought by a free-text seeker: concepts (sent by id) or words as typed. */
+  competencies: Phrase[]
   mode: Mode
   excludePast: boolean
   programme: string
 }
 
-export const emptySeeker = (org: Picked | null = null): Seeker => ({ by: 'org', org, text: '', competencies: '', mode: 'complementary', excludePast: false, programme: '' })
-
-const phrases = (s: string) => s.split(',').map((p) => p.trim()).filter(Boolean).slice(0, 30)
+export const emptySeeker = (org: Picked | null = null): Seeker => ({ by: 'org', org, text: '', competencies: [], mode: 'complementary', excludePast: false, programme: '' })
 
 /** The body of POST /v1/match/partners for a seeker, or null when it is not complete. */
 export function matchRequest (s: Seeker, extra: { limit: number, explain: boolean, cursor?: string }): PartnerMatchRequest | null {
@@ -33,13 +33,13 @@ export function matchRequest (s: Seeker, extra: { limit: number, explain: boolea
   }
   if (s.by === 'org') return s.org ? { organizationId: s.org.id, ...common } : null
   if (s.text.trim().length < 3) return null
-  const competencies = phrases(s.competencies)
+  const competencies = s.competencies.map((p) => p.value)
   return { text: s.text.trim(), ...(competencies.length > 0 ? { competencies } : {}), ...common }
 }
 
 /** The seeker's side of a comparison. */
 export function seekerSide (s: Seeker, role: string): Side {
-  return s.by === 'org' && s.org ? { role, kind: 'organizations', id: s.org.id } : { role, freeText: { text: s.text, competencies: phrases(s.competencies) } }
+  return s.by === 'org' && s.org ? { role, kind: 'organizations', id: s.org.id } : { role, freeText: { text: s.text, competencies: s.competencies.map((p) => p.label) } }
 }
 
 /** Who is looking (an organisation chosen by type-ahead, or free text) and how: the form's fields. */
@@ -59,10 +59,7 @@ export function SeekerFields ({ value, onChange, idPrefix }: { value: Seeker, on
           <label for=${`${idPrefix}-text`}>${t('match.text')}</label>
           <textarea id=${`${idPrefix}-text`} rows="3" value=${value.text} onInput=${(e: Event) => set({ text: (e.target as HTMLTextAreaElement).value })}></textarea>
         </div>
-        <div class="field">
-          <label for=${`${idPrefix}-competencies`}>${t('match.competencies')}</label>
-          <input id=${`${idPrefix}-competencies`} type="text" value=${value.competencies} onInput=${(e: Event) => set({ competencies: (e.target as HTMLInputElement).value })} />
-        </div>`}
+        <${ConceptInput} label=${t('match.competencies')} value=${value.competencies} onChange=${(competencies: Phrase[]) => set({ competencies })} />`}
     <fieldset class="choice">
       <legend>${t('match.mode')}</legend>
       ${MODES.map((m) => html`
