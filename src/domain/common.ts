@@ -4,6 +4,17 @@ import { Type, type TSchema } from '@sinclair/typebox'
 export const ID_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$'
 export const Id = Type.String({ pattern: ID_PATTERN, description: 'Stable external id from the portal (letters, digits, . _ : -; 1-128 characters).' })
 
+/**
+ * The highest `version` a write may carry (2^52). A record's revision is greatest(revision + 1,
+ * version): from a version at most 2^52 it stays a safe integer for 2^52 more changes, so every
+ * reply states the revision the store holds (a revision past 2^53 was rounded, issue 32 case 10).
+ */
+export const MAX_VERSION = 2 ** 52
+/** A record version, as a write or a delete carries it (docs/api.md, Versions). */
+export const VersionNumber = (description: string) => Type.Integer({ minimum: 0, maximum: MAX_VERSION, description })
+/** The largest value of a Postgres `integer` (int4, `serial`) column: what an integer stored in one may reach. */
+export const MAX_INT4 = 2_147_483_647
+
 export const Visibility = Type.Union([Type.Literal('public'), Type.Literal('members'), Type.Literal('private')], {
   default: 'public',
   description: 'public: anyone; members: platform members; private: never recommended or searchable by others.'
@@ -24,7 +35,7 @@ export const S3Area = Type.String({ minLength: 1, maxLength: 100, description: '
 /** Fields every record carries, whatever its kind. */
 export const RecordMeta = {
   id: Type.Optional(Type.String({ pattern: ID_PATTERN, description: 'When present, must equal the id in the path.' })),
-  version: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'Monotonic version from the portal; a write older than the stored one is ignored.' })),
+  version: Type.Optional(VersionNumber('Monotonic version from the portal (0 to 2^52); a write older than the stored one is ignored.')),
   updatedAt: Type.Optional(Type.String({ format: 'date-time', description: 'Used as the version when `version` is absent.' })),
   visibility: Type.Optional(Visibility),
   lang: Type.Optional(Lang)

@@ -3,7 +3,7 @@ import { sql, type Kysely, type Transaction } from 'kysely'
 import type { ValidateFunction } from 'ajv'
 import type { Database } from '../store/schema.ts'
 import { KINDS, KIND_SCHEMAS, isKind, type Kind } from '../domain/kinds.ts'
-import { ID_PATTERN } from '../domain/common.ts'
+import { ID_PATTERN, MAX_VERSION } from '../domain/common.ts'
 import { compileBody } from '../validation.ts'
 import { RecordRepository, type WriteOutcome } from './record-repository.ts'
 import { ndjsonLines } from './ndjson-lines.ts'
@@ -133,7 +133,7 @@ function parseLine (raw: string, n: number, fail: (line: number, field: string, 
   if (!isKind(value.kind)) { fail(n, 'kind', `must be one of ${KINDS.join(', ')}`); return null }
   if (typeof value.id !== 'string' || !idPattern.test(value.id)) { fail(n, 'id', `must match ${ID_PATTERN}`); return null }
   if (value.op === 'delete') {
-    if (value.version !== undefined && (!Number.isSafeInteger(value.version) || value.version < 0)) { fail(n, 'version', 'must be a non-negative integer'); return null }
+    if (value.version !== undefined && (!Number.isSafeInteger(value.version) || value.version < 0 || value.version > MAX_VERSION)) { fail(n, 'version', `must be an integer from 0 to ${MAX_VERSION}`); return null }
     return { op: 'delete', kind: value.kind, id: value.id, version: value.version }
   }
   const record = value.record as Record<string, unknown>

@@ -5,6 +5,7 @@ import { FEATURES } from '../match/features.ts'
 import { RankerModels, type RankerModel } from '../match/ranker/ranker-models.ts'
 import { trainAndStore } from '../match/ranker/train-and-store.ts'
 import { TrainingInProgressError, withErrors } from '../errors.ts'
+import { MAX_INT4 } from '../domain/common.ts'
 
 const Weights = Type.Record(Type.String(), Type.Number(), { description: `Feature → weight (${Object.keys(FEATURES).join(', ')}).` })
 
@@ -29,7 +30,8 @@ const TrainBody = Type.Object({
   activate: Type.Optional(Type.Boolean({ default: true, description: 'Make the new version the active one.' }))
 }, { additionalProperties: false })
 
-const ActivateBody = Type.Object({ version: Type.Integer({ minimum: 1 }) }, { additionalProperties: false })
+// Versions are a Postgres serial (integer): a larger number names no version and is refused as such.
+const ActivateBody = Type.Object({ version: Type.Integer({ minimum: 1, maximum: MAX_INT4 }) }, { additionalProperties: false })
 
 const view = (m: RankerModel) => ({ version: m.version, trainedAt: m.trainedAt, active: m.active, weights: m.weights, report: m.report })
 

@@ -1,7 +1,7 @@
 import fp from 'fastify-plugin'
 import { Type } from '@sinclair/typebox'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { Id } from '../domain/common.ts'
+import { Id, VersionNumber } from '../domain/common.ts'
 import { KINDS, KIND_SCHEMAS } from '../domain/kinds.ts'
 import { ErrorBody, IdMismatchError, graphLimitExceeded, recordNotFound, withErrors } from '../errors.ts'
 
@@ -62,7 +62,7 @@ const recordRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         summary: `Delete one of ${kind}`,
         params: Params,
-        querystring: Type.Object({ version: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'Version of the delete: applied only if newer than the stored version. Without it the delete applies to whatever is stored.' })) }, { additionalProperties: false }),
+        querystring: Type.Object({ version: Type.Optional(VersionNumber('Version of the delete (0 to 2^52): applied only if newer than the stored version. Without it the delete applies to whatever is stored.')) }, { additionalProperties: false }),
         response: { 200: WriteReply, 409: WriteReply, '4xx': ErrorBody, '5xx': ErrorBody }
       }
     }, async (request, reply) => {

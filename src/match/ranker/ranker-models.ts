@@ -3,6 +3,7 @@ import type { Database } from '../../store/schema.ts'
 import { FEATURES, type Feature, type Weights } from '../features.ts'
 import { RankerModelNotFoundError } from '../../errors.ts'
 import { RANKER_CHANGES } from '../../store/channels.ts'
+import { MAX_INT4 } from '../../domain/common.ts'
 
 export type RankerTarget = 'partners'
 
@@ -45,6 +46,8 @@ export class RankerModels {
 
   /** Makes `version` the active model (a rollback is activating an earlier one). */
   async activate (target: RankerTarget, version: number): Promise<RankerModel> {
+    // Versions are a serial (integer) column: a number past it names no version (and would overflow the query).
+    if (!Number.isSafeInteger(version) || version < 1 || version > MAX_INT4) throw new RankerModelNotFoundError(version)
     return await this.db.transaction().execute(async (tx) => {
       const found = await tx.selectFrom('ranker_models').select('version').where('target', '=', target).where('version', '=', version).forUpdate().executeTakeFirst()
       if (!found) throw new RankerModelNotFoundError(version)
