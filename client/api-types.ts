@@ -234,7 +234,7 @@ export interface paths {
                     "application/json": {
                         /** @description When present, must equal the id in the path. */
                         id?: string;
-                        /** @description Monotonic version from the portal; a write older than the stored one is ignored. */
+                        /** @description Monotonic version from the portal (0 to 2^52); a write older than the stored one is ignored. */
                         version?: number;
                         /**
                          * Format: date-time
@@ -379,7 +379,7 @@ export interface paths {
         delete: {
             parameters: {
                 query?: {
-                    /** @description Version of the delete: applied only if newer than the stored version. Without it the delete applies to whatever is stored. */
+                    /** @description Version of the delete (0 to 2^52): applied only if newer than the stored version. Without it the delete applies to whatever is stored. */
                     version?: number;
                 };
                 header?: never;
@@ -575,7 +575,7 @@ export interface paths {
                     "application/json": {
                         /** @description When present, must equal the id in the path. */
                         id?: string;
-                        /** @description Monotonic version from the portal; a write older than the stored one is ignored. */
+                        /** @description Monotonic version from the portal (0 to 2^52); a write older than the stored one is ignored. */
                         version?: number;
                         /**
                          * Format: date-time
@@ -717,7 +717,7 @@ export interface paths {
         delete: {
             parameters: {
                 query?: {
-                    /** @description Version of the delete: applied only if newer than the stored version. Without it the delete applies to whatever is stored. */
+                    /** @description Version of the delete (0 to 2^52): applied only if newer than the stored version. Without it the delete applies to whatever is stored. */
                     version?: number;
                 };
                 header?: never;
@@ -913,7 +913,7 @@ export interface paths {
                     "application/json": {
                         /** @description When present, must equal the id in the path. */
                         id?: string;
-                        /** @description Monotonic version from the portal; a write older than the stored one is ignored. */
+                        /** @description Monotonic version from the portal (0 to 2^52); a write older than the stored one is ignored. */
                         version?: number;
                         /**
                          * Format: date-time
@@ -1060,7 +1060,7 @@ export interface paths {
         delete: {
             parameters: {
                 query?: {
-                    /** @description Version of the delete: applied only if newer than the stored version. Without it the delete applies to whatever is stored. */
+                    /** @description Version of the delete (0 to 2^52): applied only if newer than the stored version. Without it the delete applies to whatever is stored. */
                     version?: number;
                 };
                 header?: never;
@@ -1256,7 +1256,7 @@ export interface paths {
                     "application/json": {
                         /** @description When present, must equal the id in the path. */
                         id?: string;
-                        /** @description Monotonic version from the portal; a write older than the stored one is ignored. */
+                        /** @description Monotonic version from the portal (0 to 2^52); a write older than the stored one is ignored. */
                         version?: number;
                         /**
                          * Format: date-time
@@ -1395,7 +1395,7 @@ export interface paths {
         delete: {
             parameters: {
                 query?: {
-                    /** @description Version of the delete: applied only if newer than the stored version. Without it the delete applies to whatever is stored. */
+                    /** @description Version of the delete (0 to 2^52): applied only if newer than the stored version. Without it the delete applies to whatever is stored. */
                     version?: number;
                 };
                 header?: never;
@@ -1591,7 +1591,7 @@ export interface paths {
                     "application/json": {
                         /** @description When present, must equal the id in the path. */
                         id?: string;
-                        /** @description Monotonic version from the portal; a write older than the stored one is ignored. */
+                        /** @description Monotonic version from the portal (0 to 2^52); a write older than the stored one is ignored. */
                         version?: number;
                         /**
                          * Format: date-time
@@ -1722,7 +1722,7 @@ export interface paths {
         delete: {
             parameters: {
                 query?: {
-                    /** @description Version of the delete: applied only if newer than the stored version. Without it the delete applies to whatever is stored. */
+                    /** @description Version of the delete (0 to 2^52): applied only if newer than the stored version. Without it the delete applies to whatever is stored. */
                     version?: number;
                 };
                 header?: never;
@@ -1918,7 +1918,7 @@ export interface paths {
                     "application/json": {
                         /** @description When present, must equal the id in the path. */
                         id?: string;
-                        /** @description Monotonic version from the portal; a write older than the stored one is ignored. */
+                        /** @description Monotonic version from the portal (0 to 2^52); a write older than the stored one is ignored. */
                         version?: number;
                         /**
                          * Format: date-time
@@ -2052,7 +2052,7 @@ export interface paths {
         delete: {
             parameters: {
                 query?: {
-                    /** @description Version of the delete: applied only if newer than the stored version. Without it the delete applies to whatever is stored. */
+                    /** @description Version of the delete (0 to 2^52): applied only if newer than the stored version. Without it the delete applies to whatever is stored. */
                     version?: number;
                 };
                 header?: never;
