@@ -3,6 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import app, { type AppOptions } from './app.ts'
 import { validatorCompiler } from './validation.ts'
 import { errorBody } from './errors.ts'
+import { ID_MAX_LENGTH } from './domain/common.ts'
 import type { Socket } from 'node:net'
 
 /** Request limits and validation settings shared by the server and the tests. */
@@ -14,10 +15,20 @@ export function serverOptions (logger: FastifyServerOptions['logger']): FastifyS
     // work that grows with the data (and with a busy machine), not a hang. Fastify's 10 s default
     // failed a start on a loaded host; a dependency that never answers still fails after 5 minutes.
     pluginTimeout: 300_000,
+    // Every path parameter is an id (records, recommendations, candidates, concepts): the router
+    // takes as many characters as an id may have, so every valid id is reachable (the default, 100,
+    // left ids of 101-128 characters stored but unreachable). Counted after percent-decoding.
+    routerOptions: { maxParamLength: ID_MAX_LENGTH },
     // Errors Fastify answers before a route runs (a bad URL, a path parameter too long): the one error shape.
     frameworkErrors: (err, _request, reply) => {
       const status = err.statusCode ?? 400
       const answer = reply as FastifyReply
+      if (err.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+        // The router names no parameter (nor should the answer echo the whole path): each is an id.
+        const problem = `must NOT have more than ${ID_MAX_LENGTH} characters`
+        answer.code(status).send({ ...errorBody(status, err.code, `params.id ${problem}`), problems: [{ field: 'params.id', problem }] })
+        return
+      }
       answer.code(status).send(errorBody(status, err.code, err.message))
     },
     clientErrorHandler

@@ -1,8 +1,10 @@
 import { Type, type TSchema } from '@sinclair/typebox'
 
-/** Portal ids: stable, URL-safe, at most 128 characters. */
-export const ID_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$'
-export const Id = Type.String({ pattern: ID_PATTERN, description: 'Stable external id from the portal (letters, digits, . _ : -; 1-128 characters).' })
+/** The most characters a portal id has; also the router's longest path parameter (build.ts), so every valid id is reachable. */
+export const ID_MAX_LENGTH = 128
+/** Portal ids: stable, URL-safe, at most ID_MAX_LENGTH characters. */
+export const ID_PATTERN = `^[A-Za-z0-9][A-Za-z0-9._:-]{0,${ID_MAX_LENGTH - 1}}$`
+export const Id = Type.String({ pattern: ID_PATTERN, description: `Stable external id from the portal (letters, digits, . _ : -; 1-${ID_MAX_LENGTH} characters).` })
 
 /**
  * The highest `version` a write may carry (2^52). A record's revision is greatest(revision + 1,
