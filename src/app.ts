@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
 import errorHandler from './plugins/error-handler.ts'
+import bodyDecoding from './plugins/body-decoding.ts'
 import parts, { type PartsPluginOptions } from './plugins/parts.ts'
 import services from './plugins/services.ts'
 import healthRoutes from './routes/health.ts'
@@ -29,6 +30,7 @@ export type AppOptions = PartsPluginOptions
 async function app (fastify: FastifyInstance, options: AppOptions): Promise<void> {
   await fastify.register(serverTiming)
   await fastify.register(errorHandler)
+  await fastify.register(bodyDecoding)
   await fastify.register(openapi)
   await fastify.register(parts, options)
   await fastify.register(services)

@@ -27,7 +27,8 @@ export const ConceptNotFoundError = createError<[string]>('CONCEPT_NOT_FOUND', '
 export const RankerModelNotFoundError = createError<[number]>('RANKER_MODEL_NOT_FOUND', 'no ranking model with version %s', 404)
 
 export const TrainingInProgressError = createError('TRAINING_IN_PROGRESS', 'a training run is already in progress in this service', 409)
-export const UnsupportedMediaTypeError = createError<[string]>('UNSUPPORTED_MEDIA_TYPE', 'Content-Type must be %s', 415)
+/** A body in a media type the route does not take (plugins/body-decoding.ts): the type sent, the types taken. */
+export const UnsupportedMediaTypeError = createError<[string, string]>('UNSUPPORTED_MEDIA_TYPE', 'Content-Type %s is not taken here: this route takes %s', 415)
 export const RateLimitedError = createError<[number, number, string]>('RATE_LIMITED', 'rate limit exceeded: %s requests per %s s for this client; retry after %s', 429)
 export const ConsoleFileNotFoundError = createError<[string]>('CONSOLE_FILE_NOT_FOUND', 'no %s in the console bundle', 404)
 export const ConsoleBuildError = createError('CONSOLE_BUILD_FAILED', 'the console bundle did not build (the log has the reason)', 500)
