@@ -29,6 +29,14 @@ export const RankerModelNotFoundError = createError<[number]>('RANKER_MODEL_NOT_
 export const TrainingInProgressError = createError('TRAINING_IN_PROGRESS', 'a training run is already in progress in this service', 409)
 /** A body in a media type the route does not take (plugins/body-decoding.ts): the type sent, the types taken. */
 export const UnsupportedMediaTypeError = createError<[string, string]>('UNSUPPORTED_MEDIA_TYPE', 'Content-Type %s is not taken here: this route takes %s', 415)
+/** A body in a charset other than UTF-8 and the Latin-1 family (plugins/body-decoding.ts). */
+export const UnsupportedCharsetError = createError<[string]>('UNSUPPORTED_CHARSET', 'charset "%s" is not supported: send utf-8 (or iso-8859-1 / windows-1252)', 415)
+/** A body in a content coding the service does not decode (plugins/body-decoding.ts). */
+export const UnsupportedContentEncodingError = createError<[string]>('UNSUPPORTED_CONTENT_ENCODING', 'Content-Encoding "%s" is not supported: send gzip, deflate, br or none', 415)
+/** A body that does not decode as its Content-Encoding says (plugins/body-decoding.ts). */
+export const ContentEncodingInvalidError = createError<[string, string]>('CONTENT_ENCODING_INVALID', 'the body is not valid %s (its Content-Encoding): %s', 400)
+/** A compressed body that decodes past what the route takes (plugins/body-decoding.ts): a compression bomb is refused, never expanded. */
+export const DecodedBodyTooLargeError = createError<[string]>('DECODED_BODY_TOO_LARGE', '%s', 413)
 export const RateLimitedError = createError<[number, number, string]>('RATE_LIMITED', 'rate limit exceeded: %s requests per %s s for this client; retry after %s', 429)
 export const ConsoleFileNotFoundError = createError<[string]>('CONSOLE_FILE_NOT_FOUND', 'no %s in the console bundle', 404)
 export const ConsoleBuildError = createError('CONSOLE_BUILD_FAILED', 'the console bundle did not build (the log has the reason)', 500)

@@ -8,7 +8,8 @@ export type NdjsonLine = { n: number, text: string, tooLong?: undefined } | { n:
  * The lines of a stream, numbered from 1, each at most `maxBytes` long. A longer line is not
  * buffered: its bytes are counted and dropped as they arrive, and it is yielded as `tooLong`
  * (with its length), so that one huge line costs no memory and the lines after it are still read.
- * Splits on \n and drops a \r before it, as readline does with crlfDelay Infinity.
+ * Splits on \n and drops a \r before it, as readline does with crlfDelay Infinity, and drops a
+ * UTF-8 byte order mark at the start of the stream.
  */
 export async function * ndjsonLines (input: Readable, maxBytes: number): AsyncGenerator<NdjsonLine> {
   const decoder = new StringDecoder('utf8')
@@ -27,6 +28,8 @@ export async function * ndjsonLines (input: Readable, maxBytes: number): AsyncGe
     }
     let text = decoder.write(Buffer.concat(parts, length)) + decoder.end()
     if (text.endsWith('\r')) text = text.slice(0, -1)
+    // A byte order mark before the first line is no part of it (JSON.parse would refuse it).
+    if (n === 1 && text.charCodeAt(0) === 0xFEFF) text = text.slice(1)
     parts = []
     length = 0
     return { n, text }
