@@ -75,7 +75,9 @@ async function auth (app: FastifyInstance): Promise<void> {
 
 function keyOf (request: FastifyRequest): string | undefined {
   const header = request.headers.authorization
-  if (header?.startsWith('Bearer ')) return header.slice(7).trim() || undefined
+  // The scheme is case-insensitive (RFC 9110 §11.1): `bearer` and `BEARER` are `Bearer`.
+  const bearer = header ? /^bearer[ \t]+(.*)$/i.exec(header) : null
+  if (bearer) return bearer[1]?.trim() || undefined
   const key = request.headers['x-api-key']
   return typeof key === 'string' && key ? key : undefined
 }

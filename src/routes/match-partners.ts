@@ -60,7 +60,7 @@ const matchPartnerRoutes: FastifyPluginAsyncTypebox = async (app) => {
       seeker = await seekerFromRecord(kind, id, record.body, model, vectors)
       request.timing.mark('seeker')
     }
-    const page = pageOf(b)
+    const page = pageOf(app.cursors, b)
     const ranked = await partners.match({ seeker, mode, filters: b.filters ?? {}, excludePastPartners: b.excludePastPartners ?? false, model, depth: page.offset + page.size, timing: request.timing, ...(b.programme ? { programme: b.programme } : {}) })
     return {
       mode,

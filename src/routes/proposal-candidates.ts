@@ -29,7 +29,7 @@ const proposalCandidateRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request) => {
     const proposal = await records.get('proposals', request.params.id)
     if (!proposal) throw recordNotFound('proposals', request.params.id)
-    const page = pageOf(request.query, { id: request.params.id })
+    const page = pageOf(app.cursors, request.query, { id: request.params.id })
     const model = embedder.available ? embedder.model : null
     const seeker = await seekerFromRecord('proposals', proposal.id, proposal.body, model, vectors)
     const types = request.query.types ?? ['organization', 'person']

@@ -30,7 +30,7 @@ const recommendationRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const person = await records.get('people', request.params.id)
     if (!person) throw recordNotFound('people', request.params.id)
     request.timing.mark('record')
-    const page = pageOf(request.query, { id: request.params.id })
+    const page = pageOf(app.cursors, request.query, { id: request.params.id })
     const ranked = await recommender.recommend({
       personId: person.id,
       person: person.body,

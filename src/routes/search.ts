@@ -27,7 +27,7 @@ const searchRoutes: FastifyPluginAsyncTypebox = async (app) => {
     preValidation: commaLists(...SEARCH_LIST_PARAMS),
     schema: { tags: ['search'], summary: 'Hybrid search with filters, facets, highlights and more-like-this', querystring: Query, response: withErrors({ 200: Reply }) }
   }, async (request) => {
-    const page = pageOf(request.query)
+    const page = pageOf(app.cursors, request.query)
     const { hits, total, ...rest } = await search.search(request.query, page)
     return { results: hits, ...rest, nextCursor: page.next(total) }
   })

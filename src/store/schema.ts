@@ -76,6 +76,14 @@ export interface AlertsTable {
   last_error: string | null
 }
 
+export interface ServiceSecretsTable {
+  /** What the secret is for: `cursor` (page cursors' signing key). */
+  name: string
+  /** Random bytes, base64url. */
+  secret: string
+  created_at: ColumnType<Date, Date | undefined, never>
+}
+
 export interface Database {
   alerts: AlertsTable
   feedback: FeedbackTable
@@ -84,4 +92,5 @@ export interface Database {
   vectors: VectorsTable
   project_participants: ProjectParticipantsTable
   ranker_models: RankerModelsTable
+  service_secrets: ServiceSecretsTable
 }

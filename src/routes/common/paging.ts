@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox'
-import { decodeCursor, encodeCursor, fingerprint } from '../../match/cursor.ts'
+import { fingerprint, type Cursors } from '../../match/cursor.ts'
 
 /** `limit` and `cursor`, the paging parameters every listing route takes. */
 export const PageParams = {
@@ -20,14 +20,15 @@ export interface Page {
 }
 
 /**
- * The page a request asks for. The cursor is checked against a fingerprint of the request without
- * its paging (and `explain`, which changes no ranking): a cursor replayed with another request is
- * refused with a 400. `scope` is what else identifies the request (e.g. the path's id).
+ * The page a request asks for. The cursor must be one `cursors` signed (a forged one is refused with
+ * a 400), and is checked against a fingerprint of the request without its paging (and `explain`,
+ * which changes no ranking): a cursor replayed with another request is refused with a 400. `scope`
+ * is what else identifies the request (e.g. the path's id).
  */
-export function pageOf (request: { cursor?: string | undefined, limit?: number | undefined, explain?: boolean | undefined }, scope: Record<string, unknown> = {}): Page {
+export function pageOf (cursors: Cursors, request: { cursor?: string | undefined, limit?: number | undefined, explain?: boolean | undefined }, scope: Record<string, unknown> = {}): Page {
   const { cursor, limit, explain: _explain, ...rest } = request
   const print = fingerprint({ ...scope, ...rest })
-  const offset = decodeCursor(cursor, print)
+  const offset = cursors.decode(cursor, print)
   const size = limit ?? 10
-  return { offset, size, next: (total) => offset + size < total ? encodeCursor(offset + size, print) : null }
+  return { offset, size, next: (total) => offset + size < total ? cursors.encode(offset + size, print) : null }
 }

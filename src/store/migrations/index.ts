@@ -6,6 +6,7 @@ import * as m0004 from './0004-participant-programme.ts'
 import * as m0005 from './0005-participant-covering-index.ts'
 import * as m0006 from './0006-record-revisions.ts'
 import * as m0007 from './0007-ranker-models.ts'
+import * as m0008 from './0008-service-secrets.ts'
 
 /** Every migration, in order. Names are permanent: never rename or edit one that has shipped. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -15,5 +16,6 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0004-participant-programme': m0004,
   '0005-participant-covering-index': m0005,
   '0006-record-revisions': m0006,
-  '0007-ranker-models': m0007
+  '0007-ranker-models': m0007,
+  '0008-service-secrets': m0008
 }
