@@ -37,6 +37,11 @@ export class ConceptLinker {
    * capitals, so that the Italian "dei" never names diversity, equity and inclusion.
    */
   private readonly acronyms = new Map<string, string[]>()
+  /**
+   * Per concept, the surface words of each of its labels: what tells apart concepts whose labels
+   * stem alike ("hospitality" and "hospital" are both "hospit" to the English stemmer).
+   */
+  private readonly surfaces = new Map<string, string[][]>()
 
   constructor (readonly termbase: Termbase) {
     for (const c of termbase.concepts.values()) {
@@ -47,6 +52,9 @@ export class ConceptLinker {
           if (tokens.length === 0 || tokens.length > MAX_GRAM || tokens.length < contentWordCount(label)) continue
           push(this.grams[lang], tokens.join(' '), c.id)
           push(this.bags[lang], [...tokens].sort().join(' '), c.id)
+          const surfaces = this.surfaces.get(c.id) ?? []
+          surfaces.push(surfaceWords(label))
+          this.surfaces.set(c.id, surfaces)
           for (const w of plainWords(label)) this.vocabulary[lang].add(w)
         }
       }
@@ -65,6 +73,16 @@ export class ConceptLinker {
 
   private compute (text: string): LinkedPhrase {
     const found = new Map<string, number>()
+    const written = new Set(surfaceWords(text))
+    /**
+     * Concepts whose labels share one analysed key: those with a label whose words are all in the
+     * phrase as written, when any is ("hospitality management" is not hospital management); else all.
+     */
+    const asWritten = (ids: string[]): string[] => {
+      if (ids.length < 2) return ids
+      const kept = ids.filter((id) => (this.surfaces.get(id) ?? []).some((words) => words.length > 0 && words.every((w) => written.has(w))))
+      return kept.length > 0 ? kept : ids
+    }
 
     let whole: Lang | null = null
     for (const lang of LANGS) {
@@ -72,7 +90,7 @@ export class ConceptLinker {
       if (tokens.length === 0) continue
       const all = this.bags[lang].get([...tokens].sort().join(' '))
       if (all) {
-        for (const id of all) found.set(id, 1)
+        for (const id of asWritten(all)) found.set(id, 1)
         if (whole === null || lang === 'en') whole = lang
         continue
       }
@@ -84,7 +102,7 @@ export class ConceptLinker {
           if (!ids) continue
           const end = start + len
           if (spans.some((s) => s.start <= start && end <= s.end)) continue
-          spans.push({ start, end, ids })
+          spans.push({ start, end, ids: asWritten(ids) })
         }
       }
       for (const s of spans) {
@@ -101,7 +119,13 @@ export class ConceptLinker {
     }
     // A phrase that is a label names that concept alone: parts of it matched in the other language's
     // analysis ("cloud" in "sicurezza del cloud") are not concepts of the phrase.
-    if (whole !== null) for (const [id, coverage] of found) if (coverage < 1) found.delete(id)
+    if (whole !== null) {
+      for (const [id, coverage] of found) if (coverage < 1) found.delete(id)
+      // Named whole in both analyses by different concepts: the one written so wins ("hospitality" is
+      // an Italian label of hospitality management and, stemmed, the English "hospitals").
+      const kept = new Set(asWritten([...found.keys()]))
+      for (const id of found.keys()) if (!kept.has(id)) found.delete(id)
+    }
     const concepts = [...found].map(([id, coverage]) => ({ id, coverage: Math.round(coverage * 1000) / 1000 }))
       .sort((a, b) => b.coverage - a.coverage || (a.id < b.id ? -1 : 1))
     return { lang: whole ?? this.language(text), concepts }
@@ -136,6 +160,16 @@ const ENGLISH_ENDING = /(ing|tion|tions|ment|ness|ity|ics|ed|ers|ly|ous|ure|ance
 /** A label of one word, up to 6 characters, with two capitals or more ("LCA", "IoT", "5G" is not: no capitals). */
 function isAcronym (label: string): boolean {
   return /^[\p{L}\p{N}]{2,6}$/u.test(label) && (label.match(/\p{Lu}/gu)?.length ?? 0) >= 2
+}
+
+/**
+ * A text's content words as written, only folded and with a plural or final vowel off ("hospitals"
+ * and "hospital" meet, "hospitality" stays apart; "sensori" and "sensore" meet).
+ */
+function surfaceWords (text: string): string[] {
+  return plainWords(text.replace(/(\p{L})-(?=\p{L})/gu, '$1'))
+    .filter((w) => contentWordCount(w) > 0)
+    .map((w) => w.length > 3 ? w.replace(/(ies|es|s|[aeiou])$/, '') : w)
 }
 
 function push (m: Map<string, string[]>, key: string, id: string): void {

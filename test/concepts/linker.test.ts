@@ -42,6 +42,24 @@ t.test('a concept inside a longer phrase is found; look-alikes with other meanin
   t.same(ids('xqzvtrwplk'), [], 'nonsense links to nothing')
 })
 
+t.test('labels that stem alike are told apart by the words as written', async (t) => {
+  // The English stemmer makes "hospitality" and "hospitals" one word ("hospit"), "testing" of
+  // penetration testing and of non-destructive testing one key: the concept whose label is written so wins.
+  const apart: Array<[string, string]> = [
+    ['hospitality management', 'hospital management'],
+    ['hospitality', 'hospitals'],
+    ['gestione ospedaliera', 'hospitality management']
+  ]
+  for (const [a, b] of apart) {
+    const e = shares(a, b)
+    t.ok(e === null || e.relation !== 'same', `«${a}» and «${b}» are not one concept: ${JSON.stringify(e)}`)
+  }
+  // Plurals and final vowels still meet.
+  for (const [a, b] of [['hospitals', 'hospital'], ['ospedali', 'hospital'], ['gestione alberghiera', 'hotel management']] as const) {
+    t.equal(shares(a, b)?.relation, 'same', `«${a}» and «${b}» are one concept`)
+  }
+})
+
 t.test('type-ahead finds concepts by the start of a label in either language', async (t) => {
   const it = concepts.suggest('manutenzione pred', 'it', 5)
   t.ok(it.some((c) => c.labels.en.includes('predictive maintenance')), JSON.stringify(it.map((c) => c.label)))
