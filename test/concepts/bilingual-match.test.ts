@@ -1,9 +1,6 @@
 import t from 'tap'
-import { randomUUID } from 'node:crypto'
-import type { Test } from 'tap'
-import { testApp, auth, eventually } from '../helpers/app.ts'
-import { needs, onCleanup, services } from '../helpers/services.ts'
-import { ElasticsearchIndex } from '../../src/search/elasticsearch/elasticsearch-index.ts'
+import { backendApp } from '../helpers/backend-app.ts'
+import { auth, eventually } from '../helpers/app.ts'
 
 // Matching in Italian, in English and across the two, through the routes, on both backends:
 // the same concept in two languages is found and stated; look-alikes and nonsense are not.
@@ -17,18 +14,6 @@ const ORGS: Array<[string, string]> = [
   ['pa-it', 'agricoltura di precisione'],
   ['gn-en', 'genomics']
 ]
-
-async function backendApp (t: Test, backend: 'embedded' | 'elasticsearch') {
-  if (backend === 'embedded') return testApp(t)
-  if (!await needs(t, 'Elasticsearch', services.elasticsearch)) return null
-  const prefix = `test-concepts-${randomUUID().slice(0, 8)}-`
-  const es = new ElasticsearchIndex({ url: services.elasticsearch, prefix })
-  onCleanup(t, async () => {
-    await es.client.indices.delete({ index: `${prefix}*` }).catch(() => {})
-    await es.close()
-  })
-  return testApp(t, { ELASTICSEARCH_URL: services.elasticsearch, INDEX_PREFIX: prefix })
-}
 
 for (const backend of ['embedded', 'elasticsearch'] as const) {
   t.test(`partner match, search and type-ahead across Italian and English (${backend})`, async (t) => {

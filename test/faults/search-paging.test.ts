@@ -1,9 +1,6 @@
 import t from 'tap'
-import { randomUUID } from 'node:crypto'
-import type { Test } from 'tap'
-import { testApp, auth, eventually } from '../helpers/app.ts'
-import { needs, onCleanup, services } from '../helpers/services.ts'
-import { ElasticsearchIndex } from '../../src/search/elasticsearch/elasticsearch-index.ts'
+import { backendApp } from '../helpers/backend-app.ts'
+import { auth, eventually } from '../helpers/app.ts'
 
 // Issue 32, case 4: following nextCursor through GET /v1/search showed some records twice and
 // never showed others, because each page re-ranked a pool of a different depth. Pages must be
@@ -43,18 +40,6 @@ function organisations (): string {
     }))
   }
   return lines.join('\n')
-}
-
-async function backendApp (t: Test, backend: 'embedded' | 'elasticsearch') {
-  if (backend === 'embedded') return testApp(t)
-  if (!await needs(t, 'Elasticsearch', services.elasticsearch)) return null
-  const prefix = `test-paging-${randomUUID().slice(0, 8)}-`
-  const es = new ElasticsearchIndex({ url: services.elasticsearch, prefix })
-  onCleanup(t, async () => {
-    await es.client.indices.delete({ index: `${prefix}*` }).catch(() => {})
-    await es.close()
-  })
-  return testApp(t, { ELASTICSEARCH_URL: services.elasticsearch, INDEX_PREFIX: prefix })
 }
 
 for (const backend of ['embedded', 'elasticsearch'] as const) {

@@ -1,9 +1,7 @@
 import t from 'tap'
-import { randomUUID } from 'node:crypto'
-import type { Test } from 'tap'
-import { testApp, auth, eventually } from '../helpers/app.ts'
-import { needs, onCleanup, services, tempDir } from '../helpers/services.ts'
-import { ElasticsearchIndex } from '../../src/search/elasticsearch/elasticsearch-index.ts'
+import { backendApp } from '../helpers/backend-app.ts'
+import { auth, eventually } from '../helpers/app.ts'
+import { tempDir } from '../helpers/services.ts'
 
 // Through GET /v1/search, on both backends, with a real model: a word that only one record holds
 // brings that record first, however many records are semantically closer to the rest of the query;
@@ -20,18 +18,6 @@ const SENTENCES = ['Collaboriamo con università e centri di ricerca del territo
   'Partecipiamo a bandi di innovazione e cerchiamo partner per nuove filiere tecnologiche.']
 /** About 350 words of ordinary profile text, different for each record. */
 const filler = (i: number) => Array.from({ length: 24 }, (_, k) => SENTENCES[(i + k) % SENTENCES.length]).join(' ')
-
-async function backendApp (t: Test, backend: 'embedded' | 'elasticsearch', env: Record<string, string> = {}) {
-  if (backend === 'embedded') return testApp(t, env)
-  if (!await needs(t, 'Elasticsearch', services.elasticsearch)) return null
-  const prefix = `test-lexical-${randomUUID().slice(0, 8)}-`
-  const es = new ElasticsearchIndex({ url: services.elasticsearch, prefix })
-  onCleanup(t, async () => {
-    await es.client.indices.delete({ index: `${prefix}*` }).catch(() => {})
-    await es.close()
-  })
-  return testApp(t, { ELASTICSEARCH_URL: services.elasticsearch, INDEX_PREFIX: prefix, ...env })
-}
 
 for (const backend of ['embedded', 'elasticsearch'] as const) {
   t.test(`a term only one record holds brings it first (${backend})`, async (t) => {
