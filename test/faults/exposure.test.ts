@@ -86,6 +86,8 @@ t.test('search and match while Elasticsearch is down: 503 with Retry-After, at o
     t.equal(res.statusCode, 503, `${r.method} ${r.url}`)
     t.equal(res.headers['retry-after'], '5')
     t.match(res.json().message, /search index is unavailable/)
-    t.ok(ms < 3000, `answered in ${Math.round(ms)} ms`)
+    // Not a speed figure: the bound tells an answer given at once (a refused connection) from one that
+    // waited for the client's request timeout (30 s), with room for a loaded CI machine.
+    t.ok(ms < 10_000, `answered in ${Math.round(ms)} ms`)
   }
 })
