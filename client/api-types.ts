@@ -2287,12 +2287,16 @@ export interface paths {
                             }[];
                             queue: {
                                 adapter: string;
-                                waiting: number;
-                                active: number;
-                                delayed: number;
-                                failed: number;
+                                /** @description false: the queue (Redis) did not answer within 1 s, or failed; the status answers all the same, its counts null. */
+                                available: boolean;
+                                /** @description Why the queue is unavailable (null when it answered). */
+                                reason: string | null;
+                                waiting: number | null;
+                                active: number | null;
+                                delayed: number | null;
+                                failed: number | null;
                             };
-                            /** @description Jobs that exhausted their attempts and whose work is still not done (an indexing job whose records were indexed since, by a later job, is no longer listed); newest first. */
+                            /** @description Jobs that exhausted their attempts and whose work is still not done (an indexing job whose records were indexed since, by a later job, is no longer listed); newest first. Empty while the queue is unavailable (`queue.available: false`): not known then. */
                             failedJobs: {
                                 name: string;
                                 reason: string;

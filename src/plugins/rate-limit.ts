@@ -14,6 +14,9 @@ declare module 'fastify' {
   }
 }
 
+/** How long a request waits for the rate limiter's Redis before it is served without the limit. */
+const RATE_LIMIT_REDIS_TIMEOUT_MS = 300
+
 /**
  * Limits per client (its API key, else its address, see clientOf): RATE_LIMIT_MAX requests per
  * RATE_LIMIT_WINDOW_MS (429 with Retry-After; counted in Redis when REDIS_URL is set, so that every
@@ -24,7 +27,9 @@ declare module 'fastify' {
 async function limits (app: FastifyInstance): Promise<void> {
   const config = app.config
   if (config.RATE_LIMIT_MAX > 0) {
-    const redis = config.REDIS_URL ? new Redis(config.REDIS_URL, { connectTimeout: 2000, maxRetriesPerRequest: 1, lazyConnect: false }) : undefined
+    // Every request but the probes asks Redis first: commandTimeout bounds the wait for a Redis that
+    // accepts connections and never answers (stopped, hung), which skipOnError then serves unlimited.
+    const redis = config.REDIS_URL ? new Redis(config.REDIS_URL, { connectTimeout: 2000, commandTimeout: RATE_LIMIT_REDIS_TIMEOUT_MS, maxRetriesPerRequest: 1, lazyConnect: false }) : undefined
     redis?.on('error', () => {})
     if (redis) app.addHook('onClose', async () => { await redis.quit().catch(() => redis.disconnect()) })
     await app.register(rateLimit, {
@@ -35,7 +40,7 @@ async function limits (app: FastifyInstance): Promise<void> {
       keyGenerator: (request) => app.clientOf(request),
       // Probes of load balancers and orchestrators are never limited.
       allowList: (request) => request.url === '/health' || request.url.startsWith('/ready'),
-      // If Redis is away, requests are served rather than refused.
+      // If Redis is away (or does not answer within RATE_LIMIT_REDIS_TIMEOUT_MS), requests are served rather than refused.
       skipOnError: true,
       ...(redis ? { redis, nameSpace: `${config.QUEUE_NAME}-rate-limit:` } : {}),
       errorResponseBuilder: (_request, context) => new RateLimitedError(context.max, Math.round(config.RATE_LIMIT_WINDOW_MS / 1000), context.after)

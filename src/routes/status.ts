@@ -21,9 +21,17 @@ const statusRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: withErrors({
         200: Type.Object({
           kinds: Type.Array(KindStatus),
-          queue: Type.Object({ adapter: Type.String(), waiting: Type.Integer(), active: Type.Integer(), delayed: Type.Integer(), failed: Type.Integer() }),
+          queue: Type.Object({
+            adapter: Type.String(),
+            available: Type.Boolean({ description: 'false: the queue (Redis) did not answer within 1 s, or failed; the status answers all the same, its counts null.' }),
+            reason: Type.Union([Type.String(), Type.Null()], { description: 'Why the queue is unavailable (null when it answered).' }),
+            waiting: Type.Union([Type.Integer(), Type.Null()]),
+            active: Type.Union([Type.Integer(), Type.Null()]),
+            delayed: Type.Union([Type.Integer(), Type.Null()]),
+            failed: Type.Union([Type.Integer(), Type.Null()])
+          }),
           failedJobs: Type.Array(Type.Object({ name: Type.String(), reason: Type.String(), attempts: Type.Integer(), failedAt: Type.String() }), {
-            description: 'Jobs that exhausted their attempts and whose work is still not done (an indexing job whose records were indexed since, by a later job, is no longer listed); newest first.'
+            description: 'Jobs that exhausted their attempts and whose work is still not done (an indexing job whose records were indexed since, by a later job, is no longer listed); newest first. Empty while the queue is unavailable (`queue.available: false`): not known then.'
           }),
           failing: Type.Object({
             records: Type.Integer({ description: 'Accepted writes not yet indexed whose last attempt failed.' }),

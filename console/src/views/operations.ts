@@ -89,11 +89,12 @@ export function OperationsView ({ focus }: { focus: boolean }) {
           </section>
           <section class="card" aria-labelledby="ops-queue">
             <h2 id="ops-queue">${t('ops.queue')} <span class="muted">(${status.queue.adapter})</span></h2>
+            ${!status.queue.available && html`<p class="bad" data-testid="queue-unavailable">${t('ops.queueUnavailable', { reason: status.queue.reason ?? '' })}</p>`}
             <dl class="numbers">
-              <div><dt>${t('ops.waiting')}</dt><dd>${status.queue.waiting}</dd></div>
-              <div><dt>${t('ops.active')}</dt><dd>${status.queue.active}</dd></div>
-              <div><dt>${t('ops.delayed')}</dt><dd>${status.queue.delayed}</dd></div>
-              <div class=${status.queue.failed > 0 ? 'bad' : ''}><dt>${t('ops.failed')}</dt><dd>${status.queue.failed}</dd></div>
+              <div><dt>${t('ops.waiting')}</dt><dd>${status.queue.waiting ?? '—'}</dd></div>
+              <div><dt>${t('ops.active')}</dt><dd>${status.queue.active ?? '—'}</dd></div>
+              <div><dt>${t('ops.delayed')}</dt><dd>${status.queue.delayed ?? '—'}</dd></div>
+              <div class=${(status.queue.failed ?? 0) > 0 ? 'bad' : ''}><dt>${t('ops.failed')}</dt><dd>${status.queue.failed ?? '—'}</dd></div>
             </dl>
           </section>
           <section class="card" aria-labelledby="ops-vectors">
@@ -137,7 +138,7 @@ export function OperationsView ({ focus }: { focus: boolean }) {
         <section class="card wide" aria-labelledby="ops-failed">
           <h2 id="ops-failed">${t('ops.failedJobs')}</h2>
           ${status.failedJobs.length === 0
-            ? html`<p class="muted">${t('ops.noFailedJobs')}</p>`
+            ? html`<p class="muted">${status.queue.available ? t('ops.noFailedJobs') : '—'}</p>`
             : html`<div class="table-scroll"><table>
                 <thead><tr><th scope="col">${t('ops.job')}</th><th scope="col">${t('ops.reason')}</th><th scope="col">${t('ops.attempts')}</th><th scope="col">${t('ops.when')}</th></tr></thead>
                 <tbody>${status.failedJobs.map((j) => html`<tr><td>${j.name}</td><td>${j.reason}</td><td>${j.attempts}</td><td>${j.failedAt}</td></tr>`)}</tbody>
