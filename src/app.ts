@@ -23,12 +23,15 @@ import matchConsole from './plugins/console.ts'
 import demoData from './plugins/demo-data.ts'
 import vectorWarmup from './plugins/vector-warmup.ts'
 import serverTiming from './plugins/server-timing.ts'
+import securityHeaders from './plugins/security-headers.ts'
 
 export type AppOptions = PartsPluginOptions
 
 /** The whole service as one plugin: the server and the tests register exactly this. */
 async function app (fastify: FastifyInstance, options: AppOptions): Promise<void> {
   await fastify.register(serverTiming)
+  // First, so that every plugin's context inherits its hook (and the console and docs override it).
+  await fastify.register(securityHeaders)
   await fastify.register(errorHandler)
   await fastify.register(bodyDecoding)
   await fastify.register(openapi)

@@ -54,8 +54,10 @@ export async function consoleBundle (): Promise<Bundle> {
       platform: 'browser',
       target: ['es2022'],
       minify: true,
+      // The map names sources relative to the console folder ("../src/main.ts", "../../node_modules/…"):
+      // never the server's install path. Nothing is written there (write: false).
       sourcemap: 'linked',
-      outdir: '/console',
+      outdir: join(CONSOLE_DIR, 'dist'),
       write: false,
       logLevel: 'silent',
       legalComments: 'eof'

@@ -2,6 +2,7 @@ import fp from 'fastify-plugin'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { FastifyInstance } from 'fastify'
+import { DOCS_SECURITY_HEADERS } from './security-headers.ts'
 
 /** The OpenAPI document, generated from the same schemas that validate requests; served at /docs. */
 async function openapi (app: FastifyInstance): Promise<void> {
@@ -17,7 +18,13 @@ async function openapi (app: FastifyInstance): Promise<void> {
       security: [{ bearer: [] }, { apiKey: [] }]
     }
   })
-  await app.register(swaggerUi, { routePrefix: '/docs' })
+  // In a context of its own, so that its headers reach the docs' routes and static files only.
+  await app.register(async (docs) => {
+    docs.addHook('onSend', async (_request, reply) => {
+      reply.headers(DOCS_SECURITY_HEADERS)
+    })
+    await docs.register(swaggerUi, { routePrefix: '/docs' })
+  })
 }
 
 export default fp(openapi, { name: 'openapi', fastify: '5.x' })
