@@ -3,7 +3,7 @@ import { natureOf, themesNamed } from '../../fixtures/lib/org-nature.ts'
 import { nameKey } from '../../fixtures/lib/names.ts'
 import { THEMES, together } from '../../fixtures/lib/themes.ts'
 import { loadSource, type Source } from '../../fixtures/lib/source.ts'
-import { DEFAULT_SHARED_DATA_DIR, demoLines, generateRecords, type BulkLine } from '../../fixtures/generate.ts'
+import { DEFAULT_SHARED_DATA_DIR, DEMO_RECORDS, generateRecords, type BulkLine } from '../../fixtures/generate.ts'
 
 const quiet = { log: () => {} }
 
@@ -97,7 +97,7 @@ function mismatches (orgs: BulkLine[], source: Source): string[] {
 }
 
 t.test('the demo organisations: kind, sector and competencies agree with what the name says', async (t) => {
-  const shared = await organisations(demoLines(quiet))
+  const shared = await organisations(generateRecords({ records: DEMO_RECORDS, sharedDataDir: DEFAULT_SHARED_DATA_DIR, ...quiet }))
   t.same(mismatches(shared, loadSource(DEFAULT_SHARED_DATA_DIR)).slice(0, 10), [], `${shared.length} organisations of the demo set`)
   const valduce = shared.find((l) => l.id === 'org-pic-996523487')
   if (valduce) {
