@@ -3,7 +3,7 @@ import { request } from 'node:http'
 import { randomUUID } from 'node:crypto'
 import pg from 'pg'
 import { KEYS, auth, eventually } from '../helpers/app.ts'
-import { exited, spawnScript } from '../helpers/processes.ts'
+import { spawnScript, stopAtEnd } from '../helpers/processes.ts'
 import { freshDatabase, modelsDir, needs, onCleanup, services, tempDir } from '../helpers/services.ts'
 import { ElasticsearchIndex } from '../../src/search/elasticsearch/elasticsearch-index.ts'
 
@@ -28,13 +28,7 @@ interface Service { url: string, child: ReturnType<typeof spawnScript> }
 /** Starts a repo script as a child process (PORT 0), stopped when the test ends; `listens`: wait for its URL. */
 async function start (t: Test, file: string, env: Record<string, string>, listens: boolean): Promise<Service> {
   const child = spawnScript(file, { PORT: '0', HOST: '127.0.0.1', ...env })
-  onCleanup(t, async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return
-    const killer = setTimeout(() => child.kill('SIGKILL'), 15_000)
-    child.kill('SIGTERM')
-    await exited(child)
-    clearTimeout(killer)
-  })
+  stopAtEnd(t, child)
   let url = ''
   if (listens) {
     await eventually(async () => {

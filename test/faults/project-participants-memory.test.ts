@@ -2,8 +2,8 @@ import t, { type Test } from 'tap'
 import v8 from 'node:v8'
 import vm from 'node:vm'
 import { KEYS, auth, eventually, testApp } from '../helpers/app.ts'
-import { exited, spawnScript } from '../helpers/processes.ts'
-import { freshDatabase, needs, onCleanup, services, tempDir } from '../helpers/services.ts'
+import { spawnScript, stopAtEnd } from '../helpers/processes.ts'
+import { freshDatabase, needs, services, tempDir } from '../helpers/services.ts'
 import { CollaborationGraph } from '../../src/match/collaboration-graph.ts'
 
 // Issue 32, case 2: valid project records of 500 participants each (the schema's maxItems), every
@@ -135,13 +135,7 @@ async function startServer (t: Test, env: Record<string, string>, heapMb: number
     NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --max-old-space-size=${heapMb}`,
     ...env
   })
-  onCleanup(t, async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return
-    const killer = setTimeout(() => child.kill('SIGKILL'), 15_000)
-    child.kill('SIGTERM')
-    await exited(child)
-    clearTimeout(killer)
-  })
+  stopAtEnd(t, child)
   let url = ''
   await eventually(async () => {
     if (child.exitCode !== null || child.signalCode !== null) throw new Error(`the server exited (${child.exitCode ?? child.signalCode}) before it listened:\n${child.output().slice(-2000)}`)

@@ -1,4 +1,6 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process'
+import type { Test } from 'tap'
+import { onCleanup } from './services.ts'
 
 /** Runs a repo script (`node --import=tsx <file> ...args`) as a child process with extra environment. */
 export function spawnScript (file: string, env: Record<string, string>, args: readonly string[] = []): ChildProcess & { output: () => string } {
@@ -14,6 +16,17 @@ export function exited (child: ChildProcess): Promise<number | null> {
   return new Promise((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) return resolve(child.exitCode)
     child.once('exit', (code) => resolve(code))
+  })
+}
+
+/** Stops a child when the test ends: SIGTERM, then SIGKILL after 15 s if it has not exited. */
+export function stopAtEnd (t: Test, child: ChildProcess): void {
+  onCleanup(t, async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return
+    const killer = setTimeout(() => child.kill('SIGKILL'), 15_000)
+    child.kill('SIGTERM')
+    await exited(child)
+    clearTimeout(killer)
   })
 }
 
