@@ -9,8 +9,9 @@ export const ConfigSchema = Type.Object({
   PORT: Type.Integer({ default: 3000, minimum: 0, maximum: 65535, description: 'HTTP port (0 picks a free one).' }),
   LOG_LEVEL: Type.Union(
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
-    { default: 'info', description: 'pino log level.' }
+    { default: 'info', description: 'pino log level. Each request is one line at debug; at info, one summary a minute while requests come, plus slow requests, 5xx answers and state changes.' }
   ),
+  SLOW_REQUEST_MS: Type.Integer({ default: 1000, minimum: 1, description: 'A request answered in more than this many milliseconds is logged at warn: method, route, status and time.' }),
   ESCO_DIR: Type.Optional(Type.String({ minLength: 1, description: 'A folder with the official ESCO skills CSVs (skills_it.csv, skills_en.csv): their labels join the termbase\'s concepts of the same ESCO URI (docs/data.md).' })),
   DATA_DIR: Type.String({ default: '.data', description: 'Folder for embedded state (the in-process Postgres lives in DATA_DIR/pglite).' }),
   DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://', description: 'Postgres server; unset = embedded Postgres (PGlite) under DATA_DIR.' })),

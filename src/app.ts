@@ -24,12 +24,14 @@ import demoData from './plugins/demo-data.ts'
 import vectorWarmup from './plugins/vector-warmup.ts'
 import serverTiming from './plugins/server-timing.ts'
 import securityHeaders from './plugins/security-headers.ts'
+import requestLog from './plugins/request-log.ts'
 
 export type AppOptions = PartsPluginOptions
 
 /** The whole service as one plugin: the server and the tests register exactly this. */
 async function app (fastify: FastifyInstance, options: AppOptions): Promise<void> {
   await fastify.register(serverTiming)
+  await fastify.register(requestLog, { slowRequestMs: options.config.SLOW_REQUEST_MS })
   // First, so that every plugin's context inherits its hook (and the console and docs override it).
   await fastify.register(securityHeaders)
   await fastify.register(errorHandler)
