@@ -2,7 +2,7 @@ import t from 'tap'
 import { createStore } from '../../src/store/create-store.ts'
 import { migrateToLatest } from '../../src/store/migrate.ts'
 import type { Database } from '../../src/store/schema.ts'
-import { IndexProgress } from '../../src/pipeline/index-progress.ts'
+import { IndexProgress, recentRate, timeLeft } from '../../src/pipeline/index-progress.ts'
 import { tempDir } from '../helpers/services.ts'
 
 t.test('indexing progress: how many of how many, the rate, the time left, then caught up', async (t) => {
@@ -22,17 +22,36 @@ t.test('indexing progress: how many of how many, the rate, the time left, then c
   await store.db.insertInto('outbox').values(rows(0, 4000)).execute()
   await progress.tick(0)
   t.equal(lines.at(-1), 'indexing: 4,000 writes waiting')
-  await finish(1200)
+  // A slow start (the model loading, the first batch): 200 in the first minute, then 20 a second.
+  await finish(200)
   await progress.tick(60_000)
-  t.equal(lines.at(-1), 'indexing: 1,200 of 4,000 writes indexed, 20 a second, about 2 min left', '1,200 in a minute: 2,800 left at 20 a second')
+  t.equal(lines.at(-1), 'indexing: 200 of 4,000 writes indexed', 'no rate yet: nothing said of the time left')
+  await finish(200)
+  await progress.tick(70_000)
+  t.equal(lines.at(-1), 'indexing: 400 of 4,000 writes indexed', 'still no rate over 10 s')
+  await finish(200)
+  await progress.tick(80_000)
+  t.equal(lines.at(-1), 'indexing: 600 of 4,000 writes indexed, 20 a second, about 3 min left', 'the rate since the first progress (400 in 20 s), not since the start: 3,400 left at 20 a second')
   await store.db.insertInto('outbox').values(rows(4000, 1000)).execute()
-  await finish(800)
-  await progress.tick(120_000)
-  t.equal(lines.at(-1), 'indexing: 2,000 of 5,000 writes indexed, 17 a second, about 3 min left', 'writes added meanwhile grow the total')
-  await finish(3000)
+  for (let at = 90_000; at <= 140_000; at += 10_000) {
+    await finish(100)
+    await progress.tick(at)
+  }
+  t.equal(lines.at(-1), 'indexing: 1,200 of 5,000 writes indexed, 10 a second, about 6 min left', 'over the last minute only: the pace fell to 10 a second, and writes added meanwhile grow the total')
+  await finish(3800)
   await progress.tick(300_000)
   t.equal(lines.at(-1), 'indexing caught up: 5,000 writes indexed in 5 min')
   const said = lines.length
   await progress.tick(310_000)
   t.equal(lines.length, said, 'and then quiet')
+})
+
+t.test('the rate: over the samples of the window, and none until they span enough and show progress', async (t) => {
+  // A synthetic run at 25 a second, sampled every 10 s.
+  const samples = Array.from({ length: 7 }, (_, i) => ({ at: 100_000 + i * 10_000, done: 500 + i * 250 }))
+  t.equal(recentRate(samples, 20_000), 25)
+  t.equal(timeLeft(3000, 25), 120_000, '3,000 left at 25 a second: 2 min')
+  t.equal(recentRate(samples.slice(0, 2), 20_000), null, '10 s apart: no rate yet')
+  t.equal(recentRate([{ at: 0, done: 100 }, { at: 30_000, done: 100 }], 20_000), null, 'no progress: no rate')
+  t.equal(recentRate([], 20_000), null)
 })
