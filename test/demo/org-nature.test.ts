@@ -4,6 +4,7 @@ import { nameKey } from '../../fixtures/lib/names.ts'
 import { THEMES, together } from '../../fixtures/lib/themes.ts'
 import { loadSource, type Source } from '../../fixtures/lib/source.ts'
 import { DEFAULT_SHARED_DATA_DIR, DEMO_RECORDS, generateRecords, type BulkLine } from '../../fixtures/generate.ts'
+import { italianEscoLabels } from '../../fixtures/lib/esco-italian.ts'
 
 const quiet = { log: () => {} }
 
@@ -53,14 +54,23 @@ t.test('the field a name reveals', async (t) => {
   t.ok(natureOf('Camera di Commercio, Industria, Artigianato e Agricoltura di Milano', 'PUB').ignoreName, 'a chamber of commerce is not an agrifood body')
 })
 
-/** Theme keys of each competency phrase: the curated pairs in both languages and the source's ESCO labels. */
+/** Theme keys of each competency phrase: the curated pairs in both languages and the source's ESCO labels, with their Italian forms. */
 function phraseThemes (source: Source): Map<string, Set<string>> {
   const out = new Map<string, Set<string>>()
   const add = (phrase: string, key: string) => out.set(phrase, (out.get(phrase) ?? new Set()).add(key))
   for (const th of THEMES) for (const pair of th.competencies) for (const phrase of pair) add(phrase, th.key)
-  for (const pools of [source.esco, source.escoSkills]) for (const [key, labels] of Object.entries(pools)) for (const l of labels) add(l, key)
+  for (const pools of [source.esco, source.escoSkills]) {
+    for (const [key, labels] of Object.entries(pools)) {
+      for (const l of labels) {
+        add(l, key)
+        const it = italianOf.get(l.toLowerCase())
+        if (it) add(it, key)
+      }
+    }
+  }
   return out
 }
+const italianOf = italianEscoLabels()
 
 const RELIGIOUS = /\b(CONGREGAZION[EI]|SUORE|FRATI|ORDINE ?OSPEDALIERO|FATEBENEFRATELLI|DIOCESI|PARROCCHIA)\b/
 const HOSPITAL = /\b(OSPEDALE|OSPEDALIERA|IRCCS|POLICLINICO|ASST|AZIENDA SOCIO SANITARIA|CASA DI CURA|ISTITUTO CLINICO|HOSPITAL|ZIEKENHUIS|KLINIKUM)\b/
