@@ -6,9 +6,9 @@
  * the trained ranker start at 0, so that without a model rankings are what they were.
  */
 export const FEATURES = {
-  semantic_fit: 'cosine of the facets the mode compares (complementary: what you seek ↔ what they have; similar: profile ↔ profile)',
-  semantic_reverse: 'reciprocal mode: what they seek ↔ what you have',
-  two_sided: 'reciprocal mode: the weaker of the two directions, so a two-sided match ranks above a one-sided one',
+  semantic_fit: 'cosine of the facets the mode compares (complementary: what you seek ↔ what they have; similar: profile ↔ profile); in reciprocal mode at least the share of your wanted phrases their phrases meet on evidence (words, concepts, the calibrated model)',
+  semantic_reverse: 'reciprocal mode: what they seek ↔ what you have, the facets\' cosine or the share of their needs your offers meet on evidence, whichever is higher',
+  two_sided: 'reciprocal mode: the weaker of the two directions, so a two-sided match ranks above a one-sided one; 0 when none of their needs is met by one of your offers on evidence',
   phrase_match: 'mean, over your wanted phrases, of the best similarity to one of their phrases: 1 for the same words or the same concept of the termbase in either language (src/concepts/), else the cosine, discounted in a language pair the model is not calibrated for',
   lexical: 'BM25 score relative to the best BM25 score of the query',
   fusion: 'reciprocal-rank fusion of the retrieval lists, relative to the best',

@@ -15,9 +15,15 @@ import type { PartnerFilters, PartnerMode, PartnerResult, PhraseMatch } from './
 
 export type { PartnerFilters, PartnerMode, PartnerResult, PhraseMatch }
 
+/**
+ * What a match compares. The public modes (PartnerMode), and `provides`, which the candidate finder
+ * uses for a proposal's offers: the seeker's offers against what organisations need.
+ */
+export type MatchMode = PartnerMode | 'provides'
+
 export interface PartnerQuery {
   seeker: Seeker
-  mode: PartnerMode
+  mode: MatchMode
   filters: PartnerFilters
   excludePastPartners: boolean
   model: string | null
@@ -107,17 +113,18 @@ export class PartnerMatcher {
     // when it has them: they are what a partner's texts should contain, and a whole profile as a
     // query is dozens of common words, each a long posting list (three times the cost, no better
     // candidates: the semantic lists read the whole text anyway).
-    const ownPhrases = (mode === 'similar' ? seeker.offers : seeker.seeks).map((p) => p.text)
-    const lexicalText = seeker.kind !== 'text' && ownPhrases.length > 0 ? ownPhrases.join('. ') : mode === 'similar' ? seeker.texts.profile : seeker.texts.needs
+    const ownPhrases = ownSide(mode, seeker).map((p) => p.text)
+    const lexicalText = seeker.kind !== 'text' && ownPhrases.length > 0 ? ownPhrases.join('. ') : mode === 'similar' ? seeker.texts.profile : mode === 'provides' ? seeker.texts.competencies : seeker.texts.needs
     // The concepts the seeker's phrases (and a free text) name: candidates holding them in either
     // language (src/concepts/).
     const conceptIds = this.soughtConcepts(q)
     const retrieval: RetrievalQuery = {
       kind: 'organizations',
       filter,
-      ...(lexicalText ? { lexical: { text: lexicalText, fields: mode === 'similar' ? { title: 1, text: 1, competencies_text: 1 } : { competencies_text: 2, text: 1, title: 0.5 } } } : {}),
+      ...(lexicalText ? { lexical: { text: lexicalText, fields: mode === 'similar' ? { title: 1, text: 1, competencies_text: 1 } : mode === 'provides' ? { needs_text: 2, text: 1, title: 0.5 } : { competencies_text: 2, text: 1, title: 0.5 } } } : {}),
       semantic,
-      ...(conceptIds.length > 0 ? { concepts: { field: 'concepts', ids: conceptIds } } : {}),
+      // An offer looks for organisations that need the concepts it names; every other mode for those that have them.
+      ...(conceptIds.length > 0 ? { concepts: { field: mode === 'provides' ? 'need_concepts' : 'concepts', ids: conceptIds } } : {}),
       size: POOL,
       include: {
         ...(network ? { network } : {}),
@@ -141,7 +148,7 @@ export class PartnerMatcher {
     const { found, fused } = retrieved
     const candidates = fused.map((f) => found.docs.get(f.id) as DocFields)
     // Only the vectors this mode compares: a candidate's other facets would be read for nothing.
-    const facets: Facet[] = q.mode === 'similar' ? ['profile'] : q.mode === 'complementary' ? ['competencies'] : ['competencies', 'needs']
+    const facets: Facet[] = q.mode === 'similar' ? ['profile'] : q.mode === 'complementary' ? ['competencies'] : q.mode === 'provides' ? ['needs'] : ['competencies', 'needs']
     const vectors = await this.facetVectors(candidates, q.model, facets)
     q.timing?.mark('vectors')
     const signals = this.graph.signals(q.seeker.organizationId, candidates.map((c) => c.id), q.programme)
@@ -195,7 +202,7 @@ export class PartnerMatcher {
     const { signals, best, vectors, areaProjects, mix, bm25, bestBm25, bestFusion, mySectors, weights: w } = pool
     const relative = (x: number, top: number) => top > 0 ? x / top : 0
     const logRelative = (x: number, top: number) => top > 0 ? Math.log1p(x) / Math.log1p(top) : 0
-    const phraseCount = (mode === 'similar' ? seeker.offers : seeker.seeks).length
+    const phraseCount = ownSide(mode, seeker).length
     const now = Date.now()
     const [fwdMine, fwdTheirs] = facetPairs(mode)[0] as [Facet, Facet]
     const scored = pool.fused.map((f, i): Scored => {
@@ -230,8 +237,11 @@ export class PartnerMatcher {
         freshness: Math.exp(-Math.max(0, ageDays) / 365)
       }
       const partial = weightedSum(values, w)
-      // The phrase match is within [-1, 1]: its term adds at most |weight| (a trained weight may be negative).
-      return { doc, values, bound: round(partial + (phraseCount > 0 ? Math.abs(w.phrase_match) : 0) + 1e-9), score: -Infinity, matched: [], matchedBack: [] }
+      // The phrase match is within [-1, 1]: its term adds at most |weight| (a trained weight may be
+      // negative). In reciprocal mode the rank stage may raise both directions and two_sided to their
+      // phrase evidence (each at most 1).
+      const raise = (phraseCount > 0 ? Math.abs(w.phrase_match) : 0) + (mode === 'reciprocal' ? Math.abs(w.semantic_fit) + Math.abs(w.semantic_reverse) + Math.abs(w.two_sided) : 0)
+      return { doc, values, bound: round(partial + raise + 1e-9), score: -Infinity, matched: [], matchedBack: [] }
     })
     return scored.sort((a, b) => b.bound - a.bound)
   }
@@ -244,7 +254,9 @@ export class PartnerMatcher {
   async rank (q: PartnerQuery, pool: Pool, scored: readonly Scored[]): Promise<Scored[]> {
     const { seeker, mode } = q
     const w = pool.weights
-    const mine = keyed(mode === 'similar' ? seeker.offers : seeker.seeks)
+    const mine = keyed(ownSide(mode, seeker))
+    // What the seeker's phrases are compared with: what a candidate has, or (an offer) what it needs.
+    const theirSide = (d: DocFields) => asList(mode === 'provides' ? d.needs : d.competencies)
     const depth = Math.min(q.depth ?? Infinity, scored.length)
     const ranked: Scored[] = []
     const phrases: PhraseTable = new Map()
@@ -256,17 +268,28 @@ export class PartnerMatcher {
     for (let at = 0; at < scored.length && !out(scored[at] as Scored);) {
       const chunk: Scored[] = []
       for (; at < scored.length && chunk.length < chunkSize && !out(scored[at] as Scored); at++) chunk.push(scored[at] as Scored)
-      await this.readPhrases(chunk.map((c) => reciprocal ? [...asList(c.doc.competencies), ...asList(c.doc.needs)] : asList(c.doc.competencies)), q.model, phrases)
+      await this.readPhrases(chunk.map((c) => reciprocal ? [...asList(c.doc.competencies), ...asList(c.doc.needs)] : theirSide(c.doc)), q.model, phrases)
       for (const c of chunk) {
         if (out(c)) break
-        c.matched = matchPhrases(mine, asList(c.doc.competencies), phrases, judge)
+        c.matched = matchPhrases(mine, theirSide(c.doc), phrases, judge)
         c.values.phrase_match = mine.length > 0 ? c.matched.reduce((s, m) => s + m.similarity, 0) / mine.length : 0
         if (reciprocal) {
           const needs = asList(c.doc.needs)
           c.matchedBack = matchPhrases(offers, needs, phrases, judge).filter(stated)
-          // Two-sided means the seeker meets at least one of the candidate's stated needs: text
-          // vectors alone put everyone at 0.4-0.8 of everyone else (only lowers the score: the bound holds).
-          if (offers.length > 0 && needs.length > 0 && c.matchedBack.length === 0) c.values.two_sided = 0
+          if (offers.length > 0 && needs.length > 0) {
+            // Each direction judged phrase by phrase as well as by its facets' cosine (the same words,
+            // the same or related concepts in any language pair, the model where its calibration
+            // holds), and two-sided is the weaker of the two. The cosines alone said little: with an
+            // English-only model an Italian text, or an acronym ("BIM"), sits far from its English
+            // twin, so a one-sided candidate worded like the seeker outranked a two-sided one worded
+            // otherwise. A candidate none of whose needs the seeker meets on such evidence is not
+            // two-sided at all.
+            const reverse = reverseCover(needs, offers, phrases, judge, this.concepts)
+            const forward = mine.length > 0 ? evidenceCover(c.matched, mine.length, this.concepts) : 0
+            c.values.semantic_fit = Math.max(c.values.semantic_fit, forward)
+            c.values.semantic_reverse = Math.max(c.values.semantic_reverse, reverse)
+            c.values.two_sided = reverse > 0 ? Math.max(0, Math.min(c.values.semantic_fit, c.values.semantic_reverse)) : 0
+          }
         }
         c.score = round(weightedSum(c.values, w))
         insertRanked(ranked, c)
@@ -278,7 +301,7 @@ export class PartnerMatcher {
   /** The concept ids a match looks for in candidates' competencies: those of the seeker's phrases (and of a free text). */
   soughtConcepts (q: PartnerQuery): string[] {
     const { seeker } = q
-    const phrases = (q.mode === 'similar' ? seeker.offers : seeker.seeks).map((p) => p.text)
+    const phrases = ownSide(q.mode, seeker).map((p) => p.text)
     if (seeker.kind === 'text' && seeker.texts.needs) phrases.push(seeker.texts.needs)
     return this.concepts.idsOf(phrases)
   }
@@ -328,10 +351,45 @@ function hasEvidence (q: PartnerQuery, r: Retrieved): boolean {
 }
 
 /** What each mode compares: the seeker's facet → the candidates' facet. */
-function facetPairs (mode: PartnerMode): Array<[Facet, Facet]> {
+function facetPairs (mode: MatchMode): Array<[Facet, Facet]> {
   return mode === 'similar'
     ? [['profile', 'profile'], ['competencies', 'competencies']]
-    : mode === 'complementary' ? [['needs', 'competencies']] : [['needs', 'competencies'], ['competencies', 'needs']]
+    : mode === 'complementary' ? [['needs', 'competencies']] : mode === 'provides' ? [['competencies', 'needs']] : [['needs', 'competencies'], ['competencies', 'needs']]
+}
+
+/** The seeker's phrases a mode compares: what it has (similar, provides), else what it seeks. */
+function ownSide (mode: MatchMode, seeker: Seeker): Phrase[] {
+  return mode === 'similar' || mode === 'provides' ? seeker.offers : seeker.seeks
+}
+
+/**
+ * How far the candidate's phrases meet the seeker's wanted ones, counting only pairs resting on
+ * evidence (a stated match, or the termbase linking the two): the mean over the wanted phrases.
+ */
+function evidenceCover (matched: readonly ScoredPhrase[], wanted: number, concepts: Concepts): number {
+  let total = 0
+  for (const m of matched) if (m.strength !== null || concepts.evidence(m.sought, m.matched) !== null) total += m.similarity
+  return wanted > 0 ? total / wanted : 0
+}
+
+/**
+ * How far the seeker's offers meet the candidate's needs: for each need, the best judged similarity to
+ * one of the offers, counted only where it rests on evidence (a stated match, or the termbase linking
+ * the two phrases); the mean over the needs. An untrusted cosine alone counts nothing here.
+ */
+function reverseCover (needs: readonly string[], offers: readonly KeyedPhrase[], table: PhraseTable, judge: PhraseJudge, concepts: Concepts): number {
+  let total = 0
+  for (const need of needs) {
+    const nv = table.get(need)?.vector
+    let best = 0
+    for (const o of offers) {
+      const j = judge.judge(o.text, o.vector, need, nv)
+      if (j.similarity <= best) continue
+      if (j.strength !== null || concepts.evidence(o.text, need) !== null) best = j.similarity
+    }
+    total += best
+  }
+  return needs.length > 0 ? total / needs.length : 0
 }
 
 /** The retrieve stage's answer: the index's lists and documents, and their fusion. */
@@ -374,6 +432,8 @@ export function explain (q: PartnerQuery, pool: Pool, c: Scored): PartnerResult 
   const partners = signals.sharedPartners.get(doc.id) ?? 0
   const programmes = [...(signals.programmes.get(doc.id)?.keys() ?? [])].filter((p) => q.programme ? p === q.programme : signals.seekerProgrammes.has(p))
   const shownMatches = matched.filter(stated)
+  // An offer's matches are the candidate's needs it meets: said as what they seek that you offer.
+  const provides = mode === 'provides'
   return {
     id: doc.id,
     score: c.score,
@@ -382,8 +442,8 @@ export function explain (q: PartnerQuery, pool: Pool, c: Scored): PartnerResult 
     ...(doc.country ? { country: String(doc.country) } : {}),
     ...(doc.region ? { region: String(doc.region) } : {}),
     reasons: {
-      matched: shownMatches,
-      matchedBack,
+      matched: provides ? [] : shownMatches,
+      matchedBack: provides ? shownMatches : matchedBack,
       sharedS3Areas: sharedS3,
       sharedSectors,
       sameRegion: values.same_region === 1,
@@ -507,9 +567,11 @@ export function evidenceText (m: Pick<PhraseMatch, 'evidence'>): string {
   return m.evidence === 'concept' ? ', same concept' : m.evidence === 'related-concept' ? ', related concept' : ''
 }
 
-function summarise (mode: PartnerMode, matched: PhraseMatch[], back: PhraseMatch[], s3: string[], sectors: string[], projects: string[], partners: number, programmes: string[], region: string | null): string[] {
+function summarise (mode: MatchMode, matched: PhraseMatch[], back: PhraseMatch[], s3: string[], sectors: string[], projects: string[], partners: number, programmes: string[], region: string | null): string[] {
   const lines: string[] = []
-  if (matched.length > 0) {
+  if (mode === 'provides') {
+    if (matched.length > 0) lines.push(`Needs what this offer provides: ${matched.slice(0, 3).map((m) => pairText(m, 'for')).join(', ')}`)
+  } else if (matched.length > 0) {
     const verb = mode === 'similar' ? 'Has competencies like yours' : 'Has what you seek'
     lines.push(`${verb}: ${matched.slice(0, 3).map((m) => pairText(m, 'for')).join(', ')}`)
   }
