@@ -73,7 +73,8 @@ export const PersonCandidate = Type.Object({
   name: Type.String(),
   organizationId: Type.Optional(Type.String()),
   reasons: Type.Object({
-    matched: Type.Array(PhraseMatch),
+    matched: Type.Array(PhraseMatch, { description: 'What the proposal seeks (sought) met by their expertise (matched).' }),
+    matchedBack: Type.Array(PhraseMatch, { description: 'What the proposal offers (sought) met by their interests (matched).' }),
     interested: Type.Boolean(),
     sharedS3Areas: Type.Array(Type.String()),
     summary: Type.Array(Type.String())
