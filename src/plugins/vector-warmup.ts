@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
-import { warmVectorCache } from '../records/vector-warmup.ts'
+import { untilIndexed, warmVectorCache } from '../records/vector-warmup.ts'
 
 export interface VectorWarmupState {
   state: 'off' | 'waiting' | 'running' | 'done' | 'failed'
@@ -17,8 +17,9 @@ declare module 'fastify' {
 }
 
 /**
- * Fills the vector cache in the background once the model is known (vectors are keyed by model);
- * the service answers meanwhile. Stopped when the app closes.
+ * Fills the vector cache in the background once the model is known (vectors are keyed by model)
+ * and the writes accepted by then are indexed (indexing computes the vectors); the service answers
+ * meanwhile. Stopped when the app closes.
  */
 async function vectorWarmupPlugin (app: FastifyInstance): Promise<void> {
   const status: VectorWarmupState = { state: app.config.VECTOR_CACHE_WARM && app.config.VECTOR_CACHE_MB > 0 ? 'waiting' : 'off', vectors: 0, records: 0, ms: 0 }
@@ -30,6 +31,9 @@ async function vectorWarmupPlugin (app: FastifyInstance): Promise<void> {
     running = app.parts.modelReady.then(async () => {
       const model = app.parts.embedder.available ? app.parts.embedder.model : null
       if (!model || abort.signal.aborted) { status.state = 'off'; return }
+      // Still 'waiting' until what was accepted before is indexed: indexing computes the vectors to read.
+      await untilIndexed(app.parts.store.db, { signal: abort.signal })
+      if (abort.signal.aborted) return
       status.state = 'running'
       const r = await warmVectorCache(app.parts.store.db, app.parts.vectors, model, { signal: abort.signal })
       Object.assign(status, { state: 'done', vectors: r.vectors, records: r.records, ms: r.ms })

@@ -60,3 +60,25 @@ export async function warmVectorCache (db: Kysely<Database>, cache: VectorCache,
   }
   return result(true)
 }
+
+/**
+ * Resolves once the writes accepted before the call are indexed (or have failed and wait for a
+ * retry), polling the outbox every `everyMs`. Indexing is what computes a record's vectors: a
+ * warm-up that starts while an import is being indexed finds none to read (a first demo start
+ * "warmed 0 vectors of 3,402 records" while the cache later held 8,449). Later writes are not waited
+ * for, so steady traffic cannot hold the warm-up back. Resolves at once when aborted.
+ */
+export async function untilIndexed (db: Kysely<Database>, options: { everyMs?: number, signal?: AbortSignal } = {}): Promise<void> {
+  const everyMs = options.everyMs ?? 2000
+  const last = await db.selectFrom('outbox').select((eb) => eb.fn.max('seq').as('seq')).where('done_at', 'is', null).executeTakeFirst()
+  if (last?.seq === null || last?.seq === undefined) return
+  while (!options.signal?.aborted) {
+    const waiting = await db.selectFrom('outbox').select('seq').where('done_at', 'is', null).where('last_error', 'is', null)
+      .where('seq', '<=', last.seq).limit(1).executeTakeFirst()
+    if (!waiting) return
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, everyMs)
+      options.signal?.addEventListener('abort', () => { clearTimeout(timer); resolve() }, { once: true })
+    })
+  }
+}

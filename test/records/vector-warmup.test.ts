@@ -4,7 +4,7 @@ import { migrateToLatest } from '../../src/store/migrate.ts'
 import type { Database } from '../../src/store/schema.ts'
 import { VectorCache } from '../../src/records/vector-cache.ts'
 import { RecordRepository } from '../../src/records/record-repository.ts'
-import { warmVectorCache } from '../../src/records/vector-warmup.ts'
+import { untilIndexed, warmVectorCache } from '../../src/records/vector-warmup.ts'
 import { contentHash, facetTexts, phraseHash, phrasesOf } from '../../src/domain/facets.ts'
 import type { Kind } from '../../src/domain/kinds.ts'
 import { tempDir } from '../helpers/services.ts'
@@ -86,4 +86,35 @@ t.test('warm-up fills the cache from the store, organisations first, within its 
     const r = await warmVectorCache(store.db, new VectorCache(store.db, { memoryBytes: 0 }), model)
     t.same([r.vectors, r.complete], [0, false])
   })
+})
+
+t.test('the warm-up waits for the writes accepted before it to be indexed: indexing computes the vectors', async (t) => {
+  const store = await createStore<Database>({ dataDir: await tempDir(t) })
+  t.teardown(() => store.close())
+  await migrateToLatest(store.db)
+  const repo = new RecordRepository(store.db)
+  for (let i = 0; i < 3; i++) await repo.put('organizations', `o${i}`, { name: `Org ${i}`, kind: 'company', competencies: [`skill ${i}`] })
+  const pending = await store.db.selectFrom('outbox').select('seq').where('done_at', 'is', null).orderBy('seq').execute()
+  t.equal(pending.length, 3, 'three writes wait to be indexed')
+
+  let resolved = false
+  const waiting = untilIndexed(store.db, { everyMs: 20 }).then(() => { resolved = true })
+  await new Promise((resolve) => setTimeout(resolve, 150))
+  t.notOk(resolved, 'still waiting while accepted writes are not indexed')
+  // A write accepted after the wait began does not hold it back; one that failed and waits for a retry neither.
+  await repo.put('organizations', 'later', { name: 'Later', kind: 'company' })
+  await store.db.updateTable('outbox').set({ last_error: 'index unreachable' }).where('seq', '=', pending[0]!.seq).execute()
+  await store.db.updateTable('outbox').set({ done_at: new Date() }).where('seq', '=', pending[1]!.seq).execute()
+  await new Promise((resolve) => setTimeout(resolve, 150))
+  t.notOk(resolved, 'one of them is still to index')
+  await store.db.updateTable('outbox').set({ done_at: new Date() }).where('seq', '=', pending[2]!.seq).execute()
+  await waiting
+  t.ok(resolved, 'done once they are indexed (or failing)')
+
+  const abort = new AbortController()
+  await store.db.updateTable('outbox').set({ last_error: null }).where('seq', '=', pending[0]!.seq).execute()
+  const aborted = untilIndexed(store.db, { everyMs: 10_000, signal: abort.signal })
+  abort.abort()
+  await aborted
+  t.pass('an abort ends the wait at once')
 })
