@@ -4,7 +4,7 @@ import { html } from './html.ts'
 import { I18nContext, LANGS, i18nFor, initialLang, rememberLang, useI18n, type Lang, type MessageKey } from './i18n.ts'
 import { UNAUTHORIZED, allows, api, forgetKey, storeKey, storedKey } from './session.ts'
 import { href, useRoute, VIEWS, type View } from './router.ts'
-import { errorText } from './components/common.ts'
+import { errorText } from './error-text.ts'
 import { SearchView } from './views/search.ts'
 import { MatchView } from './views/match.ts'
 import { RecommendView } from './views/recommend.ts'
@@ -64,7 +64,7 @@ export function App () {
   } else if (!allows(scope, NEEDS[route.view])) {
     body = html`<p class="error" role="alert">${t('app.notAllowed', { scope: t(`scope.${NEEDS[route.view]}`) })}</p>`
   } else {
-    const props = { params: route.params, focus, key: route.view }
+    const props = { params: route.params, focus, key: route.view, scope }
     body = route.view === 'search'
       ? html`<${SearchView} ...${props} />`
       : route.view === 'match'
@@ -72,8 +72,8 @@ export function App () {
         : route.view === 'recommend'
           ? html`<${RecommendView} ...${props} />`
           : route.view === 'operations'
-            ? html`<${OperationsView} ...${props} />`
-            : html`<${TuningView} ...${props} scope=${scope} />`
+            ? html`<${OperationsView} ...${props} keyRequired=${session.keyRequired} />`
+            : html`<${TuningView} ...${props} />`
   }
 
   return html`

@@ -38,3 +38,28 @@ export function markPhrases (text: string, phrases: readonly string[]): Componen
   if (at < text.length) out.push(text.slice(at))
   return out
 }
+
+/** The words a service highlight marks (inside `<em>`), unescaped. */
+export function markedWords (fragment: string | undefined): string[] {
+  return [...(fragment ?? '').matchAll(/<em>([\s\S]*?)<\/em>/g)].map((m) => unescape(m[1] as string))
+}
+
+/**
+ * `text` whole, with the words a highlight marked marked in it too (whole words only). A record's
+ * title stays its title: the service's highlight of it may be a fragment ("…automazione industriale"),
+ * which would read as another, cut title.
+ */
+export function markWords (text: string, words: readonly string[]): ComponentChild[] {
+  const wanted = [...new Set(words.filter((w) => w.length > 0))].sort((a, b) => b.length - a.length)
+  if (wanted.length === 0 || !text) return [text]
+  const re = new RegExp(`(?<![\\p{L}\\p{N}])(?:${wanted.map(escapeRe).join('|')})(?![\\p{L}\\p{N}])`, 'giu')
+  const out: ComponentChild[] = []
+  let at = 0
+  for (const m of text.matchAll(re)) {
+    if (m.index > at) out.push(text.slice(at, m.index))
+    out.push(html`<mark>${m[0]}</mark>`)
+    at = m.index + m[0].length
+  }
+  if (at < text.length) out.push(text.slice(at))
+  return out
+}

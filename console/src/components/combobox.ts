@@ -2,6 +2,7 @@ import { useEffect, useId, useRef, useState } from 'preact/hooks'
 import { html } from '../html.ts'
 import { useI18n } from '../i18n.ts'
 import { isAbort, useLatest } from './common.ts'
+import { errorText } from '../error-text.ts'
 
 export interface Option { id: string, name: string, detail: string }
 
@@ -43,7 +44,7 @@ export function Combobox ({ label, text, setText, find, onChoose, onEnter, hint,
           setActive(found.length > 0 ? 0 : -1)
           setAnnounce(found.length > 0 ? t('typeahead.count', { n: found.length }) : t('typeahead.none'))
         })
-        .catch((err) => { if (!isAbort(err)) { setOptions([]); setAnnounce(String((err as Error).message)) } })
+        .catch((err) => { if (!isAbort(err)) { setOptions([]); setAnnounce(errorText(err, t)) } })
     }, 200)
   }
 

@@ -1,15 +1,8 @@
 import type { ComponentChildren } from 'preact'
 import { useEffect, useRef } from 'preact/hooks'
-import { ApiError } from '../../../client/index.ts'
 import { html } from '../html.ts'
-import { useI18n, type Translate } from '../i18n.ts'
-
-export function errorText (err: unknown, t: Translate): string {
-  if (err instanceof ApiError) {
-    return t('common.error', { message: err.message }) + (err.retryAfterS ? t('common.retryAfter', { s: err.retryAfterS }) : '')
-  }
-  return t('common.error', { message: (err as Error)?.message ?? String(err) })
-}
+import { useI18n } from '../i18n.ts'
+import { errorText } from '../error-text.ts'
 
 export function ErrorMessage ({ error }: { error: unknown }) {
   const { t } = useI18n()

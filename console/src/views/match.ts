@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks'
-import type { PartnerMatchResponse } from '../../../client/index.ts'
+import type { PartnerMatchResponse, Scope } from '../../../client/index.ts'
 import { html } from '../html.ts'
 import { maybe, useI18n } from '../i18n.ts'
 import { api } from '../session.ts'
@@ -8,12 +8,13 @@ import { usePagedRequest } from '../components/paged-request.ts'
 import { Compare } from '../components/compare.ts'
 import { ResultCard } from '../components/result-card.ts'
 import { SeekerFields, emptySeeker, matchRequest, seekerSide, type Seeker } from '../components/seeker.ts'
+import { IndexingNotice } from '../components/indexing-notice.ts'
 
 type PartnerResult = PartnerMatchResponse['results'][number]
 
 const LIMITS = [10, 20, 50]
 
-export function MatchView ({ params, focus }: { params: URLSearchParams, focus: boolean }) {
+export function MatchView ({ params, focus, scope }: { params: URLSearchParams, focus: boolean, scope: Scope | null }) {
   const { t, country } = useI18n()
   const org = params.get('org')
   const [seeker, setSeeker] = useState<Seeker>(() => emptySeeker(org ? { id: org, name: org } : null))
@@ -44,6 +45,7 @@ export function MatchView ({ params, focus }: { params: URLSearchParams, focus: 
   return html`
     <section class="view match-view">
       <${ViewTitle} focus=${focus}>${t('match.title')}</${ViewTitle}>
+      <${IndexingNotice} scope=${scope} />
       <form class="panel" onSubmit=${(e: Event) => { e.preventDefault(); run(seeker, [null]) }}>
         <${SeekerFields} value=${seeker} onChange=${setSeeker} idPrefix="match" />
         <div class="field-row">

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks'
 import type { RankerState, StatusResponse } from '../../../client/index.ts'
 import { html } from '../html.ts'
-import { useI18n, type MessageKey } from '../i18n.ts'
+import { useI18n, type MessageKey, type Translate } from '../i18n.ts'
 import { api } from '../session.ts'
 import { ErrorMessage, Status, ViewTitle } from '../components/common.ts'
 
@@ -12,7 +12,7 @@ interface Validation { queries: number, handSet: Metrics, trained: Metrics, pair
 interface TrainingData { outcomeProjects?: number, pairs?: number, feedbackEvents?: number }
 
 /** Sync state, queue, model, vector cache and the partner ranker (admin), refreshed every 5 s unless paused. */
-export function OperationsView ({ focus }: { focus: boolean }) {
+export function OperationsView ({ focus, keyRequired }: { focus: boolean, keyRequired: boolean }) {
   const { t, number } = useI18n()
   const [status, setStatus] = useState<StatusResponse | null>(null)
   const [ranker, setRanker] = useState<RankerState | null>(null)
@@ -85,6 +85,7 @@ export function OperationsView ({ focus }: { focus: boolean }) {
               <dt>${t('ops.index')}</dt><dd>${status.searchIndex}</dd>
               <dt>${t('ops.model')}</dt><dd data-testid="model">${status.model ?? t('ops.noModel')}</dd>
               <dt>${t('ops.semantic')}</dt><dd>${status.semanticMatching ? t('common.yes') : t('common.no')}</dd>
+              <dt>${t('ops.keys')}</dt><dd data-testid="keys">${keyRequired ? t('ops.keys.required') : t('ops.keys.open')}</dd>
             </dl>
           </section>
           <section class="card" aria-labelledby="ops-queue">
@@ -104,7 +105,7 @@ export function OperationsView ({ focus }: { focus: boolean }) {
               <dt>${t('ops.storeReads')}</dt><dd>${status.vectorCache.storeReads}</dd>
               <dt>${t('ops.inMemory')}</dt><dd>${status.vectorCache.vectorsInMemory} (${number(status.vectorCache.megabytesInMemory, 1)} MB)</dd>
             </dl>
-            <p class="muted">${t('ops.warmup', { ...status.vectorCache.warmup, state: t(`ops.warm.${status.vectorCache.warmup.state}`) })}</p>
+            <p class="muted" data-testid="warmup">${warmupText(status, t, number)}</p>
           </section>
         </div>
 
@@ -193,4 +194,12 @@ export function OperationsView ({ focus }: { focus: boolean }) {
           <p role="status" class="muted">${message}</p>
         </section>`}
     </section>`
+}
+
+/** The start-up warm-up in a sentence: while it waits, for what (the model, or indexing, which computes the vectors); once done, what it read. */
+function warmupText (status: StatusResponse, t: Translate, number: (n: number, digits?: number) => string): string {
+  const w = status.vectorCache.warmup
+  if (w.state === 'waiting') return t(status.semanticMatching ? 'ops.warmup.waitingIndex' : 'ops.warmup.waitingModel')
+  if (w.state !== 'done') return t(`ops.warmup.${w.state}`)
+  return t('ops.warmup.done', { vectors: number(w.vectors, 0), records: number(w.records, 0), ms: number(w.ms, 0) })
 }

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks'
-import type { CandidatesQuery, CandidatesResponse, RecommendationsQuery, RecommendationsResponse } from '../../../client/index.ts'
+import type { CandidatesQuery, CandidatesResponse, RecommendationsQuery, RecommendationsResponse, Scope } from '../../../client/index.ts'
 import { html } from '../html.ts'
 import { maybe, useI18n, type MessageKey } from '../i18n.ts'
 import { api } from '../session.ts'
@@ -9,6 +9,7 @@ import { Compare, type Side } from '../components/compare.ts'
 import type { Pair } from '../components/explanation.ts'
 import { ResultCard } from '../components/result-card.ts'
 import { Typeahead, type Picked } from '../components/typeahead.ts'
+import { IndexingNotice } from '../components/indexing-notice.ts'
 
 type OpportunityKind = NonNullable<RecommendationsQuery['kinds']>[number]
 type CandidateType = NonNullable<CandidatesQuery['types']>[number]
@@ -18,13 +19,14 @@ const LIMIT = 10
 
 interface Opened { title: string, left: Side, right: Side, pairs: Pair[], summary: string[], shared: string[] }
 
-export function RecommendView ({ params, focus }: { params: URLSearchParams, focus: boolean }) {
+export function RecommendView ({ params, focus, scope }: { params: URLSearchParams, focus: boolean, scope: Scope | null }) {
   const { t } = useI18n()
   const [tab, setTab] = useState(params.get('proposal') ? 'proposal' : 'person')
   useEffect(() => { if (params.get('proposal')) setTab('proposal'); else if (params.get('person')) setTab('person') }, [params.get('proposal'), params.get('person')])
   return html`
     <section class="view recommend-view">
       <${ViewTitle} focus=${focus}>${t('rec.title')}</${ViewTitle}>
+      <${IndexingNotice} scope=${scope} />
       <${Tabs} label=${t('rec.tabs')} idPrefix="rec" selected=${tab} onSelect=${setTab}
         tabs=${[{ id: 'person', label: t('rec.person') }, { id: 'proposal', label: t('rec.proposal') }]} />
       <div id="rec-panel" role="tabpanel" aria-labelledby=${`rec-tab-${tab}`}>

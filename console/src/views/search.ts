@@ -1,12 +1,13 @@
 import { useEffect, useMemo, useState } from 'preact/hooks'
-import type { SearchQuery, SearchResponse } from '../../../client/index.ts'
+import type { SearchQuery, SearchResponse, Scope } from '../../../client/index.ts'
 import { html } from '../html.ts'
 import { maybe, useI18n, type MessageKey, type Translate } from '../i18n.ts'
-import { highlighted } from '../highlight.ts'
+import { highlighted, markWords, markedWords } from '../highlight.ts'
 import { href } from '../router.ts'
 import { api } from '../session.ts'
 import { ErrorMessage, Pager, Status, Tabs, ViewTitle } from '../components/common.ts'
 import { usePagedRequest } from '../components/paged-request.ts'
+import { IndexingNotice } from '../components/indexing-notice.ts'
 
 type SearchKind = NonNullable<SearchQuery['kinds']>[number]
 type FacetField = NonNullable<SearchQuery['facets']>[number]
@@ -31,7 +32,7 @@ const FACET_VALUES_SHOWN = 8
 
 interface Asked { q: string, tab: string, filters: Record<string, string[]>, includeExpired: boolean, moreLikeThis: { ref: string, title: string } | null }
 
-export function SearchView ({ params, focus }: { params: URLSearchParams, focus: boolean }) {
+export function SearchView ({ params, focus, scope }: { params: URLSearchParams, focus: boolean, scope: Scope | null }) {
   const { t, number, country } = useI18n()
   const [text, setText] = useState(params.get('q') ?? '')
   const [tab, setTab] = useState('default')
@@ -84,6 +85,7 @@ export function SearchView ({ params, focus }: { params: URLSearchParams, focus:
   return html`
     <section class="view search-view">
       <${ViewTitle} focus=${focus}>${t('search.title')}</${ViewTitle}>
+      <${IndexingNotice} scope=${scope} />
       <form role="search" class="search-form" onSubmit=${submit}>
         <label for="search-q">${t('search.query')}</label>
         <div class="inline">
@@ -130,7 +132,7 @@ export function SearchView ({ params, focus }: { params: URLSearchParams, focus:
                 <article aria-labelledby=${`hit-${r.kind}-${r.id}`}>
                   <div class="result-head">
                     <span class="badge">${t(`kind1.${r.kind}` as MessageKey)}</span>
-                    <h2 class="result-title" id=${`hit-${r.kind}-${r.id}`}>${r.highlights.title ? highlighted(r.highlights.title) : r.title}</h2>
+                    <h2 class="result-title" id=${`hit-${r.kind}-${r.id}`}>${markWords(r.title, markedWords(r.highlights.title))}</h2>
                     <span class="score">${t('common.score', { score: number(r.score, 3) })}</span>
                   </div>
                   <p class="facts">${facts(r.fields, t, country).join(' · ')}</p>
