@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache'
-import type { EmbedOptions, Embedder, TextRole } from '../ports/embedder.ts'
+import type { EmbedOptions, Embedder, ModelStatus, TextRole } from '../ports/embedder.ts'
 import type { PartHealth } from '../ports/health.ts'
 
 export interface QueryBatcherOptions {
@@ -36,6 +36,7 @@ export class QueryBatcher implements Embedder {
   get model (): string | null { return this.inner.model }
   get dimensions (): number { return this.inner.dimensions }
   get available (): boolean { return this.inner.available }
+  get status (): ModelStatus | undefined { return this.inner.status }
   health (): Promise<PartHealth> { return this.inner.health() }
   close (): Promise<void> { return this.inner.close() }
 

@@ -1,11 +1,12 @@
 import { env, pipeline, Tensor, type FeatureExtractionPipeline } from '@huggingface/transformers'
-import type { EmbedOptions, Embedder, TextRole } from '../ports/embedder.ts'
+import type { EmbedOptions, Embedder, ModelStatus, TextRole } from '../ports/embedder.ts'
 import { EmbedderUnavailableError } from '../ports/embedder.ts'
 import type { PartHealth } from '../ports/health.ts'
 import type { ModelSpec } from './model-catalog.ts'
 import type { ModelInfo } from './model-info.ts'
 import { InferenceLane } from './inference-lane.ts'
 import { embedderHealth } from './embedder-health.ts'
+import { ModelState } from './model-state.ts'
 import { poolAndNormalize } from './pooling.ts'
 import { tokenBatches } from './token-batches.ts'
 
@@ -64,32 +65,32 @@ const createPipeline = pipeline as unknown as (task: 'feature-extraction', model
 /** The Embedder port over transformers.js; starts empty and becomes available once a model is set. */
 export class TransformersEmbedder implements Embedder {
   private loaded: LoadedModel | null = null
-  /** Without a model: still loading, or off (and `reason` says why). */
-  state: 'loading' | 'off' = 'loading'
-  reason = 'loading the embedding model'
+  /** Loading, available, or off (its detail says why); in this process the model cannot freeze apart from it. */
+  private readonly state = new ModelState()
   /** One batch through the model at a time; queries (matching, search) before indexing batches. */
   private readonly lane = new InferenceLane()
 
   get model (): string | null { return this.loaded?.spec.name ?? null }
   get dimensions (): number { return this.loaded?.spec.dimensions ?? 384 }
   get available (): boolean { return this.loaded !== null }
+  get status (): ModelStatus { return this.state.status }
   /** Details of the model in use, or null. */
   get current (): LoadedModel | null { return this.loaded }
 
   /** Makes a loaded model the one in use. */
   use (model: LoadedModel): void {
     this.loaded = model
+    this.state.set('available', `${model.spec.name} in this process`)
   }
 
   /** Records that no model could be loaded: semantic matching is off, and why. */
   disable (reason: string): void {
-    this.state = 'off'
-    this.reason = reason
+    this.state.set('off', reason)
   }
 
   async embed (texts: readonly string[], role: TextRole, options: EmbedOptions = {}): Promise<Float32Array[]> {
     const model = this.loaded
-    if (!model) throw new EmbedderUnavailableError(`no embedding model: ${this.reason}`)
+    if (!model) throw new EmbedderUnavailableError(`no embedding model: ${this.state.status.detail ?? this.state.status.reason}`, this.state.state)
     if (texts.length === 0) return []
     const prefix = role === 'query' ? model.spec.queryPrefix : role === 'phrase' ? model.spec.phrasePrefix : model.spec.passagePrefix
     const urgent = !options.background
@@ -143,7 +144,7 @@ export class TransformersEmbedder implements Embedder {
   }
 
   health (): Promise<PartHealth> {
-    return embedderHealth(this, this.loaded, this)
+    return embedderHealth(this, this.loaded, () => this.state.status)
   }
 
   async close (): Promise<void> {

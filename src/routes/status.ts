@@ -2,6 +2,9 @@ import fp from 'fastify-plugin'
 import { Type } from '@sinclair/typebox'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { withErrors } from '../errors.ts'
+import { modelStatusOf } from '../embedding/model-state.ts'
+import { redactSecrets } from '../redact-secrets.ts'
+import { ModelStateSchema } from './health.ts'
 
 const KindStatus = Type.Object({
   kind: Type.String(),
@@ -40,7 +43,11 @@ const statusRoutes: FastifyPluginAsyncTypebox = async (app) => {
           searchIndex: Type.String(),
           store: Type.String(),
           model: Type.Union([Type.String(), Type.Null()]),
-          semanticMatching: Type.Boolean(),
+          semanticMatching: Type.Boolean({ description: 'Whether free text is compared on meaning now: the same as GET /ready (modelState.state available or slow).' }),
+          modelState: Type.Object({
+            ...ModelStateSchema.properties,
+            detail: Type.Union([Type.String(), Type.Null()], { description: 'For the admin: the model process, the deadline missed, the error.' })
+          }),
           vectorCache: Type.Object({
             memoryHits: Type.Integer(),
             storeReads: Type.Integer(),
@@ -68,12 +75,15 @@ const statusRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }
   }, async () => {
     const { store, searchIndex, embedder, vectors, graph } = app.parts
+    const state = modelStatusOf(embedder)
     return {
       ...await app.services.syncStatus.read(),
       searchIndex: searchIndex.adapter,
       store: store.adapter,
       model: embedder.model,
-      semanticMatching: embedder.available,
+      semanticMatching: state.semanticMatching,
+      // The route is for admins only: the detail (process id, error) is theirs to read.
+      modelState: { state: state.state, reason: state.reason, since: state.since, detail: state.detail === null ? null : redactSecrets(state.detail) },
       vectorCache: { ...vectors.usage(), warmup: { ...app.vectorWarmup } },
       collaborationGraph: graph.usage()
     }
