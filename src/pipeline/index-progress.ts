@@ -32,7 +32,8 @@ export function timeLeft (pending: number, perS: number): number {
 
 /**
  * Says how indexing is going while writes wait in the outbox: "indexing: 1,200 of 4,000 writes
- * indexed, 35 a second, about 2 min left", every `intervalMs`, and one line when it has caught up.
+ * indexed, 35 a second, about 2 min left", every `intervalMs` while the count moves (else once a
+ * minute), and one line when it has caught up.
  * The rate is measured over the last `windowMs` (recentRate): until there is one, the line says how
  * many are done and nothing of the time left. A first start that loads the demo data indexes for
  * minutes; a person at the terminal sees it move.
@@ -40,7 +41,7 @@ export function timeLeft (pending: number, perS: number): number {
 export class IndexProgress {
   private timer: NodeJS.Timeout | null = null
   /** The run being reported: when it began (the store's clock for rows, `now` for the rate), and the samples of the window. */
-  private run: { since: Date, started: number, samples: ProgressSample[] } | null = null
+  private run: { since: Date, started: number, samples: ProgressSample[], said: ProgressSample } | null = null
 
   constructor (private readonly db: Kysely<Database>, private readonly options: IndexProgressOptions) {}
 
@@ -64,7 +65,7 @@ export class IndexProgress {
       return
     }
     if (!this.run) {
-      this.run = { since: new Date(), started: now, samples: [] }
+      this.run = { since: new Date(), started: now, samples: [], said: { at: now, done: 0 } }
       this.options.log(`indexing: ${fmt(pending)} writes waiting`)
       return
     }
@@ -76,6 +77,9 @@ export class IndexProgress {
     const windowMs = this.options.windowMs ?? 60_000
     while (samples.length > 2 && (samples[1] as ProgressSample).at <= now - windowMs) samples.shift()
     const perS = recentRate(samples, Math.min(windowMs, 2 * (this.options.intervalMs ?? 10_000)))
+    // While nothing moves, a line a minute (not one every interval saying the same).
+    if (done === this.run.said.done && now - this.run.said.at < 60_000) return
+    this.run.said = { at: now, done }
     const rate = perS === null ? '' : `, ${perS >= 10 ? Math.round(perS) : perS.toFixed(1)} a second, about ${duration(timeLeft(pending, perS))} left`
     this.options.log(`indexing: ${fmt(done)} of ${fmt(done + pending)} writes indexed${rate}`)
   }

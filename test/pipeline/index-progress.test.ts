@@ -38,12 +38,18 @@ t.test('indexing progress: how many of how many, the rate, the time left, then c
     await progress.tick(at)
   }
   t.equal(lines.at(-1), 'indexing: 1,200 of 5,000 writes indexed, 10 a second, about 6 min left', 'over the last minute only: the pace fell to 10 a second, and writes added meanwhile grow the total')
+  const said = lines.length
+  await progress.tick(150_000)
+  await progress.tick(160_000)
+  t.equal(lines.length, said, 'nothing indexed since the last line: nothing said for a minute')
+  await progress.tick(200_000)
+  t.equal(lines.at(-1), 'indexing: 1,200 of 5,000 writes indexed', 'then one line (no rate: nothing indexed in the last minute)')
   await finish(3800)
   await progress.tick(300_000)
   t.equal(lines.at(-1), 'indexing caught up: 5,000 writes indexed in 5 min')
-  const said = lines.length
+  const after = lines.length
   await progress.tick(310_000)
-  t.equal(lines.length, said, 'and then quiet')
+  t.equal(lines.length, after, 'and then quiet')
 })
 
 t.test('the rate: over the samples of the window, and none until they span enough and show progress', async (t) => {
