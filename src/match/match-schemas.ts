@@ -100,6 +100,9 @@ export const Recommendation = Type.Object({
   deadline: Type.Optional(Type.String()),
   reasons: Type.Object({
     matchedInterests: Type.Array(Type.Object({ interest: Type.String(), matched: Type.String(), similarity: Type.Number(), strength: MatchStrength, evidence: Type.Optional(PhraseMatch.properties.evidence), concept: Type.Optional(Type.String()) })),
+    matchedExpertise: Type.Array(Type.Object({ expertise: Type.String(), matched: Type.String(), similarity: Type.Number(), strength: MatchStrength, evidence: Type.Optional(PhraseMatch.properties.evidence), concept: Type.Optional(Type.String()) }), {
+      description: 'Your expertise met by the item: a proposal\'s sought phrases, a community\'s or content item\'s tags or title.'
+    }),
     sharedS3Areas: Type.Array(Type.String()),
     daysToDeadline: Type.Union([Type.Number(), Type.Null()]),
     likeEngaged: Type.Boolean(),

@@ -33,11 +33,25 @@ export interface RecommendQuery {
 }
 
 const POOL = 60
+/**
+ * Places per block of the page: in every block of this many places, each kind asked for gets at least
+ * one while items of it that fit the person remain (see `mergeKinds`).
+ */
+const BLOCK = 10
 
 /**
  * Open opportunities for a person, from their interests, expertise, their organisation's
  * competencies and their feedback: retrieve per kind, fuse, re-rank with explicit features,
- * then diversify (maximal marginal relevance) so a page is not ten near-duplicates.
+ * diversify each kind (maximal marginal relevance) so a page is not ten near-duplicates, then merge
+ * the kinds by score with a place for each kind in every block of ten.
+ *
+ * A community or a content item is recommended only where it fits the person's fields: one of
+ * their interests or expertise met by one of its tags (the same words or concept, in any language
+ * pair, or the model where its calibration holds), named in its title (the same words or concept),
+ * or whole-text closeness where the model's calibration holds for the two languages. Its S3 area
+ * alone is no fit: the demo's areas are broad ("Manifattura avanzata" holds space and AI alike).
+ * Proposals have two more features (what they seek against your expertise and your organisation's
+ * competencies), so on one scale they always came first; hence the places per block.
  */
 export class Recommender {
   constructor (
@@ -60,10 +74,12 @@ export class Recommender {
     const org = person.organizationId ? await this.repo.get('organizations', String(person.organizationId)) : null
     const mine = facetTexts('people', person)
     const orgTexts = org ? facetTexts('organizations', org.body) : {}
-    const interests = phrasesOf('people', person).needs
+    const personPhrases = phrasesOf('people', person)
+    const interests = personPhrases.needs
+    const expertise = personPhrases.competencies.filter((e) => !interests.includes(e))
     const engagedTexts = await this.engagedProfiles(q.feedback.engaged.slice(0, 20))
     const hashes = [...Object.values(mine), ...(orgTexts.competencies ? [orgTexts.competencies] : []), ...engagedTexts].map(contentHash)
-    const stored = q.model ? await this.cache.getMany(q.model, [...hashes, ...interests.map(phraseHash)]) : new Map<string, Float32Array>()
+    const stored = q.model ? await this.cache.getMany(q.model, [...hashes, ...interests.map(phraseHash), ...expertise.map(phraseHash)]) : new Map<string, Float32Array>()
     const vec = (text: string | undefined) => text ? stored.get(contentHash(text)) : undefined
     const interestVec = vec(mine.needs) ?? vec(mine.profile)
     const expertiseVec = vec(mine.competencies)
@@ -108,8 +124,15 @@ export class Recommender {
       const fused = reciprocalRankFusion(Object.values(lists))
       return { kind, lists, fused, docs: fused.map((f) => (found[k] as RetrievalResult).docs.get(f.id) as DocFields) }
     })
-    // Scoring compares whole items (profile and needs facets); phrases are read only for the items served.
-    const itemVectors = q.model ? await this.cache.getMany(q.model, perKind.flatMap((p) => p.docs.flatMap((d) => facetKeys(d, ['profile', 'needs'])))) : new Map<string, Float32Array>()
+    // Scoring compares whole items (profile and needs facets); a proposal's phrases are read only for
+    // the items served, a community's or content item's tags for all (they decide whether it fits).
+    const tagged = perKind.filter((p) => p.kind !== 'proposals').flatMap((p) => p.docs.flatMap((d) => asList(d.tags).map(phraseHash)))
+    const itemVectors = q.model ? await this.cache.getMany(q.model, [...perKind.flatMap((p) => p.docs.flatMap((d) => facetKeys(d, ['profile', 'needs']))), ...tagged]) : new Map<string, Float32Array>()
+    // What a statement needs, for this model and these languages (phrase-judge.ts); whole-text fits
+    // are stated only where the model's phrase calibration holds for the two texts' languages.
+    const judge = new PhraseJudge(this.concepts, q.model)
+    const personLang = this.concepts.majorityLanguage([...interests, ...expertise])
+    const fields = { interests, expertise, stored, judge, personLang, concepts: this.concepts }
     for (const { kind, lists, fused, docs } of perKind) {
       if (fused.length === 0) continue
       const bestFusion = fused[0]?.score ?? 1
@@ -134,38 +157,45 @@ export class Recommender {
           deadline: daysLeft !== null && daysLeft >= 0 && daysLeft <= 30 ? 1 - daysLeft / 30 : 0,
           freshness: kind === 'proposals' ? 0 : Math.exp(-ageDays / 90)
         }
-        all.push({ kind, doc: d, values, daysLeft, score: round(weightedSum(values, this.weights)), vector: profile })
+        const c: Candidate = { kind, doc: d, values, daysLeft, score: round(weightedSum(values, this.weights)), vector: profile }
+        // A community or content item only where it fits the person's fields (see the class comment).
+        if (kind !== 'proposals') {
+          c.fit = fieldFit(d, asList(d.tags), itemVectors, values.interest_fit, fields)
+          if (!c.fit.fits) return
+        }
+        all.push(c)
       })
     }
-    all.sort((a, b) => b.score - a.score || (a.doc.id < b.doc.id ? -1 : 1))
     const depth = Math.min(q.depth ?? Infinity, all.length)
-    const served = diversify(all, (x) => x.score, (x) => x.vector, 0.8, 0.6, depth).slice(0, depth)
+    // Each kind diversified on its own (near-duplicates are within a kind), then merged with places
+    // per kind, in whole blocks: the first `depth` items are the same at any depth, so cursor pages
+    // stay consistent.
+    const blocks = Math.ceil(depth / BLOCK) * BLOCK
+    const byKind = q.kinds.map((kind) => {
+      const items = all.filter((c) => c.kind === kind).sort((a, b) => b.score - a.score || (a.doc.id < b.doc.id ? -1 : 1))
+      return diversify(items, (x) => x.score, (x) => x.vector, 0.8, 0.6, blocks)
+    })
+    const served = mergeKinds(byKind, BLOCK, blocks).slice(0, depth)
 
-    // Reasons for the served items: which of the person's interests each one meets, phrase by phrase.
-    const itemPhrases = (d: DocFields) => [...asList(d.competencies), ...asList(d.needs), ...asList(d.tags)]
-    const phraseVectors = q.model ? await this.cache.getMany(q.model, served.flatMap((x) => itemPhrases(x.doc).map(phraseHash))) : new Map<string, Float32Array>()
-    // What a statement needs, for this model and these languages (phrase-judge.ts); whole-text fits
-    // are stated only where the model's phrase calibration holds for the two texts' languages.
-    const judge = new PhraseJudge(this.concepts, q.model)
-    const personLang = this.concepts.majorityLanguage([...interests, ...asList(person.expertise)])
-    const results = served.map(({ kind, doc: d, values, daysLeft, score }): Recommendation => {
-      const theirs = itemPhrases(d)
-      const matchedInterests = interests.flatMap((interest) => {
-        const iv = stored.get(phraseHash(interest))
-        let best: { interest: string, matched: string, similarity: number, strength: 'strong' | 'partial' | null, evidence?: 'words' | 'concept' | 'related-concept' | 'model', concept?: string } = { interest, matched: '', similarity: 0, strength: null }
-        for (const p of theirs) {
-          const j = judge.judge(interest, iv, p, phraseVectors.get(phraseHash(p)))
-          const better = (j.strength !== null && best.strength === null) || ((j.strength !== null) === (best.strength !== null) && j.similarity > best.similarity)
-          if (better) best = { interest, matched: p, similarity: round(Math.max(0, j.similarity)), strength: j.strength, ...(j.via ? { evidence: j.via } : {}), ...(j.concept ? { concept: j.concept } : {}) }
-        }
-        return best.strength ? [{ ...best, strength: best.strength }] : []
-      })
+    // Reasons for the served proposals: which of the person's interests and expertise each one meets,
+    // phrase by phrase (communities and content were judged when they were found to fit).
+    const proposalPhrases = (d: DocFields) => [...asList(d.competencies), ...asList(d.needs), ...asList(d.tags)]
+    const phraseVectors = q.model ? await this.cache.getMany(q.model, served.filter((x) => x.kind === 'proposals').flatMap((x) => proposalPhrases(x.doc).map(phraseHash))) : new Map<string, Float32Array>()
+    const results = served.map(({ kind, doc: d, values, daysLeft, score, fit }): Recommendation => {
+      const theirs = kind === 'proposals' ? proposalPhrases(d) : asList(d.tags)
+      // A proposal's seeks are what your expertise can meet; its offers and tags are what you may be interested in.
+      const { matchedInterests, matchedExpertise } = fit ?? {
+        matchedInterests: bestPairs(interests, theirs, stored, phraseVectors, judge),
+        matchedExpertise: bestPairs(expertise, asList(d.needs), stored, phraseVectors, judge)
+      }
       const bar = judge.trusts(personLang, this.concepts.majorityLanguage(theirs.length > 0 ? theirs : [String(d.title ?? '')]))
       const sharedS3 = asList(d.s3_areas).filter((a) => asList(person.s3Areas).includes(a))
       const likeEngaged = values.engagement >= 0.6
       const summary: string[] = []
-      if (matchedInterests.length > 0) summary.push(`Matches your interests: ${matchedInterests.slice(0, 3).map((m) => `"${m.matched}" (for "${m.interest}", ${m.strength} match${evidenceText(m)})`).join(', ')}`)
+      const pairs = (ms: readonly PairMatch[]) => ms.slice(0, 3).map((m) => `"${m.matched}" (for "${m.mine}", ${m.strength} match${evidenceText(m)})`).join(', ')
+      if (matchedInterests.length > 0) summary.push(`Matches your interests: ${pairs(matchedInterests)}`)
       else if (bar && values.interest_fit >= bar.partial) summary.push('Close to your interests')
+      if (matchedExpertise.length > 0) summary.push(`${kind === 'proposals' ? 'Seeks your expertise' : 'Matches your expertise'}: ${pairs(matchedExpertise)}`)
       if (bar && values.expertise_fit >= bar.partial) summary.push('Seeks expertise you have')
       if (bar && values.organization_fit >= bar.partial) summary.push("Seeks your organisation's competencies")
       if (likeEngaged) summary.push('Like items you engaged with')
@@ -177,7 +207,14 @@ export class Recommender {
         score,
         title: String(d.title ?? d.id),
         ...(d.deadline ? { deadline: String(d.deadline) } : {}),
-        reasons: { matchedInterests, sharedS3Areas: sharedS3, daysToDeadline: daysLeft, likeEngaged, summary },
+        reasons: {
+          matchedInterests: matchedInterests.map(({ mine, ...m }) => ({ interest: mine, ...m })),
+          matchedExpertise: matchedExpertise.map(({ mine, ...m }) => ({ expertise: mine, ...m })),
+          sharedS3Areas: sharedS3,
+          daysToDeadline: daysLeft,
+          likeEngaged,
+          summary
+        },
         features: weightedScore(values, this.weights).features
       }
     })
@@ -205,6 +242,115 @@ interface Candidate {
   daysLeft: number | null
   score: number
   vector: Float32Array | undefined
+  /** A community's or content item's fit to the person's fields (proposals: none). */
+  fit?: Fit
+}
+
+/** One of the person's phrases (an interest or an expertise) and what of the item met it, stated. */
+interface PairMatch { mine: string, matched: string, similarity: number, strength: 'strong' | 'partial', evidence?: 'words' | 'concept' | 'related-concept' | 'model', concept?: string }
+
+interface Fit { fits: boolean, matchedInterests: PairMatch[], matchedExpertise: PairMatch[] }
+
+/** What judging an item against the person's fields reads, once per request. */
+interface PersonFields {
+  interests: string[]
+  expertise: string[]
+  stored: Map<string, Float32Array>
+  judge: PhraseJudge
+  personLang: ReturnType<Concepts['majorityLanguage']>
+  concepts: Concepts
+}
+
+/** For each of the person's phrases, its best stated counterpart among the item's phrases (none: left out). */
+function bestPairs (mine: readonly string[], theirs: readonly string[], stored: Map<string, Float32Array>, vectors: Map<string, Float32Array>, judge: PhraseJudge): PairMatch[] {
+  if (theirs.length === 0) return []
+  return mine.flatMap((phrase) => {
+    const pv = stored.get(phraseHash(phrase))
+    let best: PairMatch | null = null
+    for (const p of theirs) {
+      const j = judge.judge(phrase, pv, p, vectors.get(phraseHash(p)))
+      if (j.strength === null) continue
+      const better = best === null || (j.strength === 'strong' && best.strength === 'partial') || (j.strength === best.strength && j.similarity > best.similarity)
+      if (better) best = { mine: phrase, matched: p, similarity: round(Math.max(0, j.similarity)), strength: j.strength, ...(j.via ? { evidence: j.via } : {}), ...(j.concept ? { concept: j.concept } : {}) }
+    }
+    return best ? [best] : []
+  })
+}
+
+/**
+ * Whether a community or content item fits the person's fields: a stated pair between their interests
+ * or expertise and its tags; else one of their phrases named in its title, as the same words or the
+ * same concept of the termbase in either language (stated as a partial match: a title is about more
+ * than one thing); else whole-text closeness where the model's calibration holds for the languages.
+ */
+function fieldFit (d: DocFields, tags: readonly string[], vectors: Map<string, Float32Array>, interestFit: number, f: PersonFields): Fit {
+  const matchedInterests = bestPairs(f.interests, tags, f.stored, vectors, f.judge)
+  const matchedExpertise = bestPairs(f.expertise, tags, f.stored, vectors, f.judge)
+  if (matchedInterests.length + matchedExpertise.length === 0) {
+    const title = String(d.title ?? '')
+    const titleWords = ` ${plain(title)} `
+    const titleConcepts = new Set(f.concepts.link(title).concepts.map((c) => c.id))
+    const named = (phrase: string): PairMatch | null => {
+      if (titleWords.includes(` ${plain(phrase)} `)) return { mine: phrase, matched: title, similarity: 1, strength: 'partial', evidence: 'words' }
+      const shared = f.concepts.link(phrase).concepts.find((c) => titleConcepts.has(c.id))
+      return shared ? { mine: phrase, matched: title, similarity: 1, strength: 'partial', evidence: 'concept', concept: shared.id } : null
+    }
+    for (const p of f.interests) { const m = named(p); if (m) matchedInterests.push(m) }
+    for (const p of f.expertise) { const m = named(p); if (m) matchedExpertise.push(m) }
+  }
+  let fits = matchedInterests.length + matchedExpertise.length > 0
+  if (!fits) {
+    const bar = f.judge.trusts(f.personLang, f.concepts.majorityLanguage(tags.length > 0 ? [...tags] : [String(d.title ?? '')]))
+    fits = bar !== null && interestFit >= bar.partial
+  }
+  return { fits, matchedInterests, matchedExpertise }
+}
+
+/** Lower-cased words separated by single spaces (punctuation dropped): "same words" in a title. */
+function plain (text: string): string {
+  return text.toLowerCase().normalize('NFC').replace(/[^\p{L}\p{N}]+/gu, ' ').trim()
+}
+
+/**
+ * Merges the kinds' ranked lists into one: each place goes to the best-scored head of the lists,
+ * and in every block of `block` places each list that still has items gets at least one place (the
+ * block's last places: the last-taken item of the kind that holds most of the block goes back to its
+ * list). Only the heads of the lists are read, so the first n items depend only on the first n of
+ * each list (rounded up to a block): the same at any depth. Stops at the block that reaches `depth`.
+ */
+export function mergeKinds<T extends { score: number, doc: { id: string } }> (lists: ReadonlyArray<readonly T[]>, block: number, depth: number): T[] {
+  const at = lists.map(() => 0)
+  const left = (k: number) => at[k] as number < (lists[k] as readonly T[]).length
+  const out: T[] = []
+  while (out.length < depth && lists.some((_, k) => left(k))) {
+    const taken: Array<{ k: number, item: T }> = []
+    while (taken.length < block) {
+      let best = -1
+      for (let k = 0; k < lists.length; k++) {
+        if (!left(k)) continue
+        const a = (lists[k] as readonly T[])[at[k] as number] as T
+        const b = best < 0 ? null : (lists[best] as readonly T[])[at[best] as number] as T
+        if (b === null || a.score > b.score || (a.score === b.score && a.doc.id < b.doc.id)) best = k
+      }
+      if (best < 0) break
+      taken.push({ k: best, item: (lists[best] as readonly T[])[at[best] as number] as T })
+      at[best] = (at[best] as number) + 1
+    }
+    for (let k = 0; k < lists.length; k++) {
+      if (!left(k) || taken.some((x) => x.k === k)) continue
+      const count = (j: number) => taken.filter((x) => x.k === j).length
+      let give = -1
+      for (let i = taken.length - 1; i >= 0; i--) if (count((taken[i] as { k: number }).k) > 1) { give = i; break }
+      if (give < 0) continue
+      const back = (taken[give] as { k: number }).k
+      taken.splice(give, 1)
+      at[back] = (at[back] as number) - 1
+      taken.push({ k, item: (lists[k] as readonly T[])[at[k] as number] as T })
+      at[k] = (at[k] as number) + 1
+    }
+    out.push(...taken.map((x) => x.item))
+  }
+  return out
 }
 
 function facetKeys (d: DocFields, facets: readonly Facet[]): string[] {
