@@ -25,6 +25,7 @@ import vectorWarmup from './plugins/vector-warmup.ts'
 import serverTiming from './plugins/server-timing.ts'
 import securityHeaders from './plugins/security-headers.ts'
 import requestLog from './plugins/request-log.ts'
+import partWatch from './plugins/part-watch.ts'
 
 export type AppOptions = PartsPluginOptions
 
@@ -38,6 +39,7 @@ async function app (fastify: FastifyInstance, options: AppOptions): Promise<void
   await fastify.register(bodyDecoding)
   await fastify.register(openapi)
   await fastify.register(parts, options)
+  await fastify.register(partWatch)
   await fastify.register(services)
   await fastify.register(auth)
   await fastify.register(limits)
