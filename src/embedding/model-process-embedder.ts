@@ -133,8 +133,9 @@ export class ModelProcessEmbedder implements Embedder {
       // The load and its failure are logged where the model is started (parts.ts); closing is no news.
       if (this.closed || before.state === 'loading') return
       const detail = now.detail ? ` (${now.detail})` : ''
-      if (now.semanticMatching && before.semanticMatching) this.log.info(`embedding model ${now.state}${detail}`)
-      else if (now.semanticMatching) this.log.info(`semantic matching is back on: the embedding model answers again${detail}`)
+      // Slow and available both match on meaning: not logged (/v1/status shows which), or a busy host's log flaps with them.
+      if (now.semanticMatching && before.semanticMatching) return
+      if (now.semanticMatching) this.log.info(`semantic matching is back on: the embedding model answers again${detail}`)
       else this.log.warn(`semantic matching is OFF until the model answers: ${now.reason}${detail}; free text is matched on its words`)
     })
   }
