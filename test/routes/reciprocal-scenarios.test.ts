@@ -17,7 +17,7 @@ interface Org { name: string, competencies: string[], needs: string[] }
 interface Scenario { domain: string, languages: string, seeker: Org, twoSided: Org, oneSided: Org, distractor: Org }
 
 /**
- * Reciprocal scenarios, one per domain, in Italian, in English and across the two. In each, the seeker
+ * Reciprocal scenarios, one per domain, in Italian, in English and across the two (two with an acronym). In each, the seeker
  * offers something and seeks something; the two-sided partner has what is sought and needs what the
  * seeker offers, in other words or the other language (the same concept); the one-sided partner has
  * what is sought, often in the seeker's own words, but needs something the seeker does not offer; the
@@ -80,6 +80,22 @@ const SCENARIOS: Scenario[] = [
     twoSided: { name: 'Studio BIM Lecco', competencies: ['BIM'], needs: ['efficienza energetica degli edifici'] },
     oneSided: { name: 'BIM Experts Ltd', competencies: ['building information modelling'], needs: ['legal advice'] },
     distractor: { name: 'Textile Dyes', competencies: ['textile dyeing'], needs: ['wastewater treatment'] }
+  },
+  {
+    domain: 'sustainability reporting',
+    languages: 'it, an acronym',
+    seeker: { name: 'Consulenza ESG Brescia', competencies: ['rendicontazione ESG'], needs: ['valutazione del ciclo di vita'] },
+    twoSided: { name: 'Studio LCA Varese', competencies: ['LCA'], needs: ['ESG reporting'] },
+    oneSided: { name: 'Ciclo di Vita Srl', competencies: ['valutazione del ciclo di vita'], needs: ['consulenza fiscale'] },
+    distractor: { name: 'Robotica Agricola', competencies: ['agricoltura di precisione'], needs: ['droni'] }
+  },
+  {
+    domain: 'computing',
+    languages: 'en ↔ it, an acronym',
+    seeker: { name: 'Additive Parts Ltd', competencies: ['additive manufacturing'], needs: ['high performance computing'] },
+    twoSided: { name: 'Calcolo Lombardo', competencies: ['HPC'], needs: ['stampa 3D'] },
+    oneSided: { name: 'Compute Cloud Ltd', competencies: ['high performance computing'], needs: ['tax consultancy'] },
+    distractor: { name: 'Cantina Oltrepò', competencies: ['enoturismo'], needs: ['marketing digitale'] }
   }
 ]
 
