@@ -1,4 +1,4 @@
-import { ConceptLinker, type LinkedPhrase } from './linker.ts'
+import { ConceptLinker, type LinkedPhrase, type Mention } from './linker.ts'
 import { conceptEvidence, type ConceptEvidence } from './concept-evidence.ts'
 import { Termbase, type Concept, type Lang } from './termbase.ts'
 import { plainWords } from './phrase-keys.ts'
@@ -32,6 +32,11 @@ export class Concepts {
 
   link (text: string): LinkedPhrase {
     return this.linker.link(text)
+  }
+
+  /** The spans of a text that name concepts, as written (linker.ts `mentions`). */
+  mentions (text: string): Mention[] {
+    return this.linker.mentions(text)
   }
 
   /** Concept ids of a list of phrases, in first-seen order. */

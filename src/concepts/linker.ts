@@ -132,6 +132,90 @@ export class ConceptLinker {
   }
 
   /**
+   * The spans of a text that name concepts, in text order: the longest labels (in either language's
+   * analysis) occurring as consecutive content words within one clause (commas, semicolons, brackets
+   * and sentence ends break spans), and acronyms as written. A span inside a longer one, or overlapping
+   * one as long or longer, is not a mention of its own. Each span is given as written, so that it can
+   * stand as a phrase of the text (a sought phrase of a free-text need) and be shown to a person.
+   */
+  mentions (text: string): Mention[] {
+    const words = surfaceWordSpans(text)
+    /** Candidate spans, in word indices [from, to). */
+    const found: Array<{ from: number, to: number }> = []
+    for (const lang of LANGS) {
+      const tokens: Array<{ key: string, word: number }> = []
+      words.forEach((w, i) => { for (const key of phraseTokens(w.text, lang)) tokens.push({ key, word: i }) })
+      // Runs of tokens within one clause: a label never spans a comma or a full stop.
+      for (let runStart = 0; runStart < tokens.length;) {
+        let runEnd = runStart + 1
+        while (runEnd < tokens.length && (words[(tokens[runEnd] as { word: number }).word] as SurfaceWord).clause === (words[(tokens[runStart] as { word: number }).word] as SurfaceWord).clause) runEnd++
+        const run = tokens.slice(runStart, runEnd)
+        const spans: Array<{ start: number, end: number }> = []
+        for (let len = Math.min(MAX_GRAM, run.length); len >= 1; len--) {
+          for (let start = 0; start + len <= run.length; start++) {
+            const end = start + len
+            if (spans.some((s) => s.start <= start && end <= s.end)) continue
+            const key = run.slice(start, end).map((t) => t.key).join(' ')
+            if (!this.grams[lang].has(key)) continue
+            const from = (run[start] as { word: number }).word
+            const to = (run[end - 1] as { word: number }).word + 1
+            // "machines and design" is not "machine design": words joined by a conjunction are one span
+            // only where a label with these words has one too ("ricerca e sviluppo").
+            if (words.slice(from, to).some((w) => CONJUNCTIONS.has(w.text.toLowerCase())) && !this.conjoined(lang).has(key)) continue
+            spans.push({ start, end })
+            found.push({ from, to })
+          }
+        }
+        runStart = runEnd
+      }
+    }
+    words.forEach((w, i) => { if (this.acronyms.has(w.text.replace(/[.'’]+$/u, ''))) found.push({ from: i, to: i + 1 }) })
+    // The longest first; a span overlapping one already taken is left out.
+    found.sort((a, b) => (b.to - b.from) - (a.to - a.from) || a.from - b.from)
+    const taken: Array<{ from: number, to: number }> = []
+    for (const s of found) if (!taken.some((x) => s.from < x.to && x.from < s.to)) taken.push(s)
+    const out: Mention[] = []
+    for (const s of taken.sort((a, b) => a.from - b.from)) {
+      const start = (words[s.from] as SurfaceWord).start
+      const end = (words[s.to - 1] as SurfaceWord).end
+      const written = text.slice(start, end)
+      const concepts = this.link(written).concepts.map((c) => c.id)
+      if (concepts.length > 0) out.push({ text: written, start, end, concepts })
+    }
+    return out
+  }
+
+  /** Per language, the analysed keys of labels that join words with a conjunction ("ricerca e sviluppo"), made when first asked. */
+  private conjoinedKeys: Record<Lang, Set<string>> | null = null
+
+  private conjoined (lang: Lang): Set<string> {
+    if (!this.conjoinedKeys) {
+      const keys: Record<Lang, Set<string>> = { it: new Set(), en: new Set() }
+      for (const c of this.termbase.concepts.values()) {
+        for (const l of LANGS) {
+          for (const label of c.labels[l]) if (plainWords(label).some((w) => CONJUNCTIONS.has(w))) keys[l].add(phraseTokens(label, l).join(' '))
+        }
+      }
+      this.conjoinedKeys = keys
+    }
+    return this.conjoinedKeys[lang]
+  }
+
+  /**
+   * The one-word label of a concept that is `word` as written (folded; a plural or final vowel
+   * aside), as the termbase writes it; null when the concept has none. What tells a word that names
+   * a concept from one that only stems like a label ("training" and "trains", "market" and
+   * "marketing") or is what a longer label keeps after its function words ("design" of "design for all").
+   */
+  wordLabel (word: string, id: string): string | null {
+    const key = oneWordKey(word)
+    if (key === null) return null
+    const c = this.termbase.get(id)
+    for (const lang of LANGS) for (const label of c?.labels[lang] ?? []) if (oneWordKey(label) === key) return label
+    return null
+  }
+
+  /**
    * A short phrase's language: its function words when it has any, else the words only one
    * language's labels use, else the endings typical of each language; null when it cannot be told.
    */
@@ -154,6 +238,21 @@ export class ConceptLinker {
   }
 }
 
+/**
+ * A span of a text that names concepts of the termbase, as the text writes it: what a free-text need
+ * can be matched and explained by ("sensori per il monitoraggio delle condizioni" mentions "monitoraggio
+ * delle condizioni", condition monitoring).
+ */
+export interface Mention {
+  /** The span's words as written, from its first content word to its last ("monitoraggio delle condizioni"). */
+  text: string
+  /** Where the span is in the text: character offsets, end excluded. */
+  start: number
+  end: number
+  /** The concepts the span names, as `link` finds them for the span on its own. */
+  concepts: string[]
+}
+
 const ITALIAN_ENDING = /(zione|zioni|ità|mento|menti|ica|ico|ici|iche|ali|ivo|iva|ivi|oso|osa|ari|ori|ria|[aio])$/
 const ENGLISH_ENDING = /(ing|tion|tions|ment|ness|ity|ics|ed|ers|ly|ous|ure|ance|ence|[bcdfghjklmnpqrstvwxyz])$/
 
@@ -170,6 +269,53 @@ function surfaceWords (text: string): string[] {
   return plainWords(text.replace(/(\p{L})-(?=\p{L})/gu, '$1'))
     .filter((w) => contentWordCount(w) > 0)
     .map((w) => w.length > 3 ? w.replace(/(ies|es|s|[aeiou])$/, '') : w)
+}
+
+/** A word of a text where it stands, and the clause it is in (mentions never cross clauses). */
+interface SurfaceWord { text: string, start: number, end: number, clause: number }
+
+/**
+ * A text's words with their offsets, cut as phrase-keys.ts cuts them: hyphenated compounds are one
+ * word, an elided article ("l'", "dell'") is a word of its own, trailing dots and apostrophes are not
+ * part of a word. A comma, semicolon, colon, bracket, quote, dash between spaces, line break or full
+ * stop starts a new clause.
+ */
+function surfaceWordSpans (text: string): SurfaceWord[] {
+  const out: SurfaceWord[] = []
+  let clause = 0
+  let last = 0
+  for (const m of text.matchAll(/[\p{L}\p{N}'’.]+(?:(?<=\p{L})-(?=\p{L})[\p{L}\p{N}'’.]+)*/gu)) {
+    const raw = m[0]
+    let start = m.index
+    if (out.length > 0 && (CLAUSE_BREAK.test(text.slice(last, start)) || text[last - 1] === '.')) clause++
+    last = start + raw.length
+    let word = raw.replace(/^[.'’]+/u, '')
+    start += raw.length - word.length
+    word = word.replace(/[.'’]+$/u, '')
+    if (!word) continue
+    const elided = /^(\p{L}+['’])(.+)$/u.exec(word)
+    if (elided) {
+      const article = elided[1] as string
+      out.push({ text: article, start, end: start + article.length, clause })
+      out.push({ text: elided[2] as string, start: start + article.length, end: start + word.length, clause })
+    } else {
+      out.push({ text: word, start, end: start + word.length, clause })
+    }
+  }
+  return out
+}
+
+const CONJUNCTIONS = new Set(['and', 'or', 'nor', 'e', 'ed', 'o', 'oppure', 'né', 'ne'])
+
+const CLAUSE_BREAK = /[,;:!?()[\]{}«»"“”/|\n–—]|\s-\s/u
+
+/** A single word's surface key (surfaceWords, and "-y" as "-ies" loses it: "battery", "batteries"); null for more words. */
+function oneWordKey (text: string): string | null {
+  const plain = plainWords(text.replace(/(\p{L})-(?=\p{L})/gu, '$1'))
+  if (plain.length !== 1) return null
+  // Words of two letters ("AI", "5G") are no content words: they are their own key.
+  const w = surfaceWords(text)[0] ?? (plain[0] as string)
+  return w.length > 3 ? w.replace(/y$/, '') : w
 }
 
 function push (m: Map<string, string[]>, key: string, id: string): void {

@@ -7,6 +7,7 @@ import { seekerFromRecord, seekerFromText } from '../match/seeker.ts'
 import { InvalidRequestError, recordNotFound, withErrors } from '../errors.ts'
 import { NextCursor, PageParams, pageOf } from './common/paging.ts'
 import { withoutFeatures } from './common/without-features.ts'
+import { NoticeFields, noticeLanguage, noticeOf } from '../notices.ts'
 
 const Body = Type.Object({
   organizationId: Type.Optional(Id),
@@ -24,7 +25,7 @@ const Body = Type.Object({
 const Reply = Type.Object({
   mode: PartnerMode,
   semanticMatching: Type.Boolean({ description: 'Whether the model compared meanings (false: words only).' }),
-  notice: Type.Optional(Type.String()),
+  ...NoticeFields,
   results: Type.Array(PartnerResult),
   nextCursor: NextCursor
 })
@@ -50,22 +51,29 @@ const matchPartnerRoutes: FastifyPluginAsyncTypebox = async (app) => {
     if (b.text) {
       seeker = await seekerFromText(b.text, b.competencies ?? [], queries, vectors)
       request.timing.mark('embed')
-      if (seeker.semanticFallback) model = null
     } else {
       const kind = b.organizationId ? 'organizations' as const : 'proposals' as const
       const id = (b.organizationId ?? b.proposalId) as string
       const record = await records.get(kind, id)
       if (!record) throw recordNotFound(kind, id)
       request.timing.mark('record')
-      seeker = await seekerFromRecord(kind, id, record.body, model, vectors)
+      // A record written a moment ago: its vectors still pending are embedded now (query path).
+      seeker = await seekerFromRecord(kind, id, record.body, model, vectors, queries)
       request.timing.mark('seeker')
+    }
+    if (seeker.semanticFallback) {
+      // The model did not answer in time: words only, and the notice says so (the cause goes to the log, not the caller).
+      request.log.debug({ reason: seeker.semanticFallback }, 'partner match on words only: the model did not answer')
+      model = null
     }
     const page = pageOf(app.cursors, b)
     const ranked = await partners.match({ seeker, mode, filters: b.filters ?? {}, excludePastPartners: b.excludePastPartners ?? false, model, depth: page.offset + page.size, timing: request.timing, ...(b.programme ? { programme: b.programme } : {}) })
+    const semanticMatching = model !== null && Object.keys(seeker.vectors).length > 0
     return {
       mode,
-      semanticMatching: model !== null && Object.keys(seeker.vectors).length > 0,
-      ...(seeker.semanticFallback ? { notice: `lexical matching only: ${seeker.semanticFallback}` } : {}),
+      semanticMatching,
+      // Words only, for whatever reason (no model loaded, the model not answering): say so.
+      ...noticeOf([!semanticMatching && 'MODEL_UNAVAILABLE'], noticeLanguage(request.headers['accept-language'])),
       results: ranked.results.slice(page.offset, page.offset + page.size).map((r) => b.explain ? r : withoutFeatures(r)),
       nextCursor: page.next(ranked.total)
     }

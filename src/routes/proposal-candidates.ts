@@ -8,6 +8,7 @@ import { recordNotFound, withErrors } from '../errors.ts'
 import { NextCursor, PageParams, pageOf } from './common/paging.ts'
 import { commaLists } from './common/comma-lists.ts'
 import { withoutFeatures } from './common/without-features.ts'
+import { NoticeFields, noticeLanguage, noticeOf } from '../notices.ts'
 
 const Query = Type.Object({
   types: Type.Optional(Type.Array(Type.Union([Type.Literal('organization'), Type.Literal('person')]), { maxItems: 2, description: 'Comma-separated; default both.' })),
@@ -15,11 +16,11 @@ const Query = Type.Object({
   explain: Type.Optional(Type.Boolean({ default: false }))
 }, { additionalProperties: false })
 
-const Reply = Type.Object({ results: Type.Array(Candidate), nextCursor: NextCursor })
+const Reply = Type.Object({ ...NoticeFields, results: Type.Array(Candidate), nextCursor: NextCursor })
 
 /** GET /v1/proposals/:id/candidates: the organisations and people who should hear about a proposal. */
 const proposalCandidateRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { records, candidates } = app.services
+  const { records, candidates, queries } = app.services
   const { embedder, vectors } = app.parts
 
   app.get('/v1/proposals/:id/candidates', {
@@ -30,11 +31,15 @@ const proposalCandidateRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const proposal = await records.get('proposals', request.params.id)
     if (!proposal) throw recordNotFound('proposals', request.params.id)
     const page = pageOf(app.cursors, request.query, { id: request.params.id })
-    const model = embedder.available ? embedder.model : null
-    const seeker = await seekerFromRecord('proposals', proposal.id, proposal.body, model, vectors)
+    // A proposal written a moment ago: its vectors still pending are embedded now (query path); if the model does not answer, words only.
+    const loaded = embedder.available ? embedder.model : null
+    const seeker = await seekerFromRecord('proposals', proposal.id, proposal.body, loaded, vectors, queries)
+    const model = seeker.semanticFallback ? null : loaded
     const types = request.query.types ?? ['organization', 'person']
     const all = (await candidates.find(seeker, (proposal.body.authorPersonId as string | undefined) ?? null, model)).filter((c) => types.includes(c.type))
     return {
+      // Words only, for whatever reason (no model loaded, the model not answering): say so.
+      ...noticeOf([(model === null || Object.keys(seeker.vectors).length === 0) && 'MODEL_UNAVAILABLE'], noticeLanguage(request.headers['accept-language'])),
       results: all.slice(page.offset, page.offset + page.size).map((c) => request.query.explain ? c : withoutFeatures(c)),
       nextCursor: page.next(all.length)
     }

@@ -12,6 +12,7 @@ import { highlight } from './highlight.ts'
 import { phraseHitsFirst, quotedPhrases } from './exact-phrase.ts'
 import type { SearchHit, SearchQuery } from './search-schemas.ts'
 import { defaultConcepts, type Concepts } from '../concepts/concepts.ts'
+import type { NoticeCode } from '../notices.ts'
 
 /** The document fields a quoted phrase is looked for in. */
 const PHRASE_FIELDS = ['title', 'text', 'competencies_text', 'needs_text'] as const
@@ -32,7 +33,8 @@ export interface SearchAnswer {
   total: number
   facets: Record<string, Array<{ value: string, count: number, label?: string }>>
   semanticMatching: boolean
-  notice?: string
+  /** What the caller should be told (the route words it in the caller's language: notices.ts). */
+  noticeCode?: NoticeCode
 }
 
 /**
@@ -57,7 +59,7 @@ export class HybridSearch {
 
     let text = query.q
     let vector: Float32Array | undefined
-    let notice: string | undefined
+    let noticeCode: NoticeCode | undefined
     const exclude: Array<[Kind, string]> = []
     if (query.moreLikeThis) {
       const at = query.moreLikeThis.indexOf(':')
@@ -77,8 +79,9 @@ export class HybridSearch {
         ;[vector] = await this.embedder.embed([this.concepts.bridgeText(text)], 'query')
       } catch (err) {
         // Loaded but not answering (past its deadline): search on the words, and say so.
+        // The cause (a deadline, a process restarting) is no business of the caller's: the notice says words only.
         if (!(err instanceof EmbedderUnavailableError)) throw err
-        notice = `lexical search only: ${err.message}`
+        noticeCode = 'MODEL_UNAVAILABLE'
       }
     }
 
@@ -132,7 +135,7 @@ export class HybridSearch {
     // No word and no concept in common anywhere: neighbours by vector alone are no match (an English
     // model puts any text, nonsense included, near everything): nothing, and say so.
     if (query.q && !query.moreLikeThis && perKind.every((k) => k.evidence === 0)) {
-      return { hits: [], total: 0, facets: {}, semanticMatching: vector !== undefined, notice: 'no close match: no record shares a word or a concept with the query' }
+      return { hits: [], total: 0, facets: {}, semanticMatching: vector !== undefined, noticeCode: 'NO_CLOSE_MATCH' }
     }
     const fusedOrder = perKind.flatMap((k) => k.fused.map((f) => ({ kind: k.kind, id: f.id, score: f.score, doc: k.docs.get(f.id) as DocFields })))
       .sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1))
@@ -161,7 +164,7 @@ export class HybridSearch {
       total: merged.length,
       facets,
       semanticMatching: vector !== undefined,
-      ...(notice ? { notice } : {})
+      ...(noticeCode ? { noticeCode } : {})
     }
   }
 }

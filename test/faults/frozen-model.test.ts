@@ -2,6 +2,7 @@ import t from 'tap'
 import { testApp, auth, eventually } from '../helpers/app.ts'
 import { onCleanup } from '../helpers/services.ts'
 import type { ModelProcessEmbedder } from '../../src/embedding/model-process-embedder.ts'
+import { NOTICES } from '../../src/notices.ts'
 
 // The real model process is frozen with SIGSTOP (a hung process, not a dead one): every call to it
 // has a deadline, /ready says the model is down, and free text falls back to lexical, saying so.
@@ -32,17 +33,24 @@ t.test('a frozen model process: /ready, search and free-text match answer within
   const search = await ask({ method: 'GET', url: '/v1/search?q=pressofusione&kinds=organizations' })
   t.ok(search.ms < 3000, `search answered in ${Math.round(search.ms)} ms`)
   t.equal(search.res.statusCode, 200)
-  t.match(search.res.json(), { semanticMatching: false, notice: /lexical search only: .*did not answer within 1000 ms/ })
+  // Words only, said in the caller's language from the notice catalogue: no process id, no internal message.
+  t.match(search.res.json(), { semanticMatching: false, noticeCode: 'MODEL_UNAVAILABLE', notice: NOTICES.MODEL_UNAVAILABLE.en })
   t.same(search.res.json().results.map((r: { id: string }) => r.id), ['o-1'], 'the lexical hit is there')
 
   const match = await ask({ method: 'POST', url: '/v1/match/partners', payload: { text: 'cerchiamo esperti di pressofusione', competencies: ['pressofusione'] } })
   t.ok(match.ms < 3000, `free-text match answered in ${Math.round(match.ms)} ms`)
   t.equal(match.res.statusCode, 200)
-  t.match(match.res.json(), { semanticMatching: false, notice: /lexical matching only/ })
+  t.match(match.res.json(), { semanticMatching: false, noticeCode: 'MODEL_UNAVAILABLE', notice: NOTICES.MODEL_UNAVAILABLE.en })
+
+  // A profile written now has no stored vectors and the model cannot embed them: words only, said so.
+  t.equal((await put('/v1/organizations/o-2', { name: 'Stampi Comaschi', kind: 'company', country: 'IT', competencies: ['stampi per pressofusione'], needs: ['pressofusione di alluminio'] })).statusCode, 201)
+  const fresh = await ask({ method: 'POST', url: '/v1/match/partners', payload: { organizationId: 'o-2' } })
+  t.ok(fresh.ms < 3000, `a new profile's match answered in ${Math.round(fresh.ms)} ms`)
+  t.match(fresh.res.json(), { semanticMatching: false, noticeCode: 'MODEL_UNAVAILABLE', notice: NOTICES.MODEL_UNAVAILABLE.en })
 
   process.kill(pid, 'SIGCONT')
   await eventually(async () => (await app.inject({ method: 'GET', url: '/ready', headers: auth('admin') })).json().status === 'ready', 30_000, 'ready again')
   const after = await ask({ method: 'GET', url: '/v1/search?q=pressofusione&kinds=organizations' })
   t.match(after.res.json(), { semanticMatching: true })
-  t.notOk('notice' in after.res.json(), 'no notice once the model answers')
+  t.notOk('notice' in after.res.json() || 'noticeCode' in after.res.json(), 'no notice once the model answers')
 })
