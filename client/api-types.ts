@@ -69,7 +69,16 @@ export interface paths {
                     content: {
                         "application/json": {
                             status: "ready" | "degraded" | "unavailable";
+                            /** @description Whether free text is compared on meaning now (modelState.state available or slow); stored profiles are matched on their stored vectors whatever the model does. */
                             semanticMatching: boolean;
+                            modelState: {
+                                /** @description available: free text is compared on meaning; slow: it is, slower than half of EMBEDDING_TIMEOUT_MS; not-answering: a call missed its deadline (a frozen or overloaded model process), free text is matched on its words and calls fail at once until the process answers again; gone: its process exited and a new one is being started; loading; off: no model. */
+                                state: "loading" | "available" | "slow" | "not-answering" | "gone" | "off";
+                                /** @description Why it is not available, in words (null when available). */
+                                reason: string | null;
+                                /** Format: date-time */
+                                since: string;
+                            };
                             /** @description Whether partner matches use the collaboration history (false: the history could not be read or is over GRAPH_MEMORY_MB; GET /v1/status says why). Without it the service is degraded, not unavailable. */
                             collaborationSignals: boolean;
                             parts: {
@@ -84,11 +93,11 @@ export interface paths {
                             }[];
                             catchUp: {
                                 /** @description The embedded index refilled from the store after a start (null with Elasticsearch or without a worker here): search answers over what is indexed so far. */
-                                refill: {
+                                refill: null | {
                                     state: "waiting" | "running" | "done" | "failed";
                                     indexed: number;
                                     total: number;
-                                } | null;
+                                };
                                 /** @description Accepted writes not yet indexed (null: the store did not answer). */
                                 pendingOutbox: number | null;
                             };
@@ -103,7 +112,16 @@ export interface paths {
                     content: {
                         "application/json": {
                             status: "ready" | "degraded" | "unavailable";
+                            /** @description Whether free text is compared on meaning now (modelState.state available or slow); stored profiles are matched on their stored vectors whatever the model does. */
                             semanticMatching: boolean;
+                            modelState: {
+                                /** @description available: free text is compared on meaning; slow: it is, slower than half of EMBEDDING_TIMEOUT_MS; not-answering: a call missed its deadline (a frozen or overloaded model process), free text is matched on its words and calls fail at once until the process answers again; gone: its process exited and a new one is being started; loading; off: no model. */
+                                state: "loading" | "available" | "slow" | "not-answering" | "gone" | "off";
+                                /** @description Why it is not available, in words (null when available). */
+                                reason: string | null;
+                                /** Format: date-time */
+                                since: string;
+                            };
                             /** @description Whether partner matches use the collaboration history (false: the history could not be read or is over GRAPH_MEMORY_MB; GET /v1/status says why). Without it the service is degraded, not unavailable. */
                             collaborationSignals: boolean;
                             parts: {
@@ -118,11 +136,11 @@ export interface paths {
                             }[];
                             catchUp: {
                                 /** @description The embedded index refilled from the store after a start (null with Elasticsearch or without a worker here): search answers over what is indexed so far. */
-                                refill: {
+                                refill: null | {
                                     state: "waiting" | "running" | "done" | "failed";
                                     indexed: number;
                                     total: number;
-                                } | null;
+                                };
                                 /** @description Accepted writes not yet indexed (null: the store did not answer). */
                                 pendingOutbox: number | null;
                             };
@@ -2317,7 +2335,18 @@ export interface paths {
                             searchIndex: string;
                             store: string;
                             model: string | null;
+                            /** @description Whether free text is compared on meaning now: the same as GET /ready (modelState.state available or slow). */
                             semanticMatching: boolean;
+                            modelState: {
+                                /** @description available: free text is compared on meaning; slow: it is, slower than half of EMBEDDING_TIMEOUT_MS; not-answering: a call missed its deadline (a frozen or overloaded model process), free text is matched on its words and calls fail at once until the process answers again; gone: its process exited and a new one is being started; loading; off: no model. */
+                                state: "loading" | "available" | "slow" | "not-answering" | "gone" | "off";
+                                /** @description Why it is not available, in words (null when available). */
+                                reason: string | null;
+                                /** Format: date-time */
+                                since: string;
+                                /** @description For the admin: the model process, the deadline missed, the error. */
+                                detail: string | null;
+                            };
                             /** @description Vector lookups for ranking since start, answered from memory or read from the store. */
                             vectorCache: {
                                 memoryHits: number;
@@ -2467,7 +2496,10 @@ export interface paths {
                             mode: "similar" | "complementary" | "reciprocal";
                             /** @description Whether the model compared meanings (false: words only). */
                             semanticMatching: boolean;
+                            /** @description What the caller should know about these results, in the language of Accept-Language (Italian when it prefers `it`, else English); absent when there is nothing to say. */
                             notice?: string;
+                            /** @description The notice as a stable code (the text may change, the code does not). */
+                            noticeCode?: "MODEL_UNAVAILABLE" | "RECORD_NOT_EMBEDDED" | "NO_CLOSE_MATCH";
                             results: {
                                 id: string;
                                 /** @description Within [0, 1]. */
@@ -2623,6 +2655,17 @@ export interface paths {
                                 reasons: {
                                     matchedInterests: {
                                         interest: string;
+                                        matched: string;
+                                        similarity: number;
+                                        /** @description What the similarity means for the model in use: only strong and partial matches are stated. */
+                                        strength: "strong" | "partial";
+                                        /** @description What the statement rests on: the same words, the same concept of the termbase (in any language), related concepts, or the model's similarity where its calibration for the two languages holds. */
+                                        evidence?: "words" | "concept" | "related-concept" | "model";
+                                        concept?: string;
+                                    }[];
+                                    /** @description Your expertise met by the item: a proposal's sought phrases, a community's or content item's tags or title. */
+                                    matchedExpertise: {
+                                        expertise: string;
                                         matched: string;
                                         similarity: number;
                                         /** @description What the similarity means for the model in use: only strong and partial matches are stated. */
@@ -2835,6 +2878,10 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            /** @description What the caller should know about these results, in the language of Accept-Language (Italian when it prefers `it`, else English); absent when there is nothing to say. */
+                            notice?: string;
+                            /** @description The notice as a stable code (the text may change, the code does not). */
+                            noticeCode?: "MODEL_UNAVAILABLE" | "RECORD_NOT_EMBEDDED" | "NO_CLOSE_MATCH";
                             results: ({
                                 /** @enum {string} */
                                 type: "organization";
@@ -2897,7 +2944,21 @@ export interface paths {
                                 name: string;
                                 organizationId?: string;
                                 reasons: {
+                                    /** @description What the proposal seeks (sought) met by their expertise (matched). */
                                     matched: {
+                                        sought: string;
+                                        matched: string;
+                                        /** @description How close the two phrases are (1: the same phrase or concept; else the cosine of their vectors). */
+                                        similarity: number;
+                                        /** @description What the similarity means for the model in use: only strong and partial matches are stated. */
+                                        strength: "strong" | "partial";
+                                        /** @description What the statement rests on: the same words, the same concept of the termbase (in any language), related concepts, or the model's similarity where its calibration for the two languages holds. */
+                                        evidence?: "words" | "concept" | "related-concept" | "model";
+                                        /** @description The concept id the evidence rests on (GET /v1/concepts/{id}). */
+                                        concept?: string;
+                                    }[];
+                                    /** @description What the proposal offers (sought) met by their interests (matched). */
+                                    matchedBack: {
                                         sought: string;
                                         matched: string;
                                         /** @description How close the two phrases are (1: the same phrase or concept; else the cosine of their vectors). */
@@ -3052,8 +3113,12 @@ export interface paths {
                                     label?: string;
                                 }[];
                             };
+                            /** @description Whether the model compared meanings (false: words only). */
                             semanticMatching: boolean;
+                            /** @description What the caller should know about these results, in the language of Accept-Language (Italian when it prefers `it`, else English); absent when there is nothing to say. */
                             notice?: string;
+                            /** @description The notice as a stable code (the text may change, the code does not). */
+                            noticeCode?: "MODEL_UNAVAILABLE" | "RECORD_NOT_EMBEDDED" | "NO_CLOSE_MATCH";
                             /** @description Cursor of the next page; null on the last. */
                             nextCursor: string | null;
                         };
@@ -3255,7 +3320,7 @@ export interface paths {
                             results: {
                                 phrase: string;
                                 /** @description The phrase's language as far as it can be told. */
-                                lang: "it" | "en" | (never | null);
+                                lang: "it" | "en" | null;
                                 concepts: {
                                     id: string;
                                     label: string;
@@ -3876,7 +3941,28 @@ export interface paths {
         trace?: never;
     };
 }
-export type webhooks = Record<string, never>;
+export interface webhooks {
+    "proposal.candidates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * New proposal with candidates (POST to ALERT_WEBHOOK_URL)
+         * @description Sent once per new proposal whose candidates include at least one scoring ALERT_MIN_SCORE or more, after it is first indexed. Headers: `content-type: application/json`; no signature (docs/deployment.md says how to secure the endpoint). A 2xx answer within 5 s acknowledges it; anything else is retried with the job queue's backoff (5 attempts in all, about 8 s), then the event is given up (`GET /v1/status` failedJobs). Delivery is at least once, in no particular order: deduplicate by proposalId.
+         */
+        post: operations["proposalCandidatesWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+}
 export interface components {
     schemas: never;
     responses: never;
@@ -3886,4 +3972,53 @@ export interface components {
     pathItems: never;
 }
 export type $defs = Record<string, never>;
-export type operations = Record<string, never>;
+export interface operations {
+    proposalCandidatesWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description Always "proposal.candidates".
+                     * @constant
+                     */
+                    type: "proposal.candidates";
+                    /** @description The new proposal: GET /v1/proposals/{proposalId}. One event per proposal, so it also identifies the delivery (a retry repeats it). */
+                    proposalId: string;
+                    /** @description Best first; at most 20, each scoring at least ALERT_MIN_SCORE. Computed once, when the proposal was first indexed: a retry sends the same list. */
+                    candidates: {
+                        /** @description What the candidate is: an organisation (GET /v1/organizations/{id}) or a person (GET /v1/people/{id}). */
+                        type: "organization" | "person";
+                        /** @description The candidate's record id. */
+                        id: string;
+                        /** @description How well the candidate fits, at least ALERT_MIN_SCORE. */
+                        score: number;
+                        /** @description The reasons, one sentence each (the reasons.summary of GET /v1/proposals/{id}/candidates). */
+                        summary: string[];
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description Delivered: not sent again. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not delivered (or no answer within 5 s): retried with backoff. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+}
