@@ -1,41 +1,19 @@
 import t from 'tap'
-import { spawn, spawnSync } from 'node:child_process'
-import { createServer, type AddressInfo } from 'node:net'
 import { loadConfig } from '../../config/load.ts'
 import { buildServer } from '../../src/build.ts'
 import { eventually } from '../helpers/app.ts'
-import { exited } from '../helpers/processes.ts'
+import { REDIS_SERVER, freePort, hasRedisServer, ownRedis } from '../helpers/own-redis.ts'
 import { onCleanup, requires, tempDir } from '../helpers/services.ts'
 
 // The log says when a part goes away and when it is back, once each: a redis-server of this test's
 // own (never the shared one on 6379) frozen with SIGSTOP, then woken.
-
-const REDIS_SERVER = process.env.REDIS_SERVER_PATH ?? 'redis-server'
-const hasRedisServer = spawnSync(REDIS_SERVER, ['--version'], { encoding: 'utf8' }).status === 0
-
-function freePort (): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo
-      server.close(() => resolve(port))
-    })
-  })
-}
 
 interface Line { level: number, msg: string }
 
 t.test('the job queue frozen and woken: one warn line when it goes, one info line when it is back', async (t) => {
   if (!requires(t, hasRedisServer, `${REDIS_SERVER} is not installed`)) return
   const port = await freePort()
-  const redis = spawn(REDIS_SERVER, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' })
-  onCleanup(t, async () => {
-    if (redis.exitCode !== null || redis.signalCode !== null) return
-    redis.kill('SIGCONT')
-    redis.kill('SIGKILL')
-    await exited(redis)
-  })
+  const redis = (await ownRedis(t, port)).process()
   const lines: Line[] = []
   const config = loadConfig({
     DATA_DIR: await tempDir(t),
@@ -47,7 +25,6 @@ t.test('the job queue frozen and woken: one warn line when it goes, one info lin
     REDIS_URL: `redis://127.0.0.1:${port}`,
     QUEUE_NAME: `part-watch-${port}`
   })
-  await eventually(async () => spawnSync('redis-cli', ['-p', String(port), 'ping']).stdout?.toString().includes('PONG') ?? false, 10_000, 'redis-server up')
   const app = await buildServer({ config }, { level: 'info', stream: { write: (s: string) => { lines.push(JSON.parse(s) as Line) } } })
   onCleanup(t, () => app.close())
   await app.ready()

@@ -1,8 +1,8 @@
 import t, { type Test } from 'tap'
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { createServer, Socket, type AddressInfo } from 'node:net'
 import { auth, eventually, testApp } from '../helpers/app.ts'
 import { exited } from '../helpers/processes.ts'
+import { REDIS_SERVER, freePort, hasRedisServer, ownRedis } from '../helpers/own-redis.ts'
 import { onCleanup, requires, tempDir } from '../helpers/services.ts'
 
 // GET /v1/status while Redis (the BullMQ queue) is unreachable (issue 32, cases 5 and 9). It used
@@ -16,51 +16,8 @@ import { onCleanup, requires, tempDir } from '../helpers/services.ts'
 // - unresponsive: a TCP server that accepts connections and never answers a byte, or our own
 //   redis-server frozen with SIGSTOP (the kernel keeps its socket open; nothing answers).
 
-const REDIS_SERVER = process.env.REDIS_SERVER_PATH ?? 'redis-server'
-const hasRedisServer = spawnSync(REDIS_SERVER, ['--version'], { encoding: 'utf8' }).status === 0
 /** The status must answer within this (the rate limiter waits 0.3 s for Redis, the queue 1 s; the rest is the store's work). */
 const BOUND_MS = 3000
-
-function freePort (): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo
-      server.close(() => resolve(port))
-    })
-  })
-}
-
-function accepting (port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = new Socket()
-    const done = (ok: boolean) => { socket.destroy(); resolve(ok) }
-    socket.setTimeout(500, () => done(false))
-    socket.once('error', () => done(false))
-    socket.connect(port, '127.0.0.1', () => done(true))
-  })
-}
-
-/**
- * Our own redis-server on `port` (no persistence), started again on the same port by `restart`.
- * Call before the app is made: the server is killed when the test ends, after the app has closed.
- */
-async function ownRedis (t: Test, port: number): Promise<{ process: () => ChildProcess, restart: () => Promise<void> }> {
-  let child: ChildProcess
-  const start = async () => {
-    child = spawn(REDIS_SERVER, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' })
-    await eventually(() => accepting(port), 10_000, `redis-server on port ${port}`)
-  }
-  onCleanup(t, async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return
-    child.kill('SIGCONT')
-    child.kill('SIGKILL')
-    await exited(child)
-  })
-  await start()
-  return { process: () => child, restart: start }
-}
 
 /** A TCP server that accepts every connection and never answers: an unresponsive Redis. */
 async function silentServer (t: Test): Promise<number> {
