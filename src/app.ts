@@ -13,6 +13,7 @@ import pipeline from './plugins/pipeline.ts'
 import bulkRoutes from './routes/bulk.ts'
 import statusRoutes from './routes/status.ts'
 import matchPartnerRoutes from './routes/match-partners.ts'
+import matchConsortiumRoutes from './routes/match-consortium.ts'
 import recommendationRoutes from './routes/recommendations.ts'
 import feedbackRoutes from './routes/feedback.ts'
 import proposalCandidateRoutes from './routes/proposal-candidates.ts'
@@ -50,6 +51,7 @@ async function app (fastify: FastifyInstance, options: AppOptions): Promise<void
   await fastify.register(bulkRoutes)
   await fastify.register(statusRoutes)
   await fastify.register(matchPartnerRoutes)
+  await fastify.register(matchConsortiumRoutes)
   await fastify.register(recommendationRoutes)
   await fastify.register(feedbackRoutes)
   await fastify.register(proposalCandidateRoutes)

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox'
-import { Country, Id, LongText, Phrases, Phrase, S3Area, SectorCode, Title, record } from './common.ts'
+import { Country, ID_PATTERN, Id, LongText, Phrases, Phrase, S3Area, SectorCode, Title, record } from './common.ts'
 
 export const OrganizationKind = Type.Union(
   ['company', 'university', 'research_centre', 'public_body', 'association', 'other'].map((k) => Type.Literal(k)))
@@ -20,7 +20,8 @@ export const Organization = record('Organization', {
   needs: Type.Optional(Phrases),
   needsText: Type.Optional(LongText),
   results: Type.Optional(LongText),
-  projects: Type.Optional(Type.Array(Id, { maxItems: 1000, description: 'Ids of projects carried out.' }))
+  projects: Type.Optional(Type.Array(Id, { maxItems: 1000, description: 'Ids of projects carried out.' })),
+  group: Type.Optional(Type.String({ pattern: ID_PATTERN, description: 'Id of the organisation group it belongs to (e.g. its parent company): a consortium with rules.onePerGroup takes at most one member per group.' }))
 })
 
 export const Person = record('Person', {
