@@ -1,3 +1,4 @@
+import { join } from 'node:path'
 import type { Config } from '../config/schema.ts'
 import type { Store } from './ports/store.ts'
 import type { JobQueue } from './ports/job-queue.ts'
@@ -55,7 +56,7 @@ export async function openParts (config: Config, log: PartsLogger): Promise<Part
     : new InProcessQueue({ concurrency: config.QUEUE_CONCURRENCY, onFailed: (name, _data, err) => log.warn(`job ${name} failed for good: ${err.message}`) })
   const searchIndex: SearchIndex = config.ELASTICSEARCH_URL
     ? new ElasticsearchIndex({ url: config.ELASTICSEARCH_URL, prefix: config.INDEX_PREFIX })
-    : new EmbeddedIndex()
+    : new EmbeddedIndex({ graphDir: join(config.DATA_DIR, 'ann-graphs') })
   const spec = modelSpec(config.EMBEDDING_MODEL)
   const options = {
     spec,

@@ -24,7 +24,8 @@ const TEXT_FIELDS: ReadonlyArray<[TextField, ReadonlyArray<typeof english>]> = [
 
 /** One kind's documents: fields, a vector column per searched facet, and a BM25 index per text field and language. */
 class KindIndex {
-  constructor (readonly kind: Kind) {}
+  /** `deferred`: new columns start without their graph (the refill at start, until restoreGraphs). */
+  constructor (readonly kind: Kind, private readonly deferred: () => boolean = () => false) {}
   /** Documents without their vectors (those are in `vectors`). */
   readonly docs = new Map<string, IndexDocument>()
   /** Like Elasticsearch, it holds only the vectors its kind is searched by. */
@@ -41,7 +42,10 @@ class KindIndex {
     for (const facet of SEARCHED_FACETS[this.kind]) {
       const v = doc.vectors[facet]
       let column = this.vectors.get(facet)
-      if (v && !column) this.vectors.set(facet, column = new AnnColumn(v.length))
+      if (v && !column) {
+        this.vectors.set(facet, column = new AnnColumn(v.length))
+        if (this.deferred()) column.defer()
+      }
       column?.set(doc.id, v)
     }
     this.unpost(doc.id)
@@ -86,6 +90,9 @@ class KindIndex {
 
 const CONCEPT_FIELDS = ['concepts', 'need_concepts'] as const
 
+/** Changes to a column (at least, and a tenth of its size) after which its graph is written again. */
+const GRAPH_SAVE_CHANGES = 1000
+
 /**
  * The search index that lives in this process, used when ELASTICSEARCH_URL is unset. It keeps the
  * same documents and the same version rule as Elasticsearch (an older operation never wins, deletes
@@ -93,12 +100,103 @@ const CONCEPT_FIELDS = ['concepts', 'need_concepts'] as const
  * same English/Italian analysis, and filtered kNN: through an HNSW graph when about 1,000 rows or
  * more pass the filter, by an exact scan otherwise (ann-column.ts; at 12,000 vectors the scan costs
  * 7-12 ms a search, the graph 1-2 ms with recall@20 >= 0.99). It is refilled from the store at start.
+ *
+ * With `graphDir` (DATA_DIR/ann-graphs), each column's HNSW graph is kept on disk (ann-graph-file.ts):
+ * the refill defers the graphs (`deferGraphs`), then `restoreGraphs` loads those that were built from
+ * exactly the refilled vectors and rebuilds the others in the background, one at a time, while the
+ * scan answers. A graph is written after it is rebuilt, after GRAPH_SAVE_CHANGES changes (a minute
+ * later, at most one write at a time), and at close.
  */
 export class EmbeddedIndex implements SearchIndex {
   readonly adapter = 'embedded'
   readonly volatile = true
-  private readonly kinds = new Map<Kind, KindIndex>(KINDS.map((k) => [k, new KindIndex(k)]))
+  private deferred = false
+  private readonly kinds = new Map<Kind, KindIndex>(KINDS.map((k) => [k, new KindIndex(k, () => this.deferred)]))
   private readonly tombstones = new Map<string, number>()
+  private readonly graphDir: string | null
+  /** Graph rebuilds and writes, one after the other (each is CPU or disk the requests share). */
+  private graphWork: Promise<unknown> = Promise.resolve()
+  private saveTimer: NodeJS.Timeout | null = null
+  private closed = false
+
+  constructor (options: { graphDir?: string } = {}) {
+    this.graphDir = options.graphDir ?? null
+  }
+
+  /** Every column with its name on disk (`<kind>-<facet>`). */
+  private columns (): Array<[string, AnnColumn]> {
+    const out: Array<[string, AnnColumn]> = []
+    for (const [kind, index] of this.kinds) for (const [facet, column] of index.vectors) out.push([`${kind}-${facet}`, column])
+    return out
+  }
+
+  /** Each column's graph: whether kNN goes through it, and how it came about (for /ready's detail, tests and benchmarks). */
+  graphStatus (): Record<string, ReturnType<AnnColumn['status']> & { size: number, answered: AnnColumn['answered'] }> {
+    return Object.fromEntries(this.columns().map(([name, c]) => [name, { ...c.status(), size: c.size, answered: { ...c.answered } }]))
+  }
+
+  /** Columns fill their exact scan only, from now until restoreGraphs (the refill at start). */
+  deferGraphs (): void {
+    this.deferred = true
+    for (const [, column] of this.columns()) column.defer()
+  }
+
+  /**
+   * Ends deferGraphs: loads each column's saved graph if it was built from exactly the vectors the
+   * column holds now; the others are rebuilt in the background, then written. Resolves once the loads
+   * are done (the rebuilds go on); `log` says what was loaded and why a graph was not.
+   */
+  async restoreGraphs (log: (line: string) => void = () => {}): Promise<{ loaded: string[], rebuilding: string[] }> {
+    this.deferred = false
+    const loaded: string[] = []
+    const rebuilding: string[] = []
+    for (const [name, column] of this.columns()) {
+      if (column.status().state !== 'deferred') continue
+      const r = this.graphDir
+        ? await column.load(this.graphDir, name).catch((err: Error) => ({ loaded: false as const, rejected: err.message }))
+        : { loaded: false as const, rejected: 'no DATA_DIR to keep graphs in' }
+      if (r.loaded) { loaded.push(name); continue }
+      rebuilding.push(name)
+      log(`kNN graph ${name} (${column.size} vectors) not loaded: ${r.rejected}; rebuilding it in the background, the exact scan answers meanwhile`)
+      this.queueGraphWork(async () => {
+        if (await column.build(r.rejected) && this.graphDir) await column.save(this.graphDir, name)
+        const s = column.status()
+        if (s.state === 'ready') log(`kNN graph ${name} rebuilt in ${s.ms} ms`)
+      })
+    }
+    if (loaded.length > 0) log(`kNN graphs loaded from ${this.graphDir}: ${loaded.join(', ')}`)
+    return { loaded, rebuilding }
+  }
+
+  /** Settles when the graph rebuilds and writes queued so far are done. */
+  graphsSettled (): Promise<unknown> {
+    return this.graphWork
+  }
+
+  private queueGraphWork (work: () => Promise<void>): void {
+    this.graphWork = this.graphWork.then(() => this.closed ? undefined : work()).catch(() => {})
+  }
+
+  /** Writes the graphs with changes not on disk (every one with `all`, else those past GRAPH_SAVE_CHANGES). */
+  private async saveGraphs (all: boolean): Promise<void> {
+    if (!this.graphDir) return
+    for (const [name, column] of this.columns()) {
+      const s = column.status()
+      if (s.unsaved > 0 && (all || s.unsaved >= Math.max(GRAPH_SAVE_CHANGES, column.size / 10))) await column.save(this.graphDir, name).catch(() => null)
+    }
+  }
+
+  /** After a bulk: a write of the graphs a minute later if one has enough changes not on disk. */
+  private scheduleSave (): void {
+    if (!this.graphDir || this.saveTimer || this.closed || this.deferred) return
+    const due = this.columns().some(([, c]) => { const s = c.status(); return s.state === 'ready' && s.unsaved >= Math.max(GRAPH_SAVE_CHANGES, c.size / 10) })
+    if (!due) return
+    this.saveTimer = setTimeout(() => {
+      this.saveTimer = null
+      this.queueGraphWork(() => this.saveGraphs(false))
+    }, 60_000)
+    this.saveTimer.unref()
+  }
 
   async ensureIndices (): Promise<void> {}
 
@@ -120,6 +218,7 @@ export class EmbeddedIndex implements SearchIndex {
       }
       result.applied++
     }
+    this.scheduleSave()
     return result
   }
 
@@ -221,13 +320,26 @@ export class EmbeddedIndex implements SearchIndex {
     return probe('searchIndex', this.adapter, async () => {
       let n = 0
       for (const index of this.kinds.values()) n += index.docs.size
-      return `in-process, ${n} documents`
+      const graphs = Object.values(this.graphStatus())
+      const ready = graphs.filter((g) => g.state === 'ready')
+      return `in-process, ${n} documents; kNN graphs ${ready.length} of ${graphs.length} ready (${ready.filter((g) => g.source === 'loaded').length} loaded from disk)` +
+        (graphs.some((g) => g.state === 'building') ? `, ${graphs.filter((g) => g.state === 'building').length} being rebuilt` : '')
     })
   }
 
+  /** Writes the graphs with changes not on disk (at shutdown), then empties the index. */
   async close (): Promise<void> {
-    for (const kind of KINDS) this.kinds.set(kind, new KindIndex(kind))
+    if (this.saveTimer) clearTimeout(this.saveTimer)
+    this.saveTimer = null
+    this.closed = true
+    for (const [, column] of this.columns()) if (column.status().state === 'building') column.close()
+    await this.graphWork
+    await this.saveGraphs(true)
+    for (const [, column] of this.columns()) column.close()
+    for (const kind of KINDS) this.kinds.set(kind, new KindIndex(kind, () => this.deferred))
     this.tombstones.clear()
+    this.closed = false
+    this.deferred = false
   }
 
   private knn (index: KindIndex, facet: Facet, query: Float32Array, k: number, accept: (id: string) => boolean): Hit[] {

@@ -46,6 +46,17 @@ export class VectorColumn {
     this.free.push(row)
   }
 
+  /** `id`'s vector: a view of the column's memory, valid until the next `set` (copy it to keep it); undefined when `id` has none. */
+  vector (id: string): Float32Array | undefined {
+    const row = this.rowOf.get(id)
+    return row === undefined ? undefined : this.data.subarray(row * this.dims, (row + 1) * this.dims)
+  }
+
+  /** Every id the column holds a vector for. */
+  keys (): IterableIterator<string> {
+    return this.rowOf.keys()
+  }
+
   /** `query`'s score against `id`'s vector, the same number `search` gives it; undefined when `id` has none. */
   score (id: string, query: Float32Array): number | undefined {
     const row = this.rowOf.get(id)
