@@ -19,7 +19,10 @@
 // BENCH_ENDPOINTS=profile,recommendations to measure only the endpoints whose names
 // contain one of these words, BENCH_CONCURRENCY=1,8,32, BENCH_ROUNDS=2 alternated bare/service
 // rounds per concurrency, BENCH_VARIANT="RECORD_CACHE_SIZE=0 ..." to run a second server with these
-// settings side by side (its passes alternate with the first server's), TEST_ELASTICSEARCH_URL,
+// settings side by side (its passes alternate with the first server's), BENCH_VARIANT_DIR=<checkout>
+// to run that second server from another checkout (a `git worktree` of the previous commit, with
+// node_modules and models linked in: code versions side by side; the served top 10 of every captured
+// request are compared between the two servers first), TEST_ELASTICSEARCH_URL,
 // TEST_DATABASE_URL)
 //
 // Besides latency, each row gives what the service itself costs: CPU per request of the API process
@@ -70,7 +73,9 @@ const CONCURRENCY = (process.env.BENCH_CONCURRENCY ?? '1,8,32').split(',').map(N
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2)
 /** BENCH_VARIANT: settings of a second server measured beside the first ("" = none). */
 const VARIANT: Record<string, string> = Object.fromEntries((process.env.BENCH_VARIANT ?? '').split(/\s+/).filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]))
-const HAS_VARIANT = Object.keys(VARIANT).length > 0
+/** BENCH_VARIANT_DIR: the second server runs from this checkout (a git worktree of an earlier commit), with BENCH_VARIANT's settings if any. */
+const VARIANT_DIR = process.env.BENCH_VARIANT_DIR ?? '.'
+const HAS_VARIANT = Object.keys(VARIANT).length > 0 || VARIANT_DIR !== '.'
 interface Server { port: number, pid: number, stop: () => Promise<void> }
 /** The Elasticsearch server's vector memory: the 400k-record corpus has about 1.2M facet vectors (1.5 KB each). */
 const VECTOR_CACHE_MB = process.env.BENCH_VECTOR_CACHE_MB ?? '1024'
@@ -188,6 +193,42 @@ async function callService (port: number, r: Request, phases?: PhaseSums): Promi
   phases?.add(res.headers['server-timing'])
 }
 
+/** The ids a request's answer serves, in order, with their scores. */
+async function served (port: number, r: Request): Promise<Array<{ id: string, score: number }>> {
+  const res = await request(`http://127.0.0.1:${port}${r.path}`, {
+    method: r.method,
+    dispatcher: serviceClient,
+    ...(r.body ? { body: JSON.stringify(r.body), headers: { 'content-type': 'application/json' } } : {})
+  })
+  const body = await res.body.json() as { results?: Array<{ id: string, score: number }> }
+  if (res.statusCode >= 400) throw new Error(`${r.method} ${r.path}: ${res.statusCode} ${JSON.stringify(body).slice(0, 200)}`)
+  return (body.results ?? []).map((x) => ({ id: x.id, score: x.score }))
+}
+
+/**
+ * The served top 10 of the two servers for every request: identical, or how they differ. A difference
+ * is a tie when the two lists hold the same ids and each swapped pair has equal scores (within 1e-4,
+ * the rounding of a served score); anything else is listed in full.
+ */
+const rankingChecks: Record<string, unknown> = {}
+async function compareRankings (backend: string, servers: Server[], requests: readonly Captured[]): Promise<void> {
+  const [a, b] = servers as [Server, Server]
+  const byEndpoint: Record<string, { requests: number, identical: number, ties: number, different: number, examples: unknown[] }> = {}
+  for (const c of requests) {
+    const e = byEndpoint[c.request.endpoint] ??= { requests: 0, identical: 0, ties: 0, different: 0, examples: [] }
+    const [x, y] = [await served(a.port, c.request), await served(b.port, c.request)]
+    e.requests++
+    if (x.map((h) => h.id).join() === y.map((h) => h.id).join()) { e.identical++; continue }
+    const scoreOf = new Map(y.map((h) => [h.id, h.score]))
+    const tie = x.length === y.length && x.every((h, i) => scoreOf.has(h.id) && Math.abs((scoreOf.get(h.id) as number) - h.score) <= 1e-4 && (h.id === y[i]?.id || Math.abs(h.score - (y[i] as { score: number }).score) <= 1e-4))
+    if (tie) e.ties++
+    else e.different++
+    if (e.examples.length < 5) e.examples.push({ request: c.request.body ?? c.request.path, tie, new: x, previous: y })
+  }
+  log(`${backend} served top 10, this code vs the variant: ${JSON.stringify(Object.fromEntries(Object.entries(byEndpoint).map(([k, v]) => [k, { requests: v.requests, identical: v.identical, ties: v.ties, different: v.different }])))}`)
+  rankingChecks[backend] = byEndpoint
+}
+
 /** Pids of a process's children (the server's model process), from /proc. */
 function childrenOf (pid: number): number[] {
   try {
@@ -240,6 +281,7 @@ async function measure (backend: string, records: number, servers: Server[], bar
       await new Promise((resolve) => setTimeout(resolve, 1000))
     }
   }
+  if (servers.length > 1 && process.env.BENCH_COMPARE_RANKINGS !== '0') await compareRankings(backend, servers, [...sets.values()].flat())
   const endpoints = (['partners: profile', 'partners: free text', 'recommendations'] as Endpoint[]).filter(isWanted)
   for (const endpoint of endpoints) {
     const w = warm.filter((c) => c.request.endpoint === endpoint)
@@ -386,7 +428,7 @@ async function elasticsearchRun (): Promise<{ rows: Row[], load: Record<string, 
   const settings = { DATABASE_URL: url.toString(), ELASTICSEARCH_URL: ES, INDEX_PREFIX: PREFIX, RUN_WORKERS: 'false', DEMO_DATA: 'false', LOG_LEVEL: 'warn', EMBEDDING_MODEL: MODEL, VECTOR_CACHE_MB }
   const servers: Server[] = [await spawnServer(settings)]
   try {
-    if (HAS_VARIANT) servers.push(await spawnServer({ ...settings, ...VARIANT }))
+    if (HAS_VARIANT) servers.push(await spawnServer({ ...settings, ...VARIANT }, VARIANT_DIR))
     const total = Object.values(ES_SIZE).reduce((s, n) => s + n, 0)
     return { rows: await measure('elasticsearch', total, servers, bare, warm, byConcurrency), load }
   } finally {
@@ -411,7 +453,7 @@ async function embeddedRun (): Promise<Row[]> {
     const settings = { RUN_WORKERS: 'true', DEMO_DATA: 'false', LOG_LEVEL: 'warn', EMBEDDING_MODEL: MODEL }
     const servers: Server[] = [await spawnServer({ ...settings, DATA_DIR: dir })]
     try {
-      if (HAS_VARIANT) servers.push(await spawnServer({ ...settings, ...VARIANT, DATA_DIR: `${dir}-variant` }))
+      if (HAS_VARIANT) servers.push(await spawnServer({ ...settings, ...VARIANT, DATA_DIR: `${dir}-variant` }, VARIANT_DIR))
       // A server refills its in-memory index from the store at start; wait until it answers.
       for (const server of servers) {
         for (let i = 0; i < 600; i++) {
@@ -451,7 +493,7 @@ await report(`match-latency${BACKEND === 'both' ? '' : `-${BACKEND}`}`, rows, {
   service: 'HTTP API of a server process (RUN_WORKERS=false for Elasticsearch), called through undici request on a keep-alive pool (the client the bare side uses), measured once its vector-cache warm-up has ended',
   targets: 'at concurrency 8: API CPU per request ≤ 1.5 ms (profile), ≤ 2 ms (free text, the model process apart); service throughput ≥ 0.70 (profile), 0.50 (free text), 0.85 (recommendations) of the bare queries\'; profile p99 < 50 ms',
   rounds: ROUNDS,
-  ...(HAS_VARIANT ? { variant: VARIANT } : {}),
+  ...(HAS_VARIANT ? { variant: { settings: VARIANT, checkout: VARIANT_DIR, servedTop10: rankingChecks } } : {}),
   serverVectorCache: vectorCaches,
   elasticsearchVectorCacheMB: Number(VECTOR_CACHE_MB),
   ...(load ? { elasticsearchLoad: load } : {})

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process'
 import { createServer } from 'node:net'
 import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
 
 /** A free loopback port. */
 export function freePort (): Promise<number> {
@@ -17,9 +18,10 @@ export function freePort (): Promise<number> {
 /**
  * Starts the server with package.json's own start command, as `npm start` does, and waits until it
  * answers. A benchmark's load comes from one client: the per-client limits are off unless `env`
- * sets them.
+ * sets them. `cwd`: another checkout to run (a git worktree of an earlier commit, to compare code
+ * versions side by side); its own package.json gives the start command.
  */
-export async function spawnServer (env: Record<string, string>) {
+export async function spawnServer (env: Record<string, string>, cwd = '.') {
   env = { RATE_LIMIT_MAX: '0', FREE_TEXT_CONCURRENCY: '100000', ...env }
   const port = await freePort()
   // BENCH_SERVER_PROFILE=<dir>: the server writes a V8 CPU profile there when it stops.
@@ -28,9 +30,9 @@ export async function spawnServer (env: Record<string, string>) {
   // BENCH_SERVER_NODE_FLAGS: more node flags for the server alone (a GC setting to compare, say).
   const flags = process.env.BENCH_SERVER_NODE_FLAGS ? ` ${process.env.BENCH_SERVER_NODE_FLAGS}` : ''
   // The start command execs node (same flags, same heap limit), so the child's pid is the server's.
-  const start = (JSON.parse(await readFile('package.json', 'utf8')) as { scripts: { start: string } }).scripts.start
+  const start = (JSON.parse(await readFile(join(cwd, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start
   if (!/^exec node /.test(start)) throw new Error(`package.json's start command should begin with "exec node ": ${start}`)
-  const child = spawn('sh', ['-c', start.replace(/^exec node /, `exec node${profile}${flags} `)], { env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' }, stdio: ['ignore', 'inherit', 'inherit'] })
+  const child = spawn('sh', ['-c', start.replace(/^exec node /, `exec node${profile}${flags} `)], { env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' }, stdio: ['ignore', 'inherit', 'inherit'], cwd })
   const deadline = Date.now() + 120_000
   for (;;) {
     try {
