@@ -74,6 +74,7 @@ for (const backend of BACKENDS) {
     }
     await app.inject({ method: 'PUT', url: '/v1/projects/p1', payload: { title: 'SAFE-FACTORY', programme: 'H2020 LEIT', participants: [{ organizationId: 'it-seeker', role: 'coordinator' }, { organizationId: 'it-cyber2', role: 'participant' }] }, headers: auth('write') })
     await eventually(async () => (await app.parts.searchIndex.count('organizations')) === Object.keys(ORGS).length, 120_000, 'indexed')
+    await app.parts.graph.settled()
     const consortium = (payload: object) => app.inject({ method: 'POST', url: '/v1/match/consortium', payload, headers: auth('read') })
     const ok = async (payload: object): Promise<Reply> => {
       const res = await consortium(payload)
@@ -108,6 +109,30 @@ for (const backend of BACKENDS) {
         t.equal(r.method, 'exact', 'a small pool is solved exactly')
       })
     }
+
+    t.test('a proposal: its seeks are the competencies, its author organisation the seeker member', async (t) => {
+      const put = await app.inject({ method: 'PUT', url: '/v1/proposals/q-it', payload: { kind: 'partnership_request', title: 'Fabbrica sicura e connessa', seeks: ['manutenzione predittiva', 'sicurezza informatica'], authorOrganizationId: 'it-seeker', version: 1 }, headers: auth('write') })
+      t.equal(put.statusCode, 201)
+      const r = await ok({ proposalId: 'q-it', size: 3 })
+      t.match(r.members[0], { organizationId: 'it-seeker', role: 'seeker' })
+      t.same(r.coverage.sought.map((s) => s.competency), ['manutenzione predittiva', 'sicurezza informatica'])
+      t.same(r.coverage.uncovered, [])
+      t.equal(r.members.length, 3)
+      const given = await ok({ proposalId: 'q-it', size: 2, competencies: ['sensori IoT industriali'] })
+      t.same(given.coverage.sought.map((s) => s.competency), ['sensori IoT industriali'], 'competencies given replace the proposal\'s seeks')
+      t.ok(['it-iot', 'it-iot2'].includes(given.members[1]?.organizationId ?? ''))
+    })
+
+    t.test('an organisation group is stored by PUT and bulk import and read back; a bad one is refused', async (t) => {
+      t.equal((await app.inject({ method: 'GET', url: '/v1/organizations/it-iot2', headers: auth('read') })).json().group, 'gruppo-rossi')
+      const line = JSON.stringify({ op: 'upsert', kind: 'organizations', id: 'grp-bulk', record: { name: 'Bulk Group Member', kind: 'company', country: 'AT', group: 'holding-1' } })
+      const bulk = await app.inject({ method: 'POST', url: '/v1/bulk', payload: line + '\n', headers: { ...auth('write'), 'content-type': 'application/x-ndjson' } })
+      t.equal(bulk.json().created, 1)
+      t.equal((await app.inject({ method: 'GET', url: '/v1/organizations/grp-bulk', headers: auth('read') })).json().group, 'holding-1')
+      const bad = await app.inject({ method: 'PUT', url: '/v1/organizations/grp-bad', payload: { name: 'X', kind: 'company', country: 'IT', group: 'not a valid id!' }, headers: auth('write') })
+      t.equal(bad.statusCode, 400)
+      t.match(bad.json().problems, [{ field: 'body.group' }])
+    })
 
     t.test('free text: the concepts the text names are the sought competencies; no seeker member', async (t) => {
       const r = await ok({ text: 'Cerchiamo partner per stampa 3D e gemello digitale di un impianto', size: { min: 2, max: 4 } })

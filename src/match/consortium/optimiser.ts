@@ -1,4 +1,5 @@
 import { OBJECTIVE_WEIGHTS, Team, type ObjectiveWeights, type Unit } from './objective.ts'
+import { canonicalCountry } from './countries.ts'
 import { meets, needed, violations, type Rules } from './rules.ts'
 
 /** What the optimiser chooses from: the units, the members fixed in advance and the candidates. */
@@ -29,15 +30,15 @@ export interface Solution {
 export interface OptimiseOptions {
   /** Swap moves after the greedy and repair steps (default true). */
   polish?: boolean
-  /** The most gain evaluations branch and bound may spend before the greedy team is returned (default 1.5 million). */
+  /** The most gain evaluations branch and bound may spend before the greedy team is returned (default 400,000). */
   exactBudget?: number
   /** Skip branch and bound (default false). */
   greedyOnly?: boolean
 }
 
 const EPS = 1e-9
-/** About 0.1-0.3 s of one core: past it, the greedy team and its bound are returned. */
-const EXACT_BUDGET = 1_500_000
+/** About 0.1 s of one core (bench/consortium-gap.ts): past it, the greedy team and its bound are returned. */
+const EXACT_BUDGET = 400_000
 
 /** The best team: branch and bound when it finishes within its budget, else greedy with repair and its bound. */
 export function optimise (p: Problem, options: OptimiseOptions = {}): Solution {
@@ -69,20 +70,61 @@ function candidateDegrees (p: Problem): Map<number, number> {
 }
 
 /**
- * An upper bound on f over teams that contain `team` and add at most `slots` of `from` (docs/ranking.md):
- * f(S) + Σ of the `slots` largest positive optimistic gains, where an optimistic gain is the exact
- * marginal gain plus half of the most pairs the candidate can form with other new members.
+ * An upper bound on f over teams that contain `team` and add t of `from`, mustAdd ≤ t ≤ slots
+ * (docs/ranking.md, "Consortium building"). A candidate's gain splits into a part a (its score less
+ * the member cost, its pairs with the team, and half of the most pairs it can form with other new
+ * members: the pairs term is not submodular), its coverage gain, and its new country and kind. For t
+ * additions: Σ a + coverage ≤ min(the t largest a + coverage, the t largest a + the most coverage
+ * still open), and the diversity gain ≤ min(t, new countries available) and min(t, new kinds).
+ * The bound is f(S) plus the largest of these over t.
  */
-function optimistic (team: Team, from: Iterable<number>, slots: number, degrees: ReadonlyMap<number, number>, onePerGroup: boolean, pair: number): number {
+function optimistic (team: Team, from: Iterable<number>, slots: number, mustAdd: number, degrees: ReadonlyMap<number, number>, onePerGroup: boolean, w: ObjectiveWeights): number {
   if (slots <= 0) return team.value
-  const top: number[] = []
+  const full: number[] = []
+  const plain: number[] = []
+  const push = (top: number[], g: number) => {
+    if (top.length < slots) top.push(g)
+    else if (g > (top[slots - 1] as number)) top[slots - 1] = g
+    else return
+    for (let i = top.length - 1; i > 0 && (top[i] as number) > (top[i - 1] as number); i--) [top[i], top[i - 1]] = [top[i - 1] as number, top[i] as number]
+  }
+  const open = new Float64Array(team.best.length)
+  const countries = new Set<string>()
+  const kinds = new Set<string>()
+  let available = 0
   for (const e of from) {
     if (team.inTeam.has(e) || (onePerGroup && team.groupTaken(e))) continue
-    const g = team.gain(e) + 0.5 * pair * Math.min(slots - 1, degrees.get(e) ?? 0)
-    if (g <= 0) continue
-    if (top.length < slots) { top.push(g); top.sort((a, b) => b - a) } else if (g > (top[slots - 1] as number)) { top[slots - 1] = g; top.sort((a, b) => b - a) }
+    available++
+    const u = team.units[e] as Unit
+    let a = u.score === null ? 0 : u.score - w.cost
+    let links = 0
+    for (const m of team.members) if (u.links.has(m)) links++
+    a += w.pair * (links + 0.5 * Math.min(slots - 1, degrees.get(e) ?? 0))
+    let cover = 0
+    for (const [k, v] of u.covers) {
+      const gap = v - (team.best[k] as number)
+      if (gap > 0) { cover += gap; if (gap > (open[k] as number)) open[k] = gap }
+    }
+    if (u.country && !team.countries.has(canonicalCountry(u.country))) countries.add(canonicalCountry(u.country))
+    if (u.kind && !team.kinds.has(u.kind)) kinds.add(u.kind)
+    push(full, a + w.cover * cover)
+    push(plain, a)
   }
-  return team.value + top.reduce((s, g) => s + g, 0)
+  let coverMax = 0
+  for (const g of open) coverMax += g
+  coverMax *= w.cover
+  let best = mustAdd > 0 ? -Infinity : 0
+  let sumFull = 0
+  let sumPlain = 0
+  for (let t = 1; t <= Math.min(slots, available); t++) {
+    sumFull += full[t - 1] as number
+    sumPlain += plain[t - 1] as number
+    if (t < mustAdd) continue
+    const b = Math.min(sumFull, sumPlain + coverMax) + w.country * Math.min(t, countries.size) + w.kind * Math.min(t, kinds.size)
+    if (b > best) best = b
+  }
+  // Not enough candidates for the minimum: no team here meets the size rule (nothing to bound).
+  return best === -Infinity ? -Infinity : team.value + best
 }
 
 /**
@@ -105,7 +147,7 @@ export function greedy (p: Problem, options: OptimiseOptions = {}): Solution {
   const boundHere = () => {
     // f(OPT) ≤ f(S_i) + cost × (members added so far) + Σ top positive optimistic gains.
     const added = team.members.length - p.fixed.length
-    bound = Math.min(bound, optimistic(team, p.candidates, slotsTotal, degrees, rules.onePerGroup, w.pair) + w.cost * added)
+    bound = Math.min(bound, optimistic(team, p.candidates, slotsTotal, rules.size.min - team.members.length, degrees, rules.onePerGroup, w) + w.cost * added)
   }
   while (team.members.length < max) {
     boundHere()
@@ -232,8 +274,8 @@ export function exact (p: Problem, incumbent: number, budget: number): { members
     if (slots <= 0 || start >= order.length) return
     work += order.length - start
     if (work > budget) { aborted = true; return }
-    const bound = optimistic(team, order.slice(start), slots, degrees, rules.onePerGroup, w.pair)
-    // A team below its minimum size must still grow: the bound (positive gains only) covers that too.
+    const bound = optimistic(team, order.slice(start), slots, rules.size.min - members.length, degrees, rules.onePerGroup, w)
+    // A team below its minimum size must still grow: the bound counts its best additions, even negative.
     if (bound <= best + EPS) return
     for (let j = start; j < order.length; j++) {
       if (aborted) return
