@@ -7,8 +7,10 @@
 // Env: ES_PORT (9200), ES_DATA_DIR (<repo>/.data/elasticsearch), ES_HEAP (512m), ES_JAVA_HOME,
 //      ES_JAVA_OPTS, ES_PROCESSORS, ES_START_TIMEOUT (180 s), ES_STOP_TIMEOUT (30 s),
 //      ES_NODES (1): that many nodes on this machine, one cluster: node i answers HTTP on ES_PORT + i
-//      and transport on ES_PORT + 100 + i, keeps its data in <ES_DATA_DIR>/node-<i>; node 0 is the
-//      only master-eligible node, the others hold data (and the replicas), so any of them can stop.
+//      and transport on ES_PORT + 100 + i, keeps its data in <ES_DATA_DIR>/node-<i>. With two nodes,
+//      node 0 is the only master-eligible node and node 1 holds data (and the replicas), so node 1
+//      can stop. With three or more, every node is master-eligible and holds data, so any one of
+//      them can stop, the elected master included: the others hold a majority and elect another.
 
 import { spawn, spawnSync } from 'node:child_process'
 import fs from 'node:fs'
@@ -163,10 +165,14 @@ async function clusterStatus () {
   return (await clusterHealth())?.status ?? null
 }
 
-/** Yellow that can never turn green on one node: only replica copies are unassigned, nothing is still starting. */
+/**
+ * Yellow that can never turn green on one node: only replica copies are unassigned, nothing is still
+ * starting. With more data nodes in the cluster the replicas have somewhere to go: wait for green.
+ */
 function yellowForever (h) {
   return (
     h.status === 'yellow' &&
+    h.number_of_data_nodes === 1 &&
     h.initializing_shards === 0 &&
     h.relocating_shards === 0 &&
     (h.unassigned_primary_shards ?? 0) === 0 &&
@@ -310,9 +316,17 @@ function clusterArgs () {
     `-Enode.name=node-${CLUSTER.index}`,
     `-Etransport.port=${transport(CLUSTER.index)}`,
     `-Ediscovery.seed_hosts=${Array.from({ length: CLUSTER.size }, (_, i) => `127.0.0.1:${transport(i)}`).join(',')}`,
-    '-Ecluster.initial_master_nodes=node-0',
-    ...(CLUSTER.index === 0 ? [] : ['-Enode.roles=data,ingest']),
+    // Node 0 bootstraps the cluster alone; master-eligible nodes that join enter the voting
+    // configuration, which grows to three once three are in. A node that has already joined (it
+    // holds cluster state) must not be told to bootstrap again.
+    ...(fs.existsSync(path.join(paths.data, '_state')) ? [] : ['-Ecluster.initial_master_nodes=node-0']),
+    ...(CLUSTER.index === 0 || masterEligibleAll(CLUSTER.size) ? [] : ['-Enode.roles=data,ingest']),
   ]
+}
+
+/** Every node master-eligible: with three or more, losing any one (the master too) leaves a majority. */
+function masterEligibleAll (size) {
+  return size >= 3
 }
 
 async function waitForGreen (pid, t0) {
@@ -447,12 +461,13 @@ async function status () {
 
 const command = process.argv[2]
 if (CLUSTER_NODES > 1 && !CLUSTER && ['start', 'stop', 'status'].includes(command)) {
-  // Each node by a run of this script of its own: start in order (node 0 first: it is the master),
-  // stop in reverse.
+  // Each node by a run of this script of its own. Two nodes start in order (node 0 first: it is the
+  // only master-eligible node). Three or more start together: a cluster that has formed once elects
+  // a master only when a majority of its master-eligible nodes are up, so no node reaches green
+  // alone. Nodes stop in reverse order.
   const order = Array.from({ length: CLUSTER_NODES }, (_, i) => i)
-  let failed = 0
-  for (const i of command === 'stop' ? order.reverse() : order) {
-    const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), command], {
+  const run = (i) => new Promise((resolve) => {
+    const child = spawn(process.execPath, [fileURLToPath(import.meta.url), command], {
       stdio: 'inherit',
       env: {
         ...process.env,
@@ -464,8 +479,18 @@ if (CLUSTER_NODES > 1 && !CLUSTER && ['start', 'stop', 'status'].includes(comman
         ES_CLUSTER_BASE_PORT: String(cfg.port),
       },
     })
-    if (r.status !== 0) failed = r.status ?? 1
-    if (failed && command === 'start') break
+    child.on('error', () => resolve(1))
+    child.on('close', (code) => resolve(code ?? 1))
+  })
+  let failed = 0
+  if (command === 'start' && masterEligibleAll(CLUSTER_NODES)) {
+    failed = (await Promise.all(order.map(run))).find((code) => code !== 0) ?? 0
+  } else {
+    for (const i of command === 'stop' ? order.reverse() : order) {
+      const code = await run(i)
+      if (code !== 0) failed = code
+      if (failed && command === 'start') break
+    }
   }
   process.exit(failed)
 }
@@ -486,7 +511,7 @@ switch (command) {
     process.stderr.write(
       'usage: node dev/elasticsearch/es.mjs <start|stop|status|build>\n' +
         '  env: ES_PORT (9200) ES_DATA_DIR (<repo>/.data/elasticsearch) ES_HEAP (512m) ES_JAVA_HOME\n' +
-        '       ES_JAVA_OPTS ES_PROCESSORS ES_START_TIMEOUT (180) ES_STOP_TIMEOUT (30)\n'
+        '       ES_JAVA_OPTS ES_PROCESSORS ES_START_TIMEOUT (180) ES_STOP_TIMEOUT (30) ES_NODES (1)\n'
     )
     process.exit(command ? 64 : 0)
 }
