@@ -7,12 +7,13 @@ import { href, useRoute, VIEWS, type View } from './router.ts'
 import { errorText } from './error-text.ts'
 import { SearchView } from './views/search.ts'
 import { MatchView } from './views/match.ts'
+import { ConsortiumView } from './views/consortium.ts'
 import { RecommendView } from './views/recommend.ts'
 import { OperationsView } from './views/operations.ts'
 import { TuningView } from './views/tuning.ts'
 
 /** The scope each view needs (the API's own: reads for the rest, admin for operations). */
-export const NEEDS: Record<View, Scope> = { search: 'read', match: 'read', recommend: 'read', operations: 'admin', tuning: 'read' }
+export const NEEDS: Record<View, Scope> = { search: 'read', match: 'read', consortium: 'read', recommend: 'read', operations: 'admin', tuning: 'read' }
 
 type Session = { state: 'loading' } | { state: 'failed', error: unknown } | { state: 'key', invalid: boolean } | { state: 'ready', scope: Scope, keyRequired: boolean }
 
@@ -69,11 +70,13 @@ export function App () {
       ? html`<${SearchView} ...${props} />`
       : route.view === 'match'
         ? html`<${MatchView} ...${props} key=${`match-${route.params.get('org') ?? ''}`} />`
-        : route.view === 'recommend'
-          ? html`<${RecommendView} ...${props} />`
-          : route.view === 'operations'
-            ? html`<${OperationsView} ...${props} keyRequired=${session.keyRequired} />`
-            : html`<${TuningView} ...${props} />`
+        : route.view === 'consortium'
+          ? html`<${ConsortiumView} ...${props} />`
+          : route.view === 'recommend'
+            ? html`<${RecommendView} ...${props} />`
+            : route.view === 'operations'
+              ? html`<${OperationsView} ...${props} keyRequired=${session.keyRequired} />`
+              : html`<${TuningView} ...${props} />`
   }
 
   return html`

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks'
 
-export type View = 'search' | 'match' | 'recommend' | 'operations' | 'tuning'
-export const VIEWS: readonly View[] = ['search', 'match', 'recommend', 'operations', 'tuning']
+export type View = 'search' | 'match' | 'consortium' | 'recommend' | 'operations' | 'tuning'
+export const VIEWS: readonly View[] = ['search', 'match', 'consortium', 'recommend', 'operations', 'tuning']
 
 export interface Route { view: View, params: URLSearchParams }
 
