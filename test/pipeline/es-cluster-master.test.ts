@@ -21,7 +21,8 @@ const es3 = (command: 'start' | 'stop', dataDir: string, node?: number): Promise
   const env = node === undefined
     ? { ES_NODES: String(SIZE), ES_PORT: String(PORT), ES_DATA_DIR: dataDir }
     : { ES_NODES: '1', ES_PORT: String(PORT + node), ES_DATA_DIR: join(dataDir, `node-${node}`), ES_CLUSTER_NODE: String(node), ES_CLUSTER_SIZE: String(SIZE), ES_CLUSTER_BASE_PORT: String(PORT) }
-  execFile(process.execPath, ['dev/elasticsearch/es.mjs', command], { env: { ...process.env, ES_HEAP: HEAP, ...env } },
+  // Three JVMs booting at once next to other test files: more than the launcher's 180 s to green.
+  execFile(process.execPath, ['dev/elasticsearch/es.mjs', command], { env: { ...process.env, ES_HEAP: HEAP, ES_START_TIMEOUT: '300', ...env } },
     (err, stdout, stderr) => err ? reject(new Error(`es ${command} ${node ?? 'all'}: ${err.message}\n${stdout}\n${stderr}`)) : resolve(stdout + stderr))
 })
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`
