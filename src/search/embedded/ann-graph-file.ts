@@ -71,7 +71,11 @@ export async function writeGraph (dir: string, name: string, meta: Omit<GraphMet
     await writeFile(`${tmp}.json`, JSON.stringify(full))
     await rename(`${tmp}.json`, join(dir, `${name}.json`))
     for (const f of await readdir(dir)) {
-      if (f.startsWith(`${name}.`) && f.endsWith('.hnsw') && f !== graphName) await rm(join(dir, f), { force: true })
+      if (!f.startsWith(`${name}.`) || f === graphName) continue
+      // Older graphs of this name; and temporary files of a process killed while writing (an hour old).
+      const old = f.endsWith('.hnsw') || (/\.tmp(\.json)?$/.test(f) && !f.startsWith(tmp.slice(dir.length + 1)) &&
+        await stat(join(dir, f)).then((s) => Date.now() - s.mtimeMs > 3_600_000, () => false))
+      if (old) await rm(join(dir, f), { force: true })
     }
     return bytes
   } finally {
