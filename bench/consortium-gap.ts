@@ -17,7 +17,8 @@
 // its objective is positive; CPU per solve of each (this process, one solve at a time: noisy on a
 // shared machine, compare the methods' figures with each other, not across runs). Also, for the
 // route's default request (size 3-8, no rules): how often branch and bound finishes within the
-// route's budget (the answer's `method` is then exact).
+// route's budget (the answer's `method` is then exact). Last, the route itself against the partner
+// route for the same seekers, alternating, three rounds: wall and CPU time per request.
 //
 // The model: without one by default (BENCH_MODEL=1 uses MODELS_DIR, default models/): the phrase judge
 // then states matches on words and concepts only; the optimiser's gap does not depend on how covers
@@ -42,6 +43,8 @@ import { DEFAULT_SIZE } from '../src/match/consortium/schemas.ts'
 const SEEKERS = Math.max(2, Number(process.env.BENCH_SEEKERS ?? 40))
 const WITH_MODEL = process.env.BENCH_MODEL === '1'
 const SIZES = [3, 4, 5]
+/** Branch and bound budgets tried on the default request (the route's is 200,000). */
+const BUDGETS = [50_000, 100_000, 200_000, 400_000, 1_000_000]
 const RESULT = new URL('./results/consortium-gap.json', import.meta.url)
 
 const log = (m: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${m}`)
@@ -75,7 +78,9 @@ async function main (): Promise<void> {
       EMBEDDING_ALLOW_REMOTE: 'false',
       EMBEDDING_ALLOW_MAVEN: 'false',
       DEMO_DATA: 'false',
-      LOG_LEVEL: 'warn'
+      LOG_LEVEL: 'warn',
+      RATE_LIMIT_MAX: '0',
+      FREE_TEXT_CONCURRENCY: '100000'
     })
   })
   try {
@@ -111,6 +116,7 @@ async function main (): Promise<void> {
 
     interface Case { seeker: string, kind: string, size: number, rules: string, candidates: number, competencies: number, greedy: number, polished: number, exact: number | null, exactFinished: boolean, greedyMs: number, polishedMs: number, exactMs: number, nodes: number, greedyMet: boolean, polishedMet: boolean, exactMet: boolean }
     const cases: Case[] = []
+    const budgets: Array<{ budget: number, exact: boolean, ms: number }> = []
     const defaults: Array<{ seeker: string, method: string, ms: number, work: number, objective: number, bound: number, members: number }> = []
     for (const [n, row] of seekers.entries()) {
       const kind = row.kind as 'organizations' | 'proposals'
@@ -124,6 +130,10 @@ async function main (): Promise<void> {
       const base: Rules = { size: { ...DEFAULT_SIZE }, minCountries: 0, minEuCountries: 0, requiredKinds: [], onePerGroup: false }
       const request = { seeker, member, model, rules: base, asked: { minCountries: false, minEuCountries: false, onePerGroup: false }, include: [], exclude: [], alternatives: 0, explain: false }
       const { problem } = await builder.problem(request)
+      for (const budget of BUDGETS) {
+        const b = cpu(() => optimise(problem, { exactBudget: budget }))
+        budgets.push({ budget, exact: b.value.method === 'exact', ms: b.ms })
+      }
       const d = cpu(() => optimise(problem))
       defaults.push({ seeker: row.id, method: d.value.method, ms: round(d.ms, 2), work: d.value.search?.work ?? 0, objective: round(d.value.objective), bound: round(d.value.bound), members: d.value.members.length })
       for (const size of SIZES) {
@@ -156,6 +166,26 @@ async function main (): Promise<void> {
       log(`${n + 1}/${seekers.length} ${row.id}: ${problem.candidates.length} candidates, ${problem.competencies} competencies; default request ${d.value.method} in ${round(d.ms, 1)} ms CPU`)
     }
 
+    // The route against the partner route, same seekers, alternating which goes first: CPU and wall
+    // time per request of this process (the app runs in it), three rounds.
+    const latency: { consortium: { ms: number[], cpuMs: number[] }, partners: { ms: number[], cpuMs: number[] } } = { consortium: { ms: [], cpuMs: [] }, partners: { ms: [], cpuMs: [] } }
+    const request = async (route: 'consortium' | 'partners', body: object) => {
+      const c0 = process.cpuUsage()
+      const t0 = performance.now()
+      const res = await app.inject({ method: 'POST', url: `/v1/match/${route}`, payload: body })
+      const ms = performance.now() - t0
+      const c = process.cpuUsage(c0)
+      if (res.statusCode !== 200) throw new Error(`${route}: ${res.statusCode} ${res.body.slice(0, 300)}`)
+      latency[route].ms.push(ms)
+      latency[route].cpuMs.push((c.user + c.system) / 1000)
+    }
+    for (let round = 0; round < 3; round++) {
+      for (const [n, row] of seekers.entries()) {
+        const body = row.kind === 'organizations' ? { organizationId: row.id } : { proposalId: row.id }
+        const order: Array<'consortium' | 'partners'> = (n + round) % 2 === 0 ? ['consortium', 'partners'] : ['partners', 'consortium']
+        for (const route of order) await request(route, route === 'partners' ? { ...body, limit: 10 } : body)
+      }
+    }
     const solved = cases.filter((c) => c.exact !== null && c.exact > 0)
     const summarise = (sel: readonly Case[]) => {
       const ratio = (c: Case, v: number) => v / (c.exact as number)
@@ -190,13 +220,23 @@ async function main (): Promise<void> {
         cpuMsMedian: round(quantile(defaults.map((d) => d.ms), 0.5), 2),
         cpuMsP90: round(quantile(defaults.map((d) => d.ms), 0.9), 2),
         cpuMsMax: round(Math.max(...defaults.map((d) => d.ms)), 2),
+        byBudget: BUDGETS.map((budget) => {
+          const runs = budgets.filter((b) => b.budget === budget)
+          return { budget, exactShare: round(mean(runs.map((r) => r.exact ? 1 : 0))), cpuMsMedian: round(quantile(runs.map((r) => r.ms), 0.5), 2), cpuMsP90: round(quantile(runs.map((r) => r.ms), 0.9), 2) }
+        }),
         boundOverObjectiveWhenGreedy: round(mean(defaults.filter((d) => d.method === 'greedy' && d.objective > 0).map((d) => d.bound / d.objective))),
         runs: defaults
+      },
+      latency: {
+        notes: 'POST /v1/match/consortium (default size and rules) against POST /v1/match/partners (limit 10) for the same seekers, alternating, 3 rounds, through app.inject in this process: wall and CPU ms per request, median / 90th percentile',
+        consortium: { msMedian: round(quantile(latency.consortium.ms, 0.5), 1), msP90: round(quantile(latency.consortium.ms, 0.9), 1), cpuMsMedian: round(quantile(latency.consortium.cpuMs, 0.5), 1), cpuMsP90: round(quantile(latency.consortium.cpuMs, 0.9), 1) },
+        partners: { msMedian: round(quantile(latency.partners.ms, 0.5), 1), msP90: round(quantile(latency.partners.ms, 0.9), 1), cpuMsMedian: round(quantile(latency.partners.cpuMs, 0.5), 1), cpuMsP90: round(quantile(latency.partners.cpuMs, 0.9), 1) },
+        cpuRatioMedian: round(quantile(latency.consortium.cpuMs, 0.5) / Math.max(1e-9, quantile(latency.partners.cpuMs, 0.5)), 2)
       },
       cases
     }
     await writeFile(RESULT, JSON.stringify(result, null, 2) + '\n')
-    log(JSON.stringify({ overall: result.overall, bySize, byRules, defaultRequest: result.defaultRequest, infeasible: result.infeasible, greedyMetWhenFeasible: result.greedyMetWhenFeasible, pool: result.pool }, null, 2))
+    log(JSON.stringify({ latency: result.latency, overall: result.overall, bySize, byRules, defaultRequest: result.defaultRequest, infeasible: result.infeasible, greedyMetWhenFeasible: result.greedyMetWhenFeasible, pool: result.pool }, null, 2))
   } finally {
     await app.close()
     await rm(dataDir, { recursive: true, force: true })

@@ -2,7 +2,7 @@ import t from 'tap'
 import { auth, eventually } from '../helpers/app.ts'
 import { backendApp, BACKENDS } from '../helpers/backend-app.ts'
 
-interface Org { name: string, kind: string, country: string, competencies?: string[], needs?: string[], group?: string }
+interface Org { name: string, kind: string, country: string, competencies?: string[], needs?: string[], needsText?: string, group?: string }
 
 /**
  * Hand-built organisations where the right team is known: in each scenario a seeker needs three
@@ -30,6 +30,8 @@ const ORGS: Record<string, Org> = {
   'x-am': { name: 'Additive Works', kind: 'company', country: 'IE', competencies: ['additive manufacturing'] },
   'x-lca': { name: 'Nordic LCA Centre', kind: 'university', country: 'SE', competencies: ['life cycle assessment'] },
   'x-dt': { name: 'Twin Systems Oy', kind: 'research_centre', country: 'FI', competencies: ['digital twin'] },
+  // No sought phrases, only a text: the concepts it names are sought.
+  'z-seeker': { name: 'Fonderia Lariana', kind: 'company', country: 'IT', needsText: 'Per il nuovo impianto cerchiamo partner per la stampa 3D e per un gemello digitale.', competencies: ['fusione in sabbia'] },
   // English needs, Italian profiles.
   'y-seeker': { name: 'Dublin Mobility', kind: 'company', country: 'IE', needs: ['computer vision', 'battery recycling', 'data protection'] },
   'y-cv': { name: 'Università di Visione', kind: 'university', country: 'IT', competencies: ['visione artificiale'] },
@@ -132,6 +134,15 @@ for (const backend of BACKENDS) {
       const bad = await app.inject({ method: 'PUT', url: '/v1/organizations/grp-bad', payload: { name: 'X', kind: 'company', country: 'IT', group: 'not a valid id!' }, headers: auth('write') })
       t.equal(bad.statusCode, 400)
       t.match(bad.json().problems, [{ field: 'body.group' }])
+    })
+
+    t.test('an organisation with a needs text and no needs: the concepts its text names are sought', async (t) => {
+      const r = await ok({ organizationId: 'z-seeker' })
+      const sought = r.coverage.sought.map((s) => s.competency.toLowerCase())
+      t.ok(sought.includes('stampa 3d') && sought.some((s) => s.includes('gemello digitale')), `sought: ${sought}`)
+      t.notOk(sought.some((s) => s.includes('fonderia') || s.includes('fusione')), 'neither its name nor its own competencies are sought')
+      t.same(r.coverage.uncovered, [])
+      t.ok(ids(r).includes('x-am') && ids(r).includes('x-dt'), `${ids(r)}`)
     })
 
     t.test('free text: the concepts the text names are the sought competencies; no seeker member', async (t) => {

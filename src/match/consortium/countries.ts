@@ -30,9 +30,17 @@ export const PILLAR_TWO_ONLY: ReadonlySet<string> = new Set(['CA', 'NZ', 'KR'])
 
 /** One spelling per country: EL is GR and UK is GB (counting distinct countries). */
 export function canonicalCountry (code: string): string {
-  const c = code.trim().toUpperCase()
-  return c === 'EL' ? 'GR' : c === 'UK' ? 'GB' : c
+  // Asked for every candidate at every step of the search: remembered (a few hundred codes at most).
+  let c = canonical.get(code)
+  if (c === undefined) {
+    const upper = code.trim().toUpperCase()
+    c = upper === 'EL' ? 'GR' : upper === 'UK' ? 'GB' : upper
+    if (canonical.size < 1000) canonical.set(code, c)
+  }
+  return c
 }
+
+const canonical = new Map<string, string>()
 
 /** Whether a country counts for `minEuCountries`: an EU member state or a Horizon Europe associated country. */
 export function isEuOrAssociated (code: string): boolean {

@@ -30,15 +30,15 @@ export interface Solution {
 export interface OptimiseOptions {
   /** Swap moves after the greedy and repair steps (default true). */
   polish?: boolean
-  /** The most gain evaluations branch and bound may spend before the greedy team is returned (default 400,000). */
+  /** The most gain evaluations branch and bound may spend before the greedy team is returned (default 200,000). */
   exactBudget?: number
   /** Skip branch and bound (default false). */
   greedyOnly?: boolean
 }
 
 const EPS = 1e-9
-/** About 0.1 s of one core (bench/consortium-gap.ts): past it, the greedy team and its bound are returned. */
-const EXACT_BUDGET = 400_000
+/** About 40 ms of one core (bench/consortium-gap.ts, "byBudget"): past it, the greedy team and its bound are returned. */
+const EXACT_BUDGET = 200_000
 
 /** The best team: branch and bound when it finishes within its budget, else greedy with repair and its bound. */
 export function optimise (p: Problem, options: OptimiseOptions = {}): Solution {

@@ -7,8 +7,8 @@ import { textPhrases, type Phrase, type Seeker } from '../seeker.ts'
 /**
  * The competencies a consortium must cover, as the seeker's sought phrases: those given, else the
  * seeker's own (an organisation's needs, a proposal's seeks; free text: the given ones and the
- * concepts its text names), else the spans of its texts that name a concept of the termbase
- * (textPhrases, as free text). One per wording (case aside). Phrases without a stored vector are
+ * concepts its text names), else the spans of its needs text (a proposal: its seeks text, else its
+ * title and body) that name a concept of the termbase (textPhrases, as free text). One per wording (case aside). Phrases without a stored vector are
  * embedded as the pipeline embeds phrases (lower-cased, role phrase); if the model does not answer,
  * they are judged on words and concepts only.
  */
@@ -16,7 +16,9 @@ export async function withSought (seeker: Seeker, given: readonly string[] | und
   let texts: string[]
   if (given && given.length > 0 && seeker.kind !== 'text') texts = given.map((g) => g.trim()).filter(Boolean).map((g) => concepts.has(g) ? concepts.termbase.label(g, 'it') : g)
   else if (seeker.seeks.length > 0) return { ...seeker, seeks: distinct(seeker.seeks) }
-  else texts = textPhrases([seeker.texts.needs, seeker.texts.profile].filter(Boolean).join('. '), [], concepts)
+  // An organisation's profile says what it has, not what it needs: only its needs text is read. A
+  // proposal without a seeks text is read whole (title and body: what the project is about).
+  else texts = textPhrases((seeker.kind === 'organizations' ? seeker.texts.needs : seeker.texts.needs ?? seeker.texts.profile) ?? '', [], concepts)
   const phrases = distinct(texts.map((text) => ({ text })))
   if (!model || phrases.length === 0) return { ...seeker, seeks: phrases }
   const stored = await cache.getMany(model, phrases.map((p) => phraseHash(p.text)))
