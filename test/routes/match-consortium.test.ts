@@ -1,6 +1,19 @@
 import t from 'tap'
+import { readFileSync } from 'node:fs'
 import { auth, eventually } from '../helpers/app.ts'
 import { backendApp, BACKENDS } from '../helpers/backend-app.ts'
+import { RankerModels } from '../../src/match/ranker/ranker-models.ts'
+import type { Weights } from '../../src/match/features.ts'
+
+// The weights the trainer learned from Horizon 2020 history (bench/h2020-partners.ts), as in
+// match-partners.test.ts: the teams must hold with them active (on the embedded index) as with the
+// hand-set weights (on both index backends).
+const h2020 = JSON.parse(readFileSync(new URL('../../bench/results/h2020-partners.json', import.meta.url), 'utf8')) as { perMethod: Record<string, { weights: Weights }> }
+const TRAINED = (h2020.perMethod['matcher: trained ranker'] as { weights: Weights }).weights
+const RUNS: Array<{ backend: typeof BACKENDS[number], ranker: string, weights: Weights | null }> = [
+  ...BACKENDS.map((backend) => ({ backend, ranker: 'hand-set weights', weights: null })),
+  { backend: 'embedded', ranker: 'the ranker trained on Horizon 2020', weights: TRAINED }
+]
 
 interface Org { name: string, kind: string, country: string, competencies?: string[], needs?: string[], needsText?: string, group?: string }
 
@@ -66,10 +79,15 @@ interface Reply {
   rules: Array<{ rule: string, required: number, actual: number, met: boolean, kind?: string, detail?: string }>
 }
 
-for (const backend of BACKENDS) {
-  t.test(`POST /v1/match/consortium on ${backend}`, async (t) => {
+for (const { backend, ranker, weights } of RUNS) {
+  t.test(`POST /v1/match/consortium on ${backend}, ${ranker}`, async (t) => {
     const app = await backendApp(t, backend)
     if (!app) return
+    if (weights) {
+      await new RankerModels(app.parts.store.db).save('partners', weights, { source: 'bench/results/h2020-partners.json' }, true)
+      await app.parts.ranker.reload()
+      t.equal(app.parts.ranker.active?.report.source, 'bench/results/h2020-partners.json', 'the trained model is active')
+    }
     for (const [id, o] of Object.entries(ORGS)) {
       const res = await app.inject({ method: 'PUT', url: `/v1/organizations/${id}`, payload: { ...o, version: 1 }, headers: auth('write') })
       t.equal(res.statusCode, 201, `stored ${id}`)
