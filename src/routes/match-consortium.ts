@@ -75,7 +75,8 @@ const matchConsortiumRoutes: FastifyPluginAsyncTypebox = async (app) => {
       seeker = await withSought(seeker, b.competencies, seeker.semanticFallback ? null : model, vectors, queries, partners.concepts)
     }
     request.timing.mark('seeker')
-    if (seeker.seeks.length === 0) throw fieldError(['competencies'], 'is needed: the seeker names no competency (no sought phrases, and no concept in its texts)')
+    // A seeker that names no competency (a Horizon 2020 coordinator known by its name, country and
+    // projects) still gets a team: from the partner ranking, collaborations and diversity alone.
     if (member && exclude.includes(member.id)) throw fieldError(['exclude'], `names the seeker organisation ${member.id}`)
 
     // Included and excluded organisations must exist; the included ones as stored.

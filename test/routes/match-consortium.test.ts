@@ -163,6 +163,16 @@ for (const { backend, ranker, weights } of RUNS) {
       t.ok(ids(r).includes('x-am') && ids(r).includes('x-dt'), `${ids(r)}`)
     })
 
+    t.test('an organisation that names no sought competency: a team from ranking, collaborations and the rules', async (t) => {
+      const r = await ok({ organizationId: 'it-wine', programme: 'H2020 LEIT', size: 3, rules: { minCountries: 2 } })
+      t.same(r.coverage.sought, [], 'nothing sought')
+      t.same(r.coverage.uncovered, [])
+      t.equal(r.members[0]?.organizationId, 'it-wine', 'the seeker first')
+      t.equal(r.members.length, 3, `${ids(r)}`)
+      t.ok(r.members.every((m) => m.covers.length === 0), 'no member is said to cover anything')
+      for (const rule of r.rules) t.ok(rule.met, `${rule.rule}: ${rule.actual} of ${rule.required}`)
+    })
+
     t.test('free text: the concepts the text names are the sought competencies; no seeker member', async (t) => {
       const r = await ok({ text: 'Cerchiamo partner per stampa 3D e gemello digitale di un impianto', size: { min: 2, max: 4 } })
       t.ok(r.members.every((m) => m.role === 'proposed'))
