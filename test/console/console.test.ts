@@ -394,7 +394,7 @@ t.test('the match console, in a browser', async (t) => {
     const page = await open(t, { key: KEYS.read, locale: 'it-IT', hash: '#/match' })
     await page.getByRole('heading', { name: it['match.title'] }).waitFor()
     t.equal(await page.evaluate(() => document.documentElement.lang), 'it')
-    t.same(await texts(page, 'nav.views a'), [it['nav.search'], it['nav.match'], it['nav.recommend'], it['nav.tuning']])
+    t.same(await texts(page, 'nav.views a'), [it['nav.search'], it['nav.match'], it['nav.consortium'], it['nav.recommend'], it['nav.tuning']])
     await pick(page, it['match.org'], orgName, org.id)
     await page.getByRole('button', { name: it['match.submit'] }).click()
     await settled(page)
