@@ -19,7 +19,7 @@
 // server), SCALE_FACTOR, SCALE_RELOAD=1 (drop and rebuild), SCALE_FORCEMERGE=<segments> (after the
 // load; none by default), SCALE_PROGRESS (/work/scale-progress.ndjson: the load's timeline, read back
 // by the measure phase), SCALE_REQUESTS (200 per pass), SCALE_CONCURRENCY (1,8), SCALE_ROUNDS (2),
-// SCALE_RESULT (scale-2m).
+// SCALE_RESULT (scale-2m), SCALE_ENDPOINTS=profile,free (only these endpoints).
 import { execFileSync } from 'node:child_process'
 import { appendFileSync, existsSync, readFileSync, readdirSync, rmSync } from 'node:fs'
 import { loadavg } from 'node:os'
@@ -64,6 +64,9 @@ const STOP_FILE = process.env.SCALE_STOP_FILE ?? '/work/scale-stop-at'
 const REQUESTS = Number(process.env.SCALE_REQUESTS ?? 200)
 const CONCURRENCY = (process.env.SCALE_CONCURRENCY ?? '1,8').split(',').map(Number)
 const ROUNDS = Number(process.env.SCALE_ROUNDS ?? 2)
+/** SCALE_ENDPOINTS=profile,free: only the endpoints whose names contain one of these words (all by default). */
+const WANTED = (process.env.SCALE_ENDPOINTS ?? '').split(',').map((w) => w.trim()).filter(Boolean)
+const isWanted = (e: string) => WANTED.length === 0 || WANTED.some((w) => e.includes(w))
 /** The same vector memory the 480k latency run gives its server. */
 const VECTOR_CACHE_MB = process.env.SCALE_VECTOR_CACHE_MB ?? '1024'
 /** The latency corpus (bench/match-latency.ts) and the factor that makes its indexed documents 2M. */
@@ -253,8 +256,9 @@ async function requestsFor (db: Kysely<Database>, pass: string, n: number): Prom
     if (needs.length === 0 || out.length >= 2 * n) continue
     out.push({ endpoint: 'partners: free text', method: 'POST', path: '/v1/match/partners', body: { text: `Cerchiamo partner con esperienza in ${needs.join(', ')}`, competencies: needs.slice(0, 2), limit: 10 } })
   }
-  for (let i = 0; i < n; i++) out.push({ endpoint: 'recommendations', method: 'GET', path: `/v1/people/${encodeURIComponent(rng.pick(people))}/recommendations?limit=10` })
-  return out
+  // (A load stopped before the people holds none to recommend for.)
+  if (people.length > 0) for (let i = 0; i < n; i++) out.push({ endpoint: 'recommendations', method: 'GET', path: `/v1/people/${encodeURIComponent(rng.pick(people))}/recommendations?limit=10` })
+  return out.filter((r) => isWanted(r.endpoint))
 }
 
 /** Runs the service's matching code here and records the retrievals each request makes (the bare side). */
@@ -445,7 +449,7 @@ async function measure (): Promise<void> {
       await new Promise((resolve) => setTimeout(resolve, 1000))
     }
     log(`server ${server.pid} vector cache warm-up: ${JSON.stringify(warmup)}`)
-    for (const endpoint of ['partners: profile', 'partners: free text', 'recommendations'] as Endpoint[]) {
+    for (const endpoint of (['partners: profile', 'partners: free text', 'recommendations'] as Endpoint[]).filter(isWanted)) {
       const w = warm.filter((c) => c.request.endpoint === endpoint)
       await runPass(w, 8, bare)
       await runPass(w, 8, (c) => call(server.port, c.request))
