@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto'
-import { createReadStream } from 'node:fs'
 import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 
@@ -47,10 +46,12 @@ export function dataDigest (dims: number, labels: ReadonlyArray<string | null>, 
   return hash.digest('hex')
 }
 
+/**
+ * Read in one go (one turn of the event loop, where a stream of 1 MiB chunks waited for ~20 turns a
+ * graph behind the start's other work), hashed in one call (about 0.05 s for the largest, 20 MiB).
+ */
 async function fileDigest (path: string): Promise<string> {
-  const hash = createHash('sha256')
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer)
-  return hash.digest('hex')
+  return createHash('sha256').update(await readFile(path)).digest('hex')
 }
 
 /**
