@@ -429,7 +429,9 @@ export class CollaborationGraph {
       }
       // Partners in common: neither the candidate nor the seeker counts (neither is its own partner).
       // What a common partner z adds: its resource share 1 / |partners(z)|, and the walk's
-      // P(seeker → z) / Σ ties(z) times the ties of z with the candidate.
+      // P(seeker → z) / Σ ties(z) times the ties of z with the candidate. A seeker without partners
+      // has none in common with anyone: the candidate's partners are not worked out.
+      if (mine.size === 0) continue
       h.partnersOf(them, theirs)
       let common = 0
       if (mine.size <= theirs.size) {

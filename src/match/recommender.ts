@@ -132,7 +132,7 @@ export class Recommender {
     // are stated only where the model's phrase calibration holds for the two texts' languages.
     const judge = new PhraseJudge(this.concepts, q.model)
     const personLang = this.concepts.majorityLanguage([...interests, ...expertise])
-    const fields = { interests, expertise, stored, judge, personLang, concepts: this.concepts }
+    const fields: PersonFields = { interests, expertise, stored, judge, personLang, concepts: this.concepts, words: new Map([...interests, ...expertise].map((p) => [p, ` ${plain(p)} `])) }
     for (const { kind, lists, fused, docs } of perKind) {
       if (fused.length === 0) continue
       const bestFusion = fused[0]?.score ?? 1
@@ -259,22 +259,30 @@ interface PersonFields {
   judge: PhraseJudge
   personLang: ReturnType<Concepts['majorityLanguage']>
   concepts: Concepts
+  /** Each of the person's phrases as plain words between spaces (`plain`), worked out once per request. */
+  words: Map<string, string>
 }
 
 /** For each of the person's phrases, its best stated counterpart among the item's phrases (none: left out). */
-function bestPairs (mine: readonly string[], theirs: readonly string[], stored: Map<string, Float32Array>, vectors: Map<string, Float32Array>, judge: PhraseJudge): PairMatch[] {
+function bestPairs (mine: readonly string[], theirs: readonly string[], stored: Map<string, Float32Array>, vectors: Map<string, Float32Array>, judge: PhraseJudge, theirVectors = vectorsOf(theirs, vectors)): PairMatch[] {
   if (theirs.length === 0) return []
   return mine.flatMap((phrase) => {
     const pv = stored.get(phraseHash(phrase))
     let best: PairMatch | null = null
-    for (const p of theirs) {
-      const j = judge.judge(phrase, pv, p, vectors.get(phraseHash(p)))
+    for (let i = 0; i < theirs.length; i++) {
+      const p = theirs[i] as string
+      const j = judge.judge(phrase, pv, p, theirVectors[i])
       if (j.strength === null) continue
       const better = best === null || (j.strength === 'strong' && best.strength === 'partial') || (j.strength === best.strength && j.similarity > best.similarity)
       if (better) best = { mine: phrase, matched: p, similarity: round(Math.max(0, j.similarity)), strength: j.strength, ...(j.via ? { evidence: j.via } : {}), ...(j.concept ? { concept: j.concept } : {}) }
     }
     return best ? [best] : []
   })
+}
+
+/** The phrases' vectors, in order (undefined where none is stored). */
+function vectorsOf (phrases: readonly string[], vectors: Map<string, Float32Array>): Array<Float32Array | undefined> {
+  return phrases.map((p) => vectors.get(phraseHash(p)))
 }
 
 /**
@@ -284,14 +292,16 @@ function bestPairs (mine: readonly string[], theirs: readonly string[], stored: 
  * than one thing); else whole-text closeness where the model's calibration holds for the languages.
  */
 function fieldFit (d: DocFields, tags: readonly string[], vectors: Map<string, Float32Array>, interestFit: number, f: PersonFields): Fit {
-  const matchedInterests = bestPairs(f.interests, tags, f.stored, vectors, f.judge)
-  const matchedExpertise = bestPairs(f.expertise, tags, f.stored, vectors, f.judge)
+  // Each tag's vector looked up once for both sides (a phrase's key is a hash of its text).
+  const tagVectors = vectorsOf(tags, vectors)
+  const matchedInterests = bestPairs(f.interests, tags, f.stored, vectors, f.judge, tagVectors)
+  const matchedExpertise = bestPairs(f.expertise, tags, f.stored, vectors, f.judge, tagVectors)
   if (matchedInterests.length + matchedExpertise.length === 0) {
     const title = String(d.title ?? '')
     const titleWords = ` ${plain(title)} `
     const titleConcepts = new Set(f.concepts.link(title).concepts.map((c) => c.id))
     const named = (phrase: string): PairMatch | null => {
-      if (titleWords.includes(` ${plain(phrase)} `)) return { mine: phrase, matched: title, similarity: 1, strength: 'partial', evidence: 'words' }
+      if (titleWords.includes(f.words.get(phrase) ?? ` ${plain(phrase)} `)) return { mine: phrase, matched: title, similarity: 1, strength: 'partial', evidence: 'words' }
       const shared = f.concepts.link(phrase).concepts.find((c) => titleConcepts.has(c.id))
       return shared ? { mine: phrase, matched: title, similarity: 1, strength: 'partial', evidence: 'concept', concept: shared.id } : null
     }
