@@ -205,6 +205,7 @@ t.test('the Consortium view, in a browser', async (t) => {
     const said = await alert.innerText()
     t.ok(said.startsWith(errorText(error, translator('it'))), `said from its code, in Italian: ${said}`)
     t.match(said, /Campo: «(Almeno questo numero di paesi|Almeno questo numero per tipo)»/, 'naming the field refused by the label the form gives it')
+    t.equal(await page.locator('li.member').count(), 0, 'and the team asked before is no longer shown as if it were the answer')
     await shot(page, 'consortium-error-it', false, 'main p.error[role=alert]')
   })
 

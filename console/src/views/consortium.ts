@@ -127,7 +127,8 @@ export function ConsortiumView ({ focus, scope }: { params: URLSearchParams, foc
     setError(null)
     latest((signal) => api.request<ConsortiumResponse>('POST', '/v1/match/consortium', { body, signal }))
       .then((r) => { then(r); setResponse(r); setBusy(false) })
-      .catch((err) => { if (!isAbort(err)) { setError(err); setBusy(false) } })
+      // A refused request leaves no team on the page: the one shown before would read as its answer.
+      .catch((err) => { if (!isAbort(err)) { setError(err); setResponse(null); setSwaps([]); setBusy(false) } })
   }
 
   const run = () => {
