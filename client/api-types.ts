@@ -285,6 +285,8 @@ export interface paths {
                         results?: string;
                         /** @description Ids of projects carried out. */
                         projects?: string[];
+                        /** @description Id of the organisation group it belongs to (e.g. its parent company): a consortium with rules.onePerGroup takes at most one member per group. */
+                        group?: string;
                     };
                 };
             };
@@ -2555,6 +2557,260 @@ export interface paths {
                             }[];
                             /** @description Cursor of the next page; null on the last. */
                             nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description An error: 4xx say what is wrong with the request, 5xx never show internals (the log has them by request id). */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            /** @description Stable machine-readable code, e.g. RECORD_NOT_FOUND, FST_ERR_VALIDATION. */
+                            code: string;
+                            /** @description The HTTP status text. */
+                            error: string;
+                            /** @description What is wrong, for a person. */
+                            message: string;
+                            /** @description Validation errors: each field with its problem. */
+                            problems?: {
+                                field: string;
+                                problem: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description An error: 4xx say what is wrong with the request, 5xx never show internals (the log has them by request id). */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            /** @description Stable machine-readable code, e.g. RECORD_NOT_FOUND, FST_ERR_VALIDATION. */
+                            code: string;
+                            /** @description The HTTP status text. */
+                            error: string;
+                            /** @description What is wrong, for a person. */
+                            message: string;
+                            /** @description Validation errors: each field with its problem. */
+                            problems?: {
+                                field: string;
+                                problem: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/match/consortium": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Build a consortium: one partner per needed competency, under the call's rules */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description Stable external id from the portal (letters, digits, . _ : -; 1-128 characters). */
+                        organizationId?: string;
+                        /** @description Stable external id from the portal (letters, digits, . _ : -; 1-128 characters). */
+                        proposalId?: string;
+                        /** @description What the project needs, in your words (no seeker member). */
+                        text?: string;
+                        /** @description The competencies the consortium must cover. With `text`: besides the concepts the text names; with `organizationId`: default the organisation's `needs`; with `proposalId`: default the proposal's `seeks`. Where none are given or stored, the concepts the seeker's texts name. */
+                        competencies?: string[];
+                        /** @description Programme area the consortium is for (e.g. "H2020 LEIT"): its most active organisations become candidates. */
+                        programme?: string;
+                        /** @description Members, the seeker organisation included (a proposal's author organisation; free text has none): an exact number or { min, max }, 2 to 20. Default { min: 3, max: 8 }: a member joins beyond the minimum only when it adds more than it costs. */
+                        size?: number | {
+                            min: number;
+                            max: number;
+                        };
+                        rules?: {
+                            /** @description Distinct countries among the members. */
+                            minCountries?: number;
+                            /** @description Distinct EU member states or Horizon Europe associated countries (src/match/consortium/countries.ts). */
+                            minEuCountries?: number;
+                            requiredKinds?: {
+                                kind: "company" | "university" | "research_centre" | "public_body" | "association" | "other";
+                                /** @default 1 */
+                                min?: number;
+                            }[];
+                            /**
+                             * @description At most one member per organisation group (the organisations' `group`).
+                             * @default false
+                             */
+                            onePerGroup?: boolean;
+                        };
+                        /** @description Organisations that must be members. */
+                        include?: string[];
+                        /** @description Organisations that must not be members. */
+                        exclude?: string[];
+                        /**
+                         * @description Alternatives stated for each proposed member.
+                         * @default 3
+                         */
+                        alternatives?: number;
+                        /**
+                         * @description Each member's feature contributions and the objective term by term.
+                         * @default false
+                         */
+                        explain?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description Whether the model compared meanings (false: words only). */
+                            semanticMatching: boolean;
+                            /** @description What the caller should know about these results, in the language of Accept-Language (Italian when it prefers `it`, else English); absent when there is nothing to say. */
+                            notice?: string;
+                            /** @description The notice as a stable code (the text may change, the code does not). */
+                            noticeCode?: "MODEL_UNAVAILABLE" | "RECORD_NOT_EMBEDDED" | "NO_CLOSE_MATCH";
+                            /** @description exact: branch and bound proved the team best for the objective; greedy: greedy with repair and swaps, `bound` above the best. */
+                            method: "exact" | "greedy";
+                            objective: number;
+                            /** @description An upper bound on the best objective of a team meeting the rules (equal to `objective` when exact). */
+                            bound?: number;
+                            members: {
+                                organizationId: string;
+                                name: string;
+                                country: string;
+                                kind: string;
+                                role: "seeker" | "included" | "proposed";
+                                /** @description The partner ranker's score against the seeker (null for the seeker). */
+                                score: number | null;
+                                /** @description Sought competencies this member covers (a stated match among its competencies). */
+                                covers: string[];
+                                reasons: {
+                                    /** @description Your phrases (what you seek, or have in similar mode) met by theirs. */
+                                    matched: {
+                                        sought: string;
+                                        matched: string;
+                                        /** @description How close the two phrases are (1: the same phrase or concept; else the cosine of their vectors). */
+                                        similarity: number;
+                                        /** @description What the similarity means for the model in use: only strong and partial matches are stated. */
+                                        strength: "strong" | "partial";
+                                        /** @description What the statement rests on: the same words, the same concept of the termbase (in any language), related concepts, or the model's similarity where its calibration for the two languages holds. */
+                                        evidence?: "words" | "concept" | "related-concept" | "model";
+                                        /** @description The concept id the evidence rests on (GET /v1/concepts/{id}). */
+                                        concept?: string;
+                                    }[];
+                                    /** @description Reciprocal mode: what they seek that you offer. */
+                                    matchedBack: {
+                                        sought: string;
+                                        matched: string;
+                                        /** @description How close the two phrases are (1: the same phrase or concept; else the cosine of their vectors). */
+                                        similarity: number;
+                                        /** @description What the similarity means for the model in use: only strong and partial matches are stated. */
+                                        strength: "strong" | "partial";
+                                        /** @description What the statement rests on: the same words, the same concept of the termbase (in any language), related concepts, or the model's similarity where its calibration for the two languages holds. */
+                                        evidence?: "words" | "concept" | "related-concept" | "model";
+                                        /** @description The concept id the evidence rests on (GET /v1/concepts/{id}). */
+                                        concept?: string;
+                                    }[];
+                                    sharedS3Areas: string[];
+                                    sharedSectors: string[];
+                                    sameRegion: boolean;
+                                    pastProjects: string[];
+                                    sharedPartners: number;
+                                    programmes: string[];
+                                    /** @description The same, in sentences the portal can show. */
+                                    summary: string[];
+                                };
+                                /** @description Present with explain=true: each feature's value, its weight as applied, and their product; the score is their sum. */
+                                features?: {
+                                    [key: string]: {
+                                        value: number;
+                                        weight: number;
+                                        contribution: number;
+                                    };
+                                };
+                                gain: {
+                                    /** @description What the member adds to the objective of the members listed before it: the gains add up to `objective`. */
+                                    objective: number;
+                                    /** @description Sought competencies it covers that no earlier member covers. */
+                                    covers: string[];
+                                    /** @description Its country, when no earlier member is from there. */
+                                    countries: string[];
+                                    /** @description Its kind, when no earlier member is of that kind. */
+                                    kinds: string[];
+                                    /** @description Earlier members it carried out a project with. */
+                                    collaborations: string[];
+                                };
+                                /** @description Proposed members only: the best swaps, those breaking no rule first. */
+                                alternatives: {
+                                    organizationId: string;
+                                    name: string;
+                                    country: string;
+                                    kind: string;
+                                    score: number;
+                                    covers: string[];
+                                    change: {
+                                        /** @description The objective of the team with this organisation in the member's place, minus the team's. */
+                                        objective: number;
+                                        coverageGained: string[];
+                                        coverageLost: string[];
+                                        rulesBroken: string[];
+                                    };
+                                }[];
+                            }[];
+                            coverage: {
+                                sought: {
+                                    competency: string;
+                                    coveredBy: string[];
+                                }[];
+                                uncovered: string[];
+                                /** @description Share of the sought competencies some member covers. */
+                                share: number;
+                            };
+                            rules: {
+                                rule: "size" | "minCountries" | "minEuCountries" | "requiredKind" | "onePerGroup" | "include";
+                                /** @description size: the minimum; onePerGroup: 1 (at most one per group); include: organisations named; else the minimum count. */
+                                required: number;
+                                /** @description size: members; onePerGroup: the most members of one group; include: those named that are members. */
+                                actual: number;
+                                met: boolean;
+                                /** @description requiredKind: the kind. */
+                                kind?: string;
+                                detail?: string;
+                            }[];
+                            /** @description explain=true: the objective term by term (docs/ranking.md, "Consortium building"). */
+                            terms?: {
+                                scores: number;
+                                coverage: number;
+                                collaborations: number;
+                                countries: number;
+                                kinds: number;
+                                memberCost: number;
+                            };
                         };
                     };
                 };
