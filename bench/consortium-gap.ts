@@ -39,13 +39,17 @@ import { ConsortiumBuilder } from '../src/match/consortium/consortium-builder.ts
 import { exact, greedy, optimise, type Problem } from '../src/match/consortium/optimiser.ts'
 import type { Rules } from '../src/match/consortium/rules.ts'
 import { DEFAULT_SIZE } from '../src/match/consortium/schemas.ts'
+import { OBJECTIVE_WEIGHTS } from '../src/match/consortium/objective.ts'
 
 const SEEKERS = Math.max(2, Number(process.env.BENCH_SEEKERS ?? 40))
 const WITH_MODEL = process.env.BENCH_MODEL === '1'
 const SIZES = [3, 4, 5]
 /** Branch and bound budgets tried on the default request (the route's is 200,000). */
 const BUDGETS = [50_000, 100_000, 200_000, 400_000, 1_000_000]
-const RESULT = new URL('./results/consortium-gap.json', import.meta.url)
+/** Other objective weights (JSON of OBJECTIVE_WEIGHTS fields), e.g. '{"pair":0.05,"country":0.1,"kind":0.1}': the harder, non-modular objective; written to consortium-gap-weighted.json. */
+const OBJECTIVE = process.env.BENCH_OBJECTIVE ? JSON.parse(process.env.BENCH_OBJECTIVE) as Partial<typeof OBJECTIVE_WEIGHTS> : undefined
+if (OBJECTIVE) Object.assign(OBJECTIVE_WEIGHTS, OBJECTIVE)
+const RESULT = new URL(OBJECTIVE ? './results/consortium-gap-weighted.json' : './results/consortium-gap.json', import.meta.url)
 
 const log = (m: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${m}`)
 const round = (x: number, d = 4) => Math.round(x * 10 ** d) / 10 ** d
@@ -204,6 +208,7 @@ async function main (): Promise<void> {
     const result = {
       date: new Date().toISOString(),
       command: 'npx tsx bench/consortium-gap.ts',
+      objectiveWeights: { ...OBJECTIVE_WEIGHTS },
       model: model ?? 'none (words and concepts only)',
       seekers: seekers.length,
       sizes: SIZES,

@@ -39,6 +39,9 @@
 //    proposal, its sought competencies and each member's covers and reasons; a judgement written
 //    there by hand (field `judgement`) is kept on the next run while the team is the same.
 //
+// Tuning: BENCH_HALF=tune|held-out keeps the projects of one half (by sha256 of `half:<rcn>`), and
+// BENCH_OBJECTIVE='{"country":0.02}' runs the route with other objective weights; either writes
+// bench/results/consortium-tuning.json instead, one section per half and weights.
 // Environment: BENCH_INDEX (embedded | elasticsearch; default both), BENCH_PART (h2020,demo; default
 // both), BENCH_MAX_QUERIES, BENCH_DEMO_PROPOSALS, ELASTICSEARCH_URL, SHARED_DATA_DIR, MODELS_DIR.
 // Results: bench/results/consortium.json (each backend's and part's section is replaced by its run,
@@ -58,6 +61,7 @@ import { createStore } from '../src/store/create-store.ts'
 import { migrateToLatest } from '../src/store/migrate.ts'
 import type { Database } from '../src/store/schema.ts'
 import { REFERENCE_DATE, demoLines, type BulkLine } from '../fixtures/generate.ts'
+import { OBJECTIVE_WEIGHTS } from '../src/match/consortium/objective.ts'
 
 const DATA = join(process.env.SHARED_DATA_DIR ?? join(process.cwd(), '..', 'shared', 'data'), 'h2020')
 const ES_URL = process.env.ELASTICSEARCH_URL ?? 'http://127.0.0.1:9200'
@@ -66,7 +70,16 @@ const PARTS = (process.env.BENCH_PART ?? 'h2020,demo').split(',').map((s) => s.t
 const MAX_QUERIES = Math.max(1, Number(process.env.BENCH_MAX_QUERIES ?? 1000))
 const DEMO_PROPOSALS = Math.max(1, Number(process.env.BENCH_DEMO_PROPOSALS ?? 60))
 const DEMO_DIR = process.env.BENCH_DEMO_DIR ?? join('.data', 'bench-consortium-demo')
-const RESULT = new URL('./results/consortium.json', import.meta.url)
+/** Half of the evaluation projects by a hash of their rcn: the objective's weights are chosen on `tune` and reported on `held-out`. */
+const HALF = process.env.BENCH_HALF as 'tune' | 'held-out' | undefined
+if (HALF !== undefined && HALF !== 'tune' && HALF !== 'held-out') throw new Error('BENCH_HALF is tune or held-out')
+const inHalf = (rcn: string) => HALF === undefined || ((hashKey(`half:${rcn}`) < '8') === (HALF === 'tune'))
+/** Objective weights to try (a JSON object of src/match/consortium/objective.ts OBJECTIVE_WEIGHTS fields), for tuning on the tune half. */
+const OBJECTIVE = process.env.BENCH_OBJECTIVE ? JSON.parse(process.env.BENCH_OBJECTIVE) as Partial<typeof OBJECTIVE_WEIGHTS> : undefined
+if (OBJECTIVE) Object.assign(OBJECTIVE_WEIGHTS, OBJECTIVE)
+/** BENCH_NO_RULES=1: the teams asked without minCountries, to tell the rule's cost from the objective's (tuning file only). */
+const NO_RULES = process.env.BENCH_NO_RULES === '1'
+const RESULT = new URL(OBJECTIVE || HALF || NO_RULES ? './results/consortium-tuning.json' : './results/consortium.json', import.meta.url)
 const SAMPLE_FILE = new URL('./results/consortium-teams-sample.json', import.meta.url)
 /** The route's bounds on `size` (MIN_SIZE 2, MAX_SIZE 20 in src/match/consortium/schemas.ts), and 3 at least: a team of two cannot meet minCountries 3 (the route answers 400). Projects outside are counted, not asked. */
 const SIZE_MIN = Number(process.env.BENCH_SIZE_MIN ?? 3)
@@ -274,7 +287,7 @@ function h2020Queries (projects: Map<string, H2020Project>, seen: Set<string>) {
     const coordinator = known[0] as string
     eligible.push({ rcn: p.rcn, programme: p.programme, coordinator, size: p.members.length, truth: new Set(p.members.filter((m) => m.pic !== coordinator).map((m) => orgId(m.pic))) })
   }
-  const askable = eligible.filter((q) => q.size >= SIZE_MIN && q.size <= SIZE_MAX)
+  const askable = eligible.filter((q) => q.size >= SIZE_MIN && q.size <= SIZE_MAX && inHalf(q.rcn))
   askable.sort((a, b) => (hashKey(`consortium:${a.rcn}`) < hashKey(`consortium:${b.rcn}`) ? -1 : 1))
   const chosen = askable.slice(0, MAX_QUERIES).sort((a, b) => Number(a.rcn) - Number(b.rcn))
   return { chosen, eligible: eligible.length, askable: askable.length, skipped }
@@ -338,7 +351,7 @@ async function runH2020 (backend: string): Promise<Record<string, unknown>> {
     t = performance.now()
     for (const [i, q] of chosen.entries()) {
       const askConsortium = async () => {
-        const r = await timed<ConsortiumReply>(app, '/v1/match/consortium', { organizationId: orgId(q.coordinator), programme: q.programme, size: q.size, rules: { minCountries: 3 } })
+        const r = await timed<ConsortiumReply>(app, '/v1/match/consortium', { organizationId: orgId(q.coordinator), programme: q.programme, size: q.size, ...(NO_RULES ? {} : { rules: { minCountries: 3 } }) })
         if (r.status !== 200) {
           consortium.failures++
           const why = `${r.status} ${(r.body as { message?: string }).message?.replace(/\(\d+\)|\d+ members/g, 'n').slice(0, 80) ?? ''}`
@@ -632,7 +645,8 @@ async function main (): Promise<void> {
     for (const part of PARTS) {
       log(`${part} on ${backend}`)
       const out = part === 'h2020' ? await runH2020(backend) : await runDemo(backend)
-      sections[`${part}/${backend}`] = { ...out, code, date: new Date().toISOString() } as never
+      const key = `${part}/${backend}${HALF ? `/${HALF}` : ''}${OBJECTIVE ? ` ${JSON.stringify(OBJECTIVE_WEIGHTS)}` : ''}${NO_RULES ? ' without rules' : ''}`
+      sections[key] = { ...out, code, date: new Date().toISOString(), ...(HALF ? { half: HALF } : {}), objectiveWeights: { ...OBJECTIVE_WEIGHTS } } as never
       await writeResult(sections)
       console.table(out.rows)
     }
