@@ -13,10 +13,15 @@ type Rule = [RegExp, (m: RegExpExecArray) => string]
 const strength = (s: string) => s === 'strong' ? 'corrispondenza forte' : s === 'partial' ? 'corrispondenza parziale' : s
 const plural = (n: string, one: string, many: string) => n === '1' ? one : many
 
-/** `"X" (for "Y", strong match)` and `"X" (your "Y", partial match)`, as many as are listed. */
+const evidence = (e: string | undefined) => e === 'same concept' ? ', stesso concetto' : e === 'related concept' ? ', concetto collegato' : ''
+
+/**
+ * `"X" (for "Y", strong match)` and `"X" (your "Y", partial match)`, as many as are listed, each
+ * possibly with what it rests on (`, same concept`, `, related concept`).
+ */
 function pairs (list: string): string {
-  return list.replace(/"([^"]*)" \((for|your) "([^"]*)", (strong|partial) match\)/g,
-    (_, matched: string, word: string, sought: string, s: string) => `«${matched}» (${word === 'for' ? 'per' : 'vostro'} «${sought}», ${strength(s)})`)
+  return list.replace(/"([^"]*)" \((for|your) "([^"]*)", (strong|partial) match(?:, (same concept|related concept))?\)/g,
+    (_, matched: string, word: string, sought: string, s: string, e: string | undefined) => `«${matched}» (${word === 'for' ? 'per' : 'vostro'} «${sought}», ${strength(s)}${evidence(e)})`)
 }
 
 const RULES: Rule[] = [
@@ -25,6 +30,10 @@ const RULES: Rule[] = [
   [/^Seeks what you offer: (.*)$/, (m) => `Cerca ciò che offrite: ${pairs(m[1] as string)}`],
   [/^Has the expertise sought: (.*)$/, (m) => `Ha le competenze cercate: ${pairs(m[1] as string)}`],
   [/^Matches your interests: (.*)$/, (m) => `Corrisponde ai tuoi interessi: ${pairs(m[1] as string)}`],
+  [/^Matches your expertise: (.*)$/, (m) => `Corrisponde alle tue competenze: ${pairs(m[1] as string)}`],
+  [/^Seeks your expertise: (.*)$/, (m) => `Cerca le tue competenze: ${pairs(m[1] as string)}`],
+  [/^Needs what this offer provides: (.*)$/, (m) => `Ha bisogno di ciò che questa offerta fornisce: ${pairs(m[1] as string)}`],
+  [/^The organisation the consortium is built for$/, () => 'L\'organizzazione per cui si forma il consorzio'],
   [/^Same S3 areas: (.*)$/, (m) => `Stesse aree S3: ${m[1]}`],
   [/^In your S3 areas: (.*)$/, (m) => `Nelle tue aree S3: ${m[1]}`],
   [/^Same economic sectors \(division (.*)\)$/, (m) => `Stessi settori economici (divisione ${m[1]})`],
