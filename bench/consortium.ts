@@ -49,10 +49,9 @@
 import { createHash } from 'node:crypto'
 import { execFileSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { cpus, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
-import { gunzipSync } from 'node:zlib'
 import { sql } from 'kysely'
 import { Client } from '@elastic/elasticsearch'
 import { loadConfig } from '../config/load.ts'
@@ -62,6 +61,7 @@ import { migrateToLatest } from '../src/store/migrate.ts'
 import type { Database } from '../src/store/schema.ts'
 import { REFERENCE_DATE, demoLines, type BulkLine } from '../fixtures/generate.ts'
 import { OBJECTIVE_WEIGHTS } from '../src/match/consortium/objective.ts'
+import { readCsv as readCsvFile } from '../fixtures/lib/csv.ts'
 
 const DATA = join(process.env.SHARED_DATA_DIR ?? join(process.cwd(), '..', 'shared', 'data'), 'h2020')
 const ES_URL = process.env.ELASTICSEARCH_URL ?? 'http://127.0.0.1:9200'
@@ -194,35 +194,9 @@ async function timed<T> (app: App, url: string, payload: object): Promise<{ stat
 // ---------------------------------------------------------------------------------------------
 // H2020 data (the loader and split of bench/h2020-partners.ts)
 
-function parseCsv (text: string): Array<Record<string, string>> {
-  const rows: string[][] = []
-  let row: string[] = []
-  let field = ''
-  let quoted = false
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i] as string
-    if (quoted) {
-      if (c === '"') {
-        if (text[i + 1] === '"') { field += '"'; i++ } else quoted = false
-      } else field += c
-    } else if (c === '"') quoted = true
-    else if (c === ',') { row.push(field); field = '' } else if (c === '\n' || c === '\r') {
-      if (c === '\r' && text[i + 1] === '\n') i++
-      row.push(field)
-      rows.push(row)
-      row = []
-      field = ''
-    } else field += c
-  }
-  if (field !== '' || row.length > 0) { row.push(field); rows.push(row) }
-  const [header, ...body] = rows
-  if (!header) return []
-  return body.filter((r) => r.length > 1 || (r[0] ?? '') !== '').map((r) => Object.fromEntries(header.map((h, i) => [h, r[i] ?? ''])))
-}
-
+/** A CSV table of the Horizon 2020 data (gzipped or not), one object per row keyed by the header. */
 async function readCsv (name: string): Promise<Array<Record<string, string>>> {
-  const raw = await readFile(join(DATA, name))
-  return parseCsv((name.endsWith('.gz') ? gunzipSync(raw) : raw).toString('utf8'))
+  return readCsvFile(join(DATA, name))
 }
 
 interface H2020Member { pic: string, role: string }

@@ -44,11 +44,10 @@
 // bench/results/h2020-partners-elasticsearch.json), BENCH_DUMP_POOLS (a file: every evaluated
 // project's pool, one JSON line each: candidate, relevance, shared projects, feature values).
 import { createHash } from 'node:crypto'
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
-import { gunzipSync } from 'node:zlib'
 import { freshDatabase } from './lib/database.ts'
 import { createStore } from '../src/store/create-store.ts'
 import { migrateToLatest } from '../src/store/migrate.ts'
@@ -69,6 +68,7 @@ import { DEFAULT_WEIGHTS, FEATURES, type Feature, type Weights } from '../src/ma
 import { report } from './lib/report.ts'
 import { trainPartnerRanker } from '../src/match/ranker/train-partner-ranker.ts'
 import { fitPairwise } from '../src/match/ranker/pairwise-logistic.ts'
+import { readCsv as readCsvFile } from '../fixtures/lib/csv.ts'
 
 const DATA = join(process.env.SHARED_DATA_DIR ?? join(process.cwd(), '..', 'shared', 'data'), 'h2020')
 const MAX_QUERIES = Number(process.env.BENCH_MAX_QUERIES ?? 0) > 0 ? Number(process.env.BENCH_MAX_QUERIES) : Infinity
@@ -94,35 +94,9 @@ const projectId = (rcn: string) => `h2020-${rcn}`
 // ---------------------------------------------------------------------------------------------
 // CSV (RFC 4180: quoted fields, doubled quotes, separators and newlines inside quotes)
 
-function parseCsv (text: string): Array<Record<string, string>> {
-  const rows: string[][] = []
-  let row: string[] = []
-  let field = ''
-  let quoted = false
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i] as string
-    if (quoted) {
-      if (c === '"') {
-        if (text[i + 1] === '"') { field += '"'; i++ } else quoted = false
-      } else field += c
-    } else if (c === '"') quoted = true
-    else if (c === ',') { row.push(field); field = '' } else if (c === '\n' || c === '\r') {
-      if (c === '\r' && text[i + 1] === '\n') i++
-      row.push(field)
-      rows.push(row)
-      row = []
-      field = ''
-    } else field += c
-  }
-  if (field !== '' || row.length > 0) { row.push(field); rows.push(row) }
-  const [header, ...body] = rows
-  if (!header) return []
-  return body.filter((r) => r.length > 1 || (r[0] ?? '') !== '').map((r) => Object.fromEntries(header.map((h, i) => [h, r[i] ?? ''])))
-}
-
+/** A CSV table of the Horizon 2020 data (gzipped or not), one object per row keyed by the header. */
 async function readCsv (name: string): Promise<Array<Record<string, string>>> {
-  const raw = await readFile(join(DATA, name))
-  return parseCsv((name.endsWith('.gz') ? gunzipSync(raw) : raw).toString('utf8'))
+  return readCsvFile(join(DATA, name))
 }
 
 // ---------------------------------------------------------------------------------------------
